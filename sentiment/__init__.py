@@ -1,0 +1,1 @@
+"""Japanese Sentiment Studio: fine-tune, evaluate and use Japanese sentiment classifiers."""

@@ -1,0 +1,110 @@
+"""Command lines: `train.py` (training) and `python -m sentiment evaluate|predict`.
+
+Errors a user can cause (a missing folder, a bad file, an unreachable model, empty text) print
+one line and exit 2; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from collections.abc import Callable
+
+USAGE_EXIT = 2
+
+
+def _guarded(command: Callable[[], int]) -> int:
+    from transformers.utils import logging
+
+    logging.disable_progress_bar()
+    try:
+        return command()
+    except (ValueError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return USAGE_EXIT
+
+
+def train_main(argv: list[str] | None = None) -> int:
+    from transformers import HfArgumentParser
+
+    from .config import TrainConfig
+
+    parser = HfArgumentParser(
+        TrainConfig,
+        description="Fine-tune a Japanese sentiment classifier. A single .json argument stands in for the flags.",
+    )
+    argv = sys.argv[1:] if argv is None else argv
+
+    def run() -> int:
+        import datasets
+
+        from .training import train
+
+        datasets.disable_progress_bars()
+        datasets.logging.set_verbosity_error()
+
+        if len(argv) == 1 and argv[0].endswith(".json"):
+            (config,) = parser.parse_json_file(argv[0])
+        else:
+            (config,) = parser.parse_args_into_dataclasses(args=argv)
+        # A stop (SIGTERM from the app or a shell) unwinds normally, so the partial run is removed.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+        run_dir = train(config, on_event=print_event)
+        print(json.dumps({"run_dir": str(run_dir)}))
+        return 0
+
+    return _guarded(run)
+
+
+def print_event(record: dict) -> None:
+    event = record["event"]
+    if event == "loaded":
+        for notice in record["notices"]:
+            print(f"note: {notice}", flush=True)
+    elif event in ("log", "eval"):
+        parts = [f"step {record['step']}/{record['total_steps']}", f"epoch {record['epoch']:.2f}"]
+        for key in ("loss", "learning_rate", "eval_loss", "eval_accuracy", "eval_f1_weighted"):
+            if key in record:
+                parts.append(f"{key} {record[key]:.4g}")
+        parts.append(f"{record['examples_per_second']:.1f} ex/s, {record['remaining']:.0f} s left")
+        print(" | ".join(parts), flush=True)
+    elif event == "done":
+        print(f"saved {record['run_dir']}", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sentiment", description="Evaluate or use a trained run.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    evaluate = commands.add_parser("evaluate", help="Print a run's metrics on a dataset split as JSON.")
+    evaluate.add_argument("--model", required=True, help="A trained run folder (from train.py).")
+    evaluate.add_argument("--dataset", default="sample", help="Dataset: a Hub id, a local folder or file, or 'sample'.")
+    evaluate.add_argument("--dataset-config", default="japanese", help="The Hub dataset's configuration.")
+    evaluate.add_argument("--split", default="validation", help="Which split: train, validation or test.")
+    predict = commands.add_parser("predict", help="Classify texts; one JSON object per text.")
+    predict.add_argument("--model", required=True, help="A trained run folder (from train.py).")
+    predict.add_argument("texts", nargs="*", help="Texts to classify; with none, one text per line on standard input.")
+    args = parser.parse_args(argv)
+    return _guarded(lambda: _evaluate(args) if args.command == "evaluate" else _predict(args))
+
+
+def _evaluate(args) -> int:
+    from .data import load_dataset
+    from .evaluation import evaluate
+
+    data = load_dataset(args.dataset, args.dataset_config)
+    for notice in data.notices:
+        print(f"note: {notice}", file=sys.stderr)
+    print(json.dumps(evaluate(args.model, data, args.split).metrics, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _predict(args) -> int:
+    from .inference import Classifier
+
+    texts = args.texts or [line.rstrip("\n") for line in sys.stdin if line.strip()]
+    classifier = Classifier(args.model)
+    for prediction in classifier.predict(texts):
+        print(json.dumps(prediction.__dict__, ensure_ascii=False))
+    return 0

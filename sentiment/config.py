@@ -1,0 +1,81 @@
+"""Training options as a dataclass: every field has a default and help text, so `train.py --help`,
+the app's Train tab and a JSON file all describe the same thing.
+
+Hyper-parameters left unset take the recipe for the kind of model: the source tutorial's for a
+pretrained model, a CPU-friendly one for the small randomly initialised starter.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .data import DEFAULT_CONFIG, DEFAULT_SOURCE
+from .modeling import STARTER
+from .tokenization import SOURCE_MODEL
+
+# The source tutorial: lr 2e-5, batch 16, 2 epochs, weight decay 0.01, inputs up to 512 tokens.
+PRETRAINED_RECIPE = {"learning_rate": 2e-5, "batch_size": 16, "epochs": 2.0, "max_length": 512, "warmup": 0.0}
+# A small BERT learning from scratch wants a far higher rate, warm-up, more passes and short inputs.
+STARTER_RECIPE = {"learning_rate": 1e-3, "batch_size": 32, "epochs": 8.0, "max_length": 128, "warmup": 0.1}
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+
+
+def _help(text: str, **kwargs):
+    return field(metadata={"help": text}, **kwargs)
+
+
+@dataclass
+class TrainConfig:
+    dataset: str = _help(
+        "Dataset: a Hub id, a local folder or file (CSV/TSV/JSONL/Parquet named by split), or 'sample'.",
+        default=DEFAULT_SOURCE,
+    )
+    dataset_config: str = _help("The Hub dataset's configuration (language).", default=DEFAULT_CONFIG)
+    model: str = _help("Model: a Hub id, a local model folder, or 'starter' (small BERT built here).", default=SOURCE_MODEL)
+    output: str | None = _help("Run folder to write; default runs/<date>-<model>.", default=None)
+    epochs: float | None = _help("Passes over the training data (default: 2, starter 8).", default=None)
+    max_steps: int = _help("Stop after this many optimiser steps (-1: run all epochs).", default=-1)
+    learning_rate: float | None = _help("Peak learning rate (default: 2e-5, starter 1e-3).", default=None)
+    batch_size: int | None = _help("Examples per step on each device (default: 16, starter 32).", default=None)
+    max_length: int | None = _help("Truncate inputs to this many tokens (default: 512, starter 128).", default=None)
+    warmup: float | None = _help("Share of steps spent warming the learning rate up (default 0, starter 0.1).", default=None)
+    weight_decay: float = _help("AdamW weight decay (source recipe 0.01).", default=0.01)
+    train_examples: int | None = _help("Train on this many examples only (seeded sample); for quick CPU runs.", default=None)
+    eval_examples: int | None = _help("Evaluate on this many validation examples only (seeded sample).", default=None)
+    seed: int = _help("Random seed for sampling, initialisation and shuffling.", default=42)
+    precision: str = _help("auto (bf16 or fp16 on a GPU, fp32 on CPU), fp32, bf16 or fp16.", default="auto")
+    group_by_length: bool = _help("Batch examples of similar length together (less padding).", default=True)
+    starter_vocab_size: int = _help("Starter: WordPiece vocabulary size learned from the training texts.", default=8000)
+    starter_layers: int = _help("Starter: transformer layers.", default=4)
+    starter_hidden: int = _help("Starter: hidden size (heads = hidden / 64).", default=256)
+    logging_steps: int = _help("Log loss and progress every this many steps.", default=10)
+
+    def __post_init__(self):
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}.")
+        for name in ("epochs", "learning_rate", "batch_size", "max_length", "train_examples", "eval_examples"):
+            value = getattr(self, name)
+            if value is not None and value <= 0:
+                raise ValueError(f"{name} must be positive, not {value}.")
+        if self.warmup is not None and not 0 <= self.warmup < 1:
+            raise ValueError(f"warmup is a share of the steps, from 0 up to 1, not {self.warmup}.")
+        if self.starter_hidden % 64:
+            raise ValueError(f"starter_hidden must be a multiple of 64, not {self.starter_hidden}.")
+
+    @property
+    def is_starter(self) -> bool:
+        return self.model == STARTER
+
+    def resolved(self) -> TrainConfig:
+        """A copy with every unset hyper-parameter filled from the recipe for this kind of model."""
+        recipe = STARTER_RECIPE if self.is_starter else PRETRAINED_RECIPE
+        filled = {name: value for name, value in recipe.items() if getattr(self, name) is None}
+        if self.output is None:
+            name = self.model.rstrip("/").split("/")[-1]
+            filled["output"] = f"runs/{datetime.now():%Y%m%d-%H%M%S}-{name}"
+        return dataclasses.replace(self, **filled)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)

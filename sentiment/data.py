@@ -1,0 +1,218 @@
+"""Load a sentiment dataset from the Hub, a local folder, an uploaded file or the bundled sample.
+
+Every source comes out the same shape: a `SentimentData` (a `DatasetDict`) with the splits
+train / validation / test, the columns `text` and `label`, and `label` a `ClassLabel` with the
+source's order positive, neutral, negative. What was done to get there (a split carved, the Hub
+swapped for the sample) travels with it as `notices`, so the CLI and the app can say so.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from urllib.parse import urlparse
+
+import datasets
+import pandas as pd
+
+LABELS = ("positive", "neutral", "negative")
+SPLITS = ("train", "validation", "test")
+DEFAULT_SOURCE = "tyqiangz/multilingual-sentiments"
+DEFAULT_CONFIG = "japanese"
+SAMPLE = "sample"
+SAMPLE_DIR = Path(__file__).parent / "samples"
+
+# File stems that name each split, and the readers for each suffix.
+SPLIT_STEMS = {"train": ("train",), "validation": ("validation", "valid", "dev"), "test": ("test",)}
+SUFFIXES = (".csv", ".tsv", ".jsonl", ".json", ".parquet")
+# UTF-8 first; cp932 is what Excel on Japanese Windows writes.
+ENCODINGS = ("utf-8", "utf-8-sig", "cp932")
+CARVE_SEED = 42
+
+# `source` says where a row came from (the Hub data's own column, a file's name, the sample's domain).
+FEATURES = datasets.Features(
+    {
+        "text": datasets.Value("string"),
+        "label": datasets.ClassLabel(names=list(LABELS)),
+        "source": datasets.Value("string"),
+    }
+)
+
+
+class DataError(ValueError):
+    """A dataset the user pointed at can't be used; the message says where and why."""
+
+
+class SentimentData(datasets.DatasetDict):
+    """A `DatasetDict` that remembers where it came from and what was done to it."""
+
+    source: str = ""
+    notices: tuple[str, ...] = ()
+
+    @property
+    def label_names(self) -> list[str]:
+        return self["train"].features["label"].names
+
+
+def load_dataset(source: str = DEFAULT_SOURCE, config: str | None = DEFAULT_CONFIG) -> SentimentData:
+    """Load `source`: "sample", a local folder or file, or a Hub dataset id (with `config`)."""
+    if source == SAMPLE:
+        return _finish(_read_folder(SAMPLE_DIR), "sample (bundled)", [])
+    path = Path(source).expanduser()
+    if path.is_dir():
+        return _finish(_read_folder(path), str(path), [])
+    if path.is_file():
+        return _finish({"train": read_file(path)}, str(path), [])
+    if _looks_like_path(source):
+        raise DataError(f"No folder or file at {source}: check the path.")
+    return _load_hub(source, config)
+
+
+def _looks_like_path(source: str) -> bool:
+    return source.startswith((".", "/", "~")) or source.count("/") != 1 or Path(source).suffix in SUFFIXES
+
+
+def hub_reachable(timeout: float = 3.0) -> bool:
+    """Whether the Hub can be reached: False at once when HF_HUB_OFFLINE is set, else a quick connect."""
+    if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on"):
+        return False
+    from huggingface_hub import constants
+
+    url = urlparse(constants.ENDPOINT)
+    try:
+        with socket.create_connection((url.hostname, url.port or 443), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _load_hub(source: str, config: str | None) -> SentimentData:
+    if not hub_reachable():
+        if source == DEFAULT_SOURCE:
+            sample = load_dataset(SAMPLE)
+            notice = (
+                f"The Hugging Face Hub can't be reached, so the bundled sample ({sum(sample.num_rows.values())} "
+                f"sentences) stands in for {DEFAULT_SOURCE}."
+            )
+            return _with_notices(sample, [notice, *sample.notices])
+        raise DataError(f"The Hugging Face Hub can't be reached, so the dataset {source} can't be loaded.")
+    try:
+        loaded = datasets.load_dataset(source, config)
+    except Exception as error:  # the Hub raises many types; the user needs one sentence
+        raise DataError(f"Could not load {source} ({config}) from the Hub: {error}") from error
+    splits = {}
+    for name, split in loaded.items():
+        if _split_name(name):
+            if "source" not in split.column_names:
+                split = split.add_column("source", [source] * len(split))
+            splits[_split_name(name)] = split.select_columns(list(FEATURES)).cast(FEATURES)
+    return _finish(splits, f"{source} ({config})" if config else source, [])
+
+
+def _split_name(name: str) -> str | None:
+    return next((split for split, stems in SPLIT_STEMS.items() if name in stems), None)
+
+
+def _read_folder(folder: Path) -> dict[str, datasets.Dataset]:
+    splits = {}
+    for path in sorted(folder.iterdir()):
+        split = _split_name(path.name.split(".")[0])
+        if split and path.suffix in SUFFIXES:
+            if split in splits:
+                raise DataError(f"{folder} has two files for the {split} split: keep one.")
+            splits[split] = read_file(path)
+    if not splits:
+        names = ", ".join(f"{stem}.csv" for stems in SPLIT_STEMS.values() for stem in stems[:1])
+        raise DataError(f"{folder} has no data files: name them by split ({names}, also .tsv/.jsonl/.parquet).")
+    return splits
+
+
+def read_file(path: Path) -> datasets.Dataset:
+    """Read one CSV / TSV / JSON Lines / Parquet file and check every row."""
+    frame = _read_frame(Path(path))
+    missing = [column for column in ("text", "label") if column not in frame.columns]
+    if missing:
+        raise DataError(f"{path.name} has no {' or '.join(missing)} column: it needs the columns text and label.")
+    sources = frame["source"].astype(str) if "source" in frame.columns else [path.name] * len(frame)
+    labels = [_label_id(value, path, row) for row, value in enumerate(frame["label"], start=1)]
+    for row, text in enumerate(frame["text"], start=1):
+        if not isinstance(text, str) or not text.strip():
+            raise DataError(f"{path.name}, row {row}: the text is empty; fill it in or remove the row.")
+    if frame.empty:
+        raise DataError(f"{path.name} has no rows.")
+    columns = {"text": list(frame["text"]), "label": labels, "source": list(sources)}
+    return datasets.Dataset.from_dict(columns, features=FEATURES)
+
+
+def _read_frame(path: Path) -> pd.DataFrame:
+    if path.suffix == ".parquet":
+        try:
+            return pd.read_parquet(path)
+        except Exception as error:  # pyarrow's errors vary by what is wrong with the file
+            raise DataError(f"{path.name} is not a readable Parquet file ({error}).") from error
+    raw = path.read_bytes()
+    for encoding in ENCODINGS:
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise DataError(f"{path.name} is neither UTF-8 nor cp932 (Shift-JIS) text: save it as UTF-8.")
+    from io import StringIO
+
+    buffer = StringIO(text.lstrip("\ufeff"))
+    try:
+        if path.suffix in (".jsonl", ".json"):
+            return pd.read_json(buffer, lines=True, dtype=False)
+        return pd.read_csv(buffer, sep="\t" if path.suffix == ".tsv" else ",", dtype=str, keep_default_na=False)
+    except ValueError as error:
+        raise DataError(f"{path.name} could not be parsed as {path.suffix[1:].upper()} ({error}).") from error
+
+
+def _label_id(value, path: Path, row: int) -> int:
+    text = str(value).strip().lower()
+    if text in LABELS:
+        return LABELS.index(text)
+    if text.lstrip("-").isdigit() and int(text) in range(len(LABELS)):
+        return int(text)
+    allowed = ", ".join(LABELS)
+    raise DataError(f"{path.name}, row {row}: unknown label {value!r}; use {allowed} (or 0, 1, 2).")
+
+
+def _finish(splits: dict[str, datasets.Dataset], source: str, notices: list[str]) -> SentimentData:
+    """Carve any missing split, seeded and stratified by label, and say what was carved."""
+    if "train" not in splits:
+        names = " + ".join(splits)
+        pool = datasets.concatenate_datasets(list(splits.values()))
+        splits = _carve(pool, ("train", "validation", "test"))
+        notices.append(f"No train split: carved train / validation / test 80/10/10 from {names} (seed {CARVE_SEED}).")
+    missing = [name for name in ("validation", "test") if name not in splits]
+    if missing:
+        carved = _carve(splits["train"], ("train", *missing))
+        splits.update(carved)
+        share = "10%" if len(missing) == 1 else "10% each"
+        notices.append(f"No {' or '.join(missing)} split: carved {share} from train (seed {CARVE_SEED}).")
+    data = SentimentData({name: splits[name] for name in SPLITS})
+    return _with_notices(data, notices, source)
+
+
+def _carve(pool: datasets.Dataset, names: tuple[str, ...]) -> dict[str, datasets.Dataset]:
+    """Split `pool` into `names`: the first keeps 80% (90% if only two), the rest share what is left."""
+    held_out = 0.1 * (len(names) - 1)
+    try:
+        parts = pool.train_test_split(test_size=held_out, seed=CARVE_SEED, stratify_by_column="label")
+    except ValueError:  # a class too small to stratify: split without it
+        parts = pool.train_test_split(test_size=held_out, seed=CARVE_SEED)
+    if len(names) == 2:
+        return {names[0]: parts["train"], names[1]: parts["test"]}
+    rest = parts["test"].train_test_split(test_size=0.5, seed=CARVE_SEED)
+    return {names[0]: parts["train"], names[1]: rest["train"], names[2]: rest["test"]}
+
+
+def _with_notices(data: SentimentData, notices: list[str], source: str | None = None) -> SentimentData:
+    copy = SentimentData(data)
+    copy.source = source if source is not None else data.source
+    copy.notices = tuple(notices)
+    return copy

@@ -1,0 +1,98 @@
+"""Metrics, the confusion matrix and the per-example table, from gold labels and probabilities.
+
+Training, `python -m sentiment evaluate` and the app's Evaluate tab all go through `report`, so
+the numbers agree wherever they are shown.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+
+METRICS_FILE = "metrics.json"
+PREDICTIONS_FILE = "predictions.csv"
+
+
+@dataclass
+class Report:
+    metrics: dict
+    rows: pd.DataFrame  # text, gold, predicted, p_<label>…, loss; highest loss first
+
+    def save(self, folder: Path) -> None:
+        (folder / METRICS_FILE).write_text(json.dumps(self.metrics, ensure_ascii=False, indent=2), encoding="utf-8")
+        self.rows.to_csv(folder / PREDICTIONS_FILE, index=False)
+
+
+def report(texts: list[str], gold: list[int], probabilities: np.ndarray, label_names: list[str], split: str) -> Report:
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    predicted = probabilities.argmax(axis=1)
+    gold = np.asarray(gold)
+    classes = list(range(len(label_names)))
+    counts = confusion_matrix(gold, predicted, labels=classes)
+    precision, recall, f1, support = precision_recall_fscore_support(gold, predicted, labels=classes, zero_division=0)
+    metrics = {
+        "split": split,
+        "examples": int(len(gold)),
+        "accuracy": float(accuracy_score(gold, predicted)),
+        "f1_weighted": float(f1_score(gold, predicted, labels=classes, average="weighted", zero_division=0)),
+        "f1_macro": float(f1_score(gold, predicted, labels=classes, average="macro", zero_division=0)),
+        "per_class": {
+            name: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
+            for name, p, r, f, s in zip(label_names, precision, recall, f1, support, strict=True)
+        },
+        "confusion_matrix": {
+            "labels": list(label_names),
+            "counts": counts.tolist(),
+            "normalized": normalize_by_true(counts).tolist(),
+        },
+    }
+    eps = np.finfo(np.float64).tiny  # keeps log(0) finite for a certain, wrong prediction
+    rows = pd.DataFrame(
+        {
+            "text": list(texts),
+            "gold": [label_names[g] for g in gold],
+            "predicted": [label_names[p] for p in predicted],
+            **{f"p_{name}": probabilities[:, i].round(4) for i, name in enumerate(label_names)},
+            "loss": (-np.log(probabilities[np.arange(len(gold)), gold] + eps)).round(4),
+        }
+    )
+    return Report(metrics, rows.sort_values("loss", ascending=False, kind="stable").reset_index(drop=True))
+
+
+def normalize_by_true(counts: np.ndarray) -> np.ndarray:
+    """Each row (true label) divided by its total; an empty row stays zeros."""
+    counts = np.asarray(counts, dtype=np.float64)
+    totals = counts.sum(axis=1, keepdims=True)
+    return np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0).round(4)
+
+
+def evaluate(run_dir: str | Path, dataset, split: str = "validation", classifier=None) -> Report:
+    """Classify `dataset[split]` with the run's model and report on it."""
+    from .inference import Classifier
+
+    if split not in dataset:
+        raise ValueError(f"The dataset has no {split} split; choose one of {', '.join(dataset)}.")
+    classifier = classifier or Classifier(run_dir)
+    rows = dataset[split]
+    predictions = classifier.predict(rows["text"])
+    probabilities = np.array([[p.probabilities[name] for name in classifier.label_names] for p in predictions])
+    gold = _gold_ids(rows, classifier.label_names)
+    return report(rows["text"], gold, probabilities, classifier.label_names, split)
+
+
+def _gold_ids(rows, label_names: list[str]) -> list[int]:
+    """Gold labels as the model's ids, matched by name so a differently ordered dataset still scores right."""
+    names = rows.features["label"].names
+    missing = sorted(set(names) - set(label_names))
+    if missing:
+        raise ValueError(f"The model has no label {', '.join(missing)}; it knows {', '.join(label_names)}.")
+    return [label_names.index(names[label]) for label in rows["label"]]
+
+
+def load_metrics(run_dir: str | Path) -> dict:
+    return json.loads((Path(run_dir) / METRICS_FILE).read_text(encoding="utf-8"))

@@ -1,0 +1,95 @@
+"""Classify texts with a trained run: a label and the probability of each class per text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+from .tokenization import STARTER_MAX_LENGTH
+
+
+class RunError(ValueError):
+    """A run folder that can't be loaded; the message says which and why."""
+
+
+@dataclass
+class Prediction:
+    text: str
+    label: str
+    probabilities: dict[str, float]
+    truncated: bool
+
+
+def check_texts(texts: list[str]) -> None:
+    """Refuse empty input: a model asked about nothing would still answer, confidently."""
+    if not texts:
+        raise ValueError("There is no text to classify: type a review or give one text per line.")
+    for number, text in enumerate(texts, start=1):
+        if not isinstance(text, str) or not text.strip():
+            where = "The text" if len(texts) == 1 else f"Text {number}"
+            raise ValueError(f"{where} is empty: type a review to classify.")
+
+
+class Classifier:
+    """A trained run loaded once (safetensors only, no remote code) and kept for many predictions."""
+
+    def __init__(self, run_dir: str | Path, device: str | None = None, batch_size: int = 32):
+        run_dir = Path(run_dir)
+        if not (run_dir / "config.json").is_file():
+            raise RunError(f"{run_dir} is not a trained model folder (it has no config.json).")
+        self.run_dir = run_dir
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.batch_size = batch_size
+        self.tokenizer = AutoTokenizer.from_pretrained(run_dir)
+        self.model = AutoModelForSequenceClassification.from_pretrained(run_dir, use_safetensors=True)
+        self.model.to(self.device).eval()
+        config = self.model.config
+        self.label_names = [config.id2label[i] for i in range(config.num_labels)]
+        self.max_length = min(self.tokenizer.model_max_length, config.max_position_embeddings, STARTER_MAX_LENGTH)
+
+    def predict(self, texts: list[str] | str) -> list[Prediction]:
+        texts = [texts] if isinstance(texts, str) else list(texts)
+        check_texts(texts)
+        # Sorted by length so each batch pads to a similar length; answers come back in input order.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        results: dict[int, Prediction] = {}
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            for index, prediction in zip(batch, self._predict_batch([texts[i] for i in batch]), strict=True):
+                results[index] = prediction
+        return [results[i] for i in range(len(texts))]
+
+    def encode(self, texts: list[str]):
+        """Padded tensors for `texts`, and which of them were cut at the maximum length.
+
+        Tokenized once without truncation (MeCab is most of the cost); only the rare texts that
+        are too long are tokenized again, truncated.
+        """
+        encoded = dict(self.tokenizer(texts, verbose=False))
+        truncated = [len(ids) > self.max_length for ids in encoded["input_ids"]]
+        long_texts = [text for text, cut in zip(texts, truncated, strict=True) if cut]
+        if long_texts:
+            cut = self.tokenizer(long_texts, truncation=True, max_length=self.max_length)
+            positions = [i for i, is_cut in enumerate(truncated) if is_cut]
+            for key in encoded:
+                for position, value in zip(positions, cut[key], strict=True):
+                    encoded[key][position] = value
+        return self.tokenizer.pad(encoded, return_tensors="pt"), truncated
+
+    @torch.inference_mode()
+    def _predict_batch(self, texts: list[str]) -> list[Prediction]:
+        encoded, truncated = self.encode(texts)
+        logits = self.model(**encoded.to(self.device)).logits.float()
+        probabilities = torch.softmax(logits, dim=-1).cpu().tolist()
+        return [
+            Prediction(
+                text=text,
+                label=self.label_names[max(range(len(row)), key=row.__getitem__)],
+                probabilities={name: float(p) for name, p in zip(self.label_names, row, strict=True)},
+                truncated=cut,
+            )
+            for text, row, cut in zip(texts, probabilities, truncated, strict=True)
+        ]

@@ -1,0 +1,44 @@
+"""Models: a pretrained checkpoint with a fresh classification head, or the offline starter.
+
+Labels are set when the model is created (`id2label` / `label2id` from the dataset's ClassLabel),
+so every saved run reloads with names.
+"""
+
+from __future__ import annotations
+
+from transformers import AutoModelForSequenceClassification, BertConfig, BertForSequenceClassification
+
+STARTER = "starter"
+
+
+def label_maps(label_names: list[str]) -> dict:
+    return {
+        "num_labels": len(label_names),
+        "id2label": dict(enumerate(label_names)),
+        "label2id": {name: index for index, name in enumerate(label_names)},
+    }
+
+
+def load_model(spec: str, label_names: list[str]):
+    """A pretrained model (Hub id or local folder) with a classification head for `label_names`."""
+    return AutoModelForSequenceClassification.from_pretrained(spec, **label_maps(label_names))
+
+
+def build_starter_model(
+    tokenizer, label_names: list[str], layers: int = 4, hidden: int = 256, max_length: int = 512, seed: int = 42
+) -> BertForSequenceClassification:
+    """A small BERT, randomly initialised, over the starter tokenizer's vocabulary."""
+    import torch
+
+    torch.manual_seed(seed)
+    config = BertConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=hidden,
+        num_hidden_layers=layers,
+        num_attention_heads=hidden // 64,
+        intermediate_size=hidden * 4,
+        max_position_embeddings=max_length,
+        pad_token_id=tokenizer.pad_token_id,
+        **label_maps(label_names),
+    )
+    return BertForSequenceClassification(config)

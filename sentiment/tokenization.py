@@ -1,0 +1,183 @@
+"""Tokenizers: load one, build the offline starter, and explain how one splits a text.
+
+The source model's tokenizer runs in two stages: MeCab (IPA dictionary, through fugashi) splits
+the text into words, then WordPiece splits each word into pieces from a fixed vocabulary, marking
+pieces that continue a word with `##`. The starter tokenizer uses the same two stages, with a
+WordPiece vocabulary learned here from the training texts, so it works with no Hub.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+from transformers import AutoTokenizer, BertJapaneseTokenizer, PreTrainedTokenizerBase
+
+SOURCE_MODEL = "cl-tohoku/bert-base-japanese-whole-word-masking"
+SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+# The source model's word tokenizer: MeCab with the IPA dictionary.
+MECAB_KWARGS = {"mecab_dic": "ipadic"}
+STARTER_MAX_LENGTH = 512
+# Kana and printable ASCII are always in the starter's alphabet, so a small corpus still covers them.
+BASE_ALPHABET = [chr(c) for c in (*range(0x3041, 0x3097), *range(0x30A1, 0x30FB), *range(0x21, 0x7F))]
+
+
+def load_tokenizer(spec: str = SOURCE_MODEL) -> PreTrainedTokenizerBase:
+    """A tokenizer from a Hub id or a local folder (a model folder or a training run)."""
+    return AutoTokenizer.from_pretrained(spec)
+
+
+def build_starter_tokenizer(
+    texts: Iterable[str], vocab_size: int = 8000, max_length: int = STARTER_MAX_LENGTH
+) -> BertJapaneseTokenizer:
+    """A MeCab-ipadic + WordPiece tokenizer whose vocabulary is learned from `texts`."""
+    word_tokenizer = _mecab_tokenizer()
+    wordpiece = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    # Words come pre-split by MeCab and joined by spaces, so WordPiece learns pieces of MeCab words.
+    wordpiece.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    trainer = trainers.WordPieceTrainer(
+        vocab_size=vocab_size,
+        special_tokens=SPECIAL_TOKENS,
+        initial_alphabet=BASE_ALPHABET,
+        continuing_subword_prefix="##",
+        show_progress=False,
+    )
+    wordpiece.train_from_iterator((" ".join(word_tokenizer.tokenize(text)) for text in texts), trainer=trainer)
+    vocab = sorted(wordpiece.get_vocab().items(), key=lambda item: item[1])
+    with tempfile.TemporaryDirectory() as folder:
+        vocab_file = Path(folder) / "vocab.txt"
+        vocab_file.write_text("".join(f"{token}\n" for token, _ in vocab), encoding="utf-8")
+        return BertJapaneseTokenizer(
+            str(vocab_file),
+            do_lower_case=False,
+            word_tokenizer_type="mecab",
+            subword_tokenizer_type="wordpiece",
+            mecab_kwargs=MECAB_KWARGS,
+            model_max_length=max_length,
+        )
+
+
+def _mecab_tokenizer():
+    from transformers.models.bert_japanese.tokenization_bert_japanese import MecabTokenizer
+
+    return MecabTokenizer(do_lower_case=False, **MECAB_KWARGS)
+
+
+@dataclass
+class TokenRow:
+    index: int
+    token: str
+    input_id: int
+    attention_mask: int
+    token_type_id: int
+    word_index: int | None  # which MeCab word this piece came from; None for special tokens
+    word: str
+    part_of_speech: str
+    continuation: bool  # a `##` piece that continues the previous one's word
+    special: bool
+    unknown: bool
+
+
+@dataclass
+class Explanation:
+    text: str
+    words: list[tuple[str, str]]  # MeCab (surface, part of speech), in order
+    rows: list[TokenRow]
+    truncated: bool
+    max_length: int
+    round_trip: str
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def explain(tokenizer: PreTrainedTokenizerBase, text: str, max_length: int | None = None) -> Explanation:
+    """How `tokenizer` turns `text` into model input, one row per token, with its MeCab word."""
+    max_length = max_length or _max_length(tokenizer)
+    encoding = tokenizer(text, truncation=True, max_length=max_length)
+    full_length = len(tokenizer(text, truncation=False)["input_ids"])
+    tokens = tokenizer.convert_ids_to_tokens(encoding["input_ids"])
+    words, word_of_piece = _words_and_pieces(tokenizer, text)
+    special_ids = set(tokenizer.all_special_ids)
+    rows, piece = [], 0
+    for index, (token, input_id) in enumerate(zip(tokens, encoding["input_ids"], strict=True)):
+        special = input_id in special_ids and token != tokenizer.unk_token
+        word_index = None if special or piece >= len(word_of_piece) else word_of_piece[piece]
+        if not special:
+            piece += 1
+        surface, pos = words[word_index] if word_index is not None else ("", "")
+        rows.append(
+            TokenRow(
+                index=index,
+                token=token,
+                input_id=input_id,
+                attention_mask=encoding["attention_mask"][index],
+                token_type_id=encoding.get("token_type_ids", [0] * len(tokens))[index],
+                word_index=word_index,
+                word=surface,
+                part_of_speech=pos,
+                continuation=token.startswith("##"),
+                special=special,
+                unknown=token == tokenizer.unk_token,
+            )
+        )
+    content = [row.token for row in rows if not row.special]
+    return Explanation(
+        text=text,
+        words=words,
+        rows=rows,
+        truncated=full_length > max_length,
+        max_length=max_length,
+        round_trip=tokenizer.convert_tokens_to_string(content),
+        counts={
+            "characters": len(text),
+            "words": len(words),
+            "tokens": len(rows),
+            "tokens_before_truncation": full_length,
+            "unknown": sum(row.unknown for row in rows),
+        },
+    )
+
+
+def _max_length(tokenizer: PreTrainedTokenizerBase) -> int:
+    # Tokenizers saved without a limit report a huge sentinel; BERT's position table stops at 512.
+    return min(tokenizer.model_max_length, STARTER_MAX_LENGTH)
+
+
+def _words_and_pieces(tokenizer, text: str) -> tuple[list[tuple[str, str]], list[int]]:
+    """MeCab words with part of speech, and for each WordPiece piece the index of its word.
+
+    For a MeCab tokenizer this re-runs its two stages word by word, exactly as `_tokenize` does;
+    for any other tokenizer each piece that does not start with `##` begins a new word.
+    """
+    word_tokenizer = getattr(tokenizer, "word_tokenizer", None)
+    if getattr(tokenizer, "word_tokenizer_type", None) == "mecab" and hasattr(word_tokenizer, "mecab"):
+        normalized = _normalize(word_tokenizer, text)
+        words, word_of_piece = [], []
+        for node in word_tokenizer.mecab(normalized):
+            surface = node.surface.lower() if word_tokenizer.do_lower_case else node.surface
+            words.append((node.surface, _part_of_speech(node.feature)))
+            word_of_piece += [len(words) - 1] * len(tokenizer.subword_tokenizer.tokenize(surface))
+        return words, word_of_piece
+    words, word_of_piece = [], []
+    for token in tokenizer.tokenize(text):
+        if not token.startswith("##") or not words:
+            words.append((token.removeprefix("##"), ""))
+        else:
+            surface, pos = words[-1]
+            words[-1] = (surface + token[2:], pos)
+        word_of_piece.append(len(words) - 1)
+    return words, word_of_piece
+
+
+def _normalize(word_tokenizer, text: str) -> str:
+    import unicodedata
+
+    return unicodedata.normalize("NFKC", text) if word_tokenizer.normalize_text else text
+
+
+def _part_of_speech(feature) -> str:
+    """IPA dictionary features start with part of speech and its first sub-category."""
+    parts = [part for part in tuple(feature)[:2] if part and part != "*"]
+    return "-".join(parts)

@@ -1,0 +1,231 @@
+"""Fine-tune a sequence classifier with the `Trainer`, following a run as it goes.
+
+The order of work is the source tutorial's: load data → tokenizer and model → tokenize → train
+with evaluation each epoch → metrics and confusion matrix → save with label names. Two changes
+make it fast: examples are tokenized without padding and padded per batch (the tutorial padded
+every review to the longest in the dataset), and batches group reviews of similar length.
+
+A run is written to `<output>.partial/` and renamed to `<output>/` only when complete, so a
+crash or a stop never leaves a folder that looks finished.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.metrics import accuracy_score, f1_score
+from torch.utils.data import SequentialSampler
+from transformers import DataCollatorWithPadding, Trainer, TrainerCallback, TrainingArguments, set_seed
+from transformers.trainer_callback import PrinterCallback
+
+from .config import TrainConfig
+from .data import SentimentData, load_dataset
+from .evaluation import report
+from .modeling import build_starter_model, load_model
+from .tokenization import build_starter_tokenizer, load_tokenizer
+
+PROGRESS_FILE = "progress.jsonl"
+CONFIG_FILE = "train_config.json"
+PARTIAL_SUFFIX = ".partial"
+
+
+class TrainingError(ValueError):
+    """A run that can't start as asked; the message says what to change."""
+
+
+def partial_dir(output: str | Path) -> Path:
+    """Where a run is written until it is complete."""
+    output = Path(output)
+    return output.with_name(output.name + PARTIAL_SUFFIX)
+
+
+def train(config: TrainConfig, on_event: Callable[[dict], None] | None = None) -> Path:
+    """Train as `config` says; return the finished run folder."""
+    config = config.resolved()
+    output, partial = Path(config.output), partial_dir(config.output)
+    if output.exists():
+        raise TrainingError(f"{output} already exists: choose another output folder.")
+    set_seed(config.seed)
+    data = load_dataset(config.dataset, config.dataset_config)
+    train_split = _subsample(data["train"], config.train_examples, config.seed)
+    eval_split = _subsample(data["validation"], config.eval_examples, config.seed)
+    tokenizer, model = _tokenizer_and_model(config, train_split["text"], data.label_names)
+
+    # Rank 0 owns the folder; under torchrun the other ranks only train.
+    trainer_args = _training_arguments(config, partial)
+    is_main = trainer_args.process_index == 0
+    if is_main:
+        shutil.rmtree(partial, ignore_errors=True)  # left by a run that was killed outright
+        partial.mkdir(parents=True)
+    try:
+        progress = ProgressCallback(partial / PROGRESS_FILE if is_main else None, on_event)
+        progress.emit({"event": "loaded", "notices": list(data.notices), "train_examples": len(train_split)})
+        train_set = _tokenize(train_split, tokenizer, config.max_length)
+        # Sorted by length, evaluation batches pad little; the order is kept (see SentimentTrainer).
+        eval_set = _tokenize(eval_split, tokenizer, config.max_length).sort("length")
+        trainer = SentimentTrainer(
+            model=model,
+            args=trainer_args,
+            train_dataset=train_set,
+            eval_dataset=eval_set,
+            data_collator=DataCollatorWithPadding(tokenizer, pad_to_multiple_of=8 if torch.cuda.is_available() else None),
+            processing_class=tokenizer,
+            compute_metrics=trainer_metrics,
+            callbacks=[progress],
+        )
+        trainer.remove_callback(PrinterCallback)  # progress is reported through ProgressCallback
+        trainer.train()
+        logits = trainer.predict(eval_set).predictions
+        if is_main:
+            trainer.save_model(str(partial))
+            (partial / "training_args.bin").unlink(missing_ok=True)  # a pickle; train_config.json says it all
+            _save_run(partial, config, data, eval_set, logits)
+            partial.rename(output)
+            progress.path = output / PROGRESS_FILE
+            progress.emit({"event": "done", "run_dir": str(output)})
+    except BaseException:  # a stop (SIGTERM → SystemExit) or a crash: leave nothing half-written
+        if is_main:
+            shutil.rmtree(partial, ignore_errors=True)
+        raise
+    return output
+
+
+def _subsample(split, count: int | None, seed: int):
+    if count is None or count >= len(split):
+        return split
+    return split.shuffle(seed=seed).select(range(count))
+
+
+def _tokenizer_and_model(config: TrainConfig, train_texts: list[str], label_names: list[str]):
+    if config.is_starter:
+        tokenizer = build_starter_tokenizer(train_texts, config.starter_vocab_size, config.max_length)
+        model = build_starter_model(
+            tokenizer, label_names, config.starter_layers, config.starter_hidden, config.max_length, config.seed
+        )
+        return tokenizer, model
+    try:
+        return load_tokenizer(config.model), load_model(config.model, label_names)
+    except OSError as error:
+        raise TrainingError(
+            f"Could not load the model {config.model} ({error.__class__.__name__}); "
+            "check the name or folder, or use --model starter offline."
+        ) from error
+
+
+def _tokenize(split, tokenizer, max_length: int):
+    """Token ids without padding (the collator pads per batch), plus each example's length."""
+
+    def encode(batch):
+        encoded = tokenizer(batch["text"], truncation=True, max_length=max_length)
+        encoded["length"] = [len(ids) for ids in encoded["input_ids"]]
+        return encoded
+
+    return split.map(encode, batched=True, remove_columns=["source"], desc="Tokenizing")
+
+
+def _training_arguments(config: TrainConfig, folder: Path) -> TrainingArguments:
+    precision = _precision(config.precision)
+    return TrainingArguments(
+        output_dir=str(folder),
+        num_train_epochs=config.epochs,
+        max_steps=config.max_steps,
+        learning_rate=config.learning_rate,
+        per_device_train_batch_size=config.batch_size,
+        per_device_eval_batch_size=config.batch_size * 2,
+        weight_decay=config.weight_decay,
+        warmup_steps=config.warmup,
+        eval_strategy="epoch",
+        save_strategy="no",  # the finished model is saved once, at the end
+        logging_strategy="steps",
+        logging_steps=config.logging_steps,
+        logging_first_step=True,
+        report_to="none",
+        disable_tqdm=True,
+        seed=config.seed,
+        bf16=precision == "bf16",
+        fp16=precision == "fp16",
+        train_sampling_strategy="group_by_length" if config.group_by_length else "random",
+        length_column_name="length",
+        optim="adamw_torch_fused" if torch.cuda.is_available() else "adamw_torch",
+        dataloader_pin_memory=torch.cuda.is_available(),
+    )
+
+
+def _precision(choice: str) -> str:
+    if choice != "auto":
+        if choice != "fp32" and not torch.cuda.is_available():
+            raise TrainingError(f"{choice} needs a GPU; use --precision fp32 (or auto) on the CPU.")
+        return choice
+    if not torch.cuda.is_available():
+        return "fp32"
+    return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+
+
+class SentimentTrainer(Trainer):
+    def _get_eval_sampler(self, eval_dataset):
+        # The Trainer groups evaluation by length too when training does, which would shuffle the
+        # predictions away from their texts; evaluation keeps its order.
+        if self.args.world_size <= 1:
+            return SequentialSampler(eval_dataset)
+        return None
+
+
+def trainer_metrics(eval_prediction) -> dict:
+    predicted = np.argmax(eval_prediction.predictions, axis=-1)
+    gold = eval_prediction.label_ids
+    return {
+        "accuracy": accuracy_score(gold, predicted),
+        "f1_weighted": f1_score(gold, predicted, average="weighted"),
+        "f1_macro": f1_score(gold, predicted, average="macro"),
+    }
+
+
+def _save_run(folder: Path, config: TrainConfig, data: SentimentData, eval_set, logits: np.ndarray) -> None:
+    probabilities = torch.softmax(torch.from_numpy(np.asarray(logits, dtype=np.float32)), dim=-1).numpy()
+    result = report(eval_set["text"], eval_set["label"], probabilities, data.label_names, "validation")
+    result.save(folder)
+    settings = {**config.to_dict(), "dataset_source": data.source, "notices": list(data.notices)}
+    (folder / CONFIG_FILE).write_text(json.dumps(settings, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+class ProgressCallback(TrainerCallback):
+    """Appends one JSON object per event to progress.jsonl and hands it to `on_event`."""
+
+    def __init__(self, path: Path | None, on_event: Callable[[dict], None] | None):
+        self.path, self.on_event = path, on_event
+        self.started = time.monotonic()
+
+    def emit(self, record: dict) -> None:
+        record = {"time": time.time(), "elapsed": round(time.monotonic() - self.started, 2), **record}
+        if self.path is not None:
+            with self.path.open("a", encoding="utf-8") as file:
+                file.write(json.dumps(record, ensure_ascii=False) + "\n")
+        if self.on_event is not None:
+            self.on_event(record)
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self.train_started = time.monotonic()
+        self.emit({"event": "start", "step": 0, "total_steps": state.max_steps, "epochs": args.num_train_epochs})
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        logs = logs or {}
+        seconds = time.monotonic() - self.train_started
+        per_step = seconds / state.global_step if state.global_step else 0.0
+        record = {
+            "event": "eval" if any(key.startswith("eval_") for key in logs) else "log",
+            "step": state.global_step,
+            "total_steps": state.max_steps,
+            "epoch": round(state.epoch or 0.0, 3),
+            "remaining": round(per_step * (state.max_steps - state.global_step), 1),
+            "examples_per_second": round(
+                state.global_step * args.train_batch_size * args.world_size / seconds, 2
+            ) if seconds else 0.0,
+            **{key: value for key, value in logs.items() if isinstance(value, int | float)},
+        }
+        self.emit(record)
