@@ -63,7 +63,7 @@ def print_event(record: dict) -> None:
     if event == "loaded":
         for notice in record["notices"]:
             print(f"note: {notice}", flush=True)
-    elif event in ("log", "eval"):
+    elif event in ("log", "eval", "summary"):
         parts = [f"step {record['step']}/{record['total_steps']}", f"epoch {record['epoch']:.2f}"]
         for key in ("loss", "learning_rate", "eval_loss", "eval_accuracy", "eval_f1_weighted"):
             if key in record:

@@ -33,16 +33,22 @@ class TrainConfig:
         default=DEFAULT_SOURCE,
     )
     dataset_config: str = _help("The Hub dataset's configuration (language).", default=DEFAULT_CONFIG)
-    model: str = _help("Model: a Hub id, a local model folder, or 'starter' (small BERT built here).", default=SOURCE_MODEL)
+    model: str = _help(
+        "Model: a Hub id, a local model folder, or 'starter' (small BERT built here).", default=SOURCE_MODEL
+    )
     output: str | None = _help("Run folder to write; default runs/<date>-<model>.", default=None)
     epochs: float | None = _help("Passes over the training data (default: 2, starter 8).", default=None)
     max_steps: int = _help("Stop after this many optimiser steps (-1: run all epochs).", default=-1)
     learning_rate: float | None = _help("Peak learning rate (default: 2e-5, starter 1e-3).", default=None)
     batch_size: int | None = _help("Examples per step on each device (default: 16, starter 32).", default=None)
     max_length: int | None = _help("Truncate inputs to this many tokens (default: 512, starter 128).", default=None)
-    warmup: float | None = _help("Share of steps spent warming the learning rate up (default 0, starter 0.1).", default=None)
+    warmup: float | None = _help(
+        "Share of steps spent warming the learning rate up (default 0, starter 0.1).", default=None
+    )
     weight_decay: float = _help("AdamW weight decay (source recipe 0.01).", default=0.01)
-    train_examples: int | None = _help("Train on this many examples only (seeded sample); for quick CPU runs.", default=None)
+    train_examples: int | None = _help(
+        "Train on this many examples only (seeded sample); for quick CPU runs.", default=None
+    )
     eval_examples: int | None = _help("Evaluate on this many validation examples only (seeded sample).", default=None)
     seed: int = _help("Random seed for sampling, initialisation and shuffling.", default=42)
     precision: str = _help("auto (bf16 or fp16 on a GPU, fp32 on CPU), fp32, bf16 or fp16.", default="auto")

@@ -29,6 +29,7 @@ SUFFIXES = (".csv", ".tsv", ".jsonl", ".json", ".parquet")
 # UTF-8 first; cp932 is what Excel on Japanese Windows writes.
 ENCODINGS = ("utf-8", "utf-8-sig", "cp932")
 CARVE_SEED = 42
+MIN_ROWS_TO_CARVE = 10
 
 # `source` says where a row came from (the Hub data's own column, a file's name, the sample's domain).
 FEATURES = datasets.Features(
@@ -183,6 +184,12 @@ def _label_id(value, path: Path, row: int) -> int:
 
 def _finish(splits: dict[str, datasets.Dataset], source: str, notices: list[str]) -> SentimentData:
     """Carve any missing split, seeded and stratified by label, and say what was carved."""
+    rows = sum(len(split) for split in splits.values())
+    if len(splits) < len(SPLITS) and rows < MIN_ROWS_TO_CARVE:
+        raise DataError(
+            f"{source} has only {rows} rows: at least {MIN_ROWS_TO_CARVE} are needed to carve the missing "
+            "validation and test splits; add rows or give the splits as files."
+        )
     if "train" not in splits:
         names = " + ".join(splits)
         pool = datasets.concatenate_datasets(list(splits.values()))

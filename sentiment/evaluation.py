@@ -37,7 +37,7 @@ def report(texts: list[str], gold: list[int], probabilities: np.ndarray, label_n
     precision, recall, f1, support = precision_recall_fscore_support(gold, predicted, labels=classes, zero_division=0)
     metrics = {
         "split": split,
-        "examples": int(len(gold)),
+        "examples": len(gold),
         "accuracy": float(accuracy_score(gold, predicted)),
         "f1_weighted": float(f1_score(gold, predicted, labels=classes, average="weighted", zero_division=0)),
         "f1_macro": float(f1_score(gold, predicted, labels=classes, average="macro", zero_division=0)),

@@ -74,7 +74,9 @@ def train(config: TrainConfig, on_event: Callable[[dict], None] | None = None) -
             args=trainer_args,
             train_dataset=train_set,
             eval_dataset=eval_set,
-            data_collator=DataCollatorWithPadding(tokenizer, pad_to_multiple_of=8 if torch.cuda.is_available() else None),
+            data_collator=DataCollatorWithPadding(
+                tokenizer, pad_to_multiple_of=8 if torch.cuda.is_available() else None
+            ),
             processing_class=tokenizer,
             compute_metrics=trainer_metrics,
             callbacks=[progress],
@@ -194,6 +196,12 @@ def _save_run(folder: Path, config: TrainConfig, data: SentimentData, eval_set, 
     (folder / CONFIG_FILE).write_text(json.dumps(settings, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
+def _log_kind(logs: dict) -> str:
+    if any(key.startswith("eval_") for key in logs):
+        return "eval"
+    return "summary" if "train_runtime" in logs else "log"
+
+
 class ProgressCallback(TrainerCallback):
     """Appends one JSON object per event to progress.jsonl and hands it to `on_event`."""
 
@@ -218,14 +226,14 @@ class ProgressCallback(TrainerCallback):
         seconds = time.monotonic() - self.train_started
         per_step = seconds / state.global_step if state.global_step else 0.0
         record = {
-            "event": "eval" if any(key.startswith("eval_") for key in logs) else "log",
+            "event": _log_kind(logs),
             "step": state.global_step,
             "total_steps": state.max_steps,
             "epoch": round(state.epoch or 0.0, 3),
             "remaining": round(per_step * (state.max_steps - state.global_step), 1),
-            "examples_per_second": round(
-                state.global_step * args.train_batch_size * args.world_size / seconds, 2
-            ) if seconds else 0.0,
+            "examples_per_second": round(state.global_step * args.train_batch_size * args.world_size / seconds, 2)
+            if seconds
+            else 0.0,
             **{key: value for key, value in logs.items() if isinstance(value, int | float)},
         }
         self.emit(record)

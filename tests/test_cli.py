@@ -1,0 +1,74 @@
+import json
+
+from sentiment.inference import Classifier
+
+from .conftest import run_cli
+
+
+def test_train_help_documents_every_option():
+    result = run_cli("train.py", "--help")
+    assert result.returncode == 0
+    for option in (
+        "--dataset",
+        "--model",
+        "--output",
+        "--epochs",
+        "--max_steps",
+        "--learning_rate",
+        "--batch_size",
+        "--max_length",
+        "--train_examples",
+        "--seed",
+    ):
+        assert option in result.stdout
+
+
+def test_evaluate_prints_metrics_as_json(trained_run):
+    result = run_cli(
+        "-m", "sentiment", "evaluate", "--model", str(trained_run), "--dataset", "sample", "--split", "test"
+    )
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads(result.stdout)
+    assert metrics["split"] == "test" and metrics["examples"] == 30
+    assert 0 <= metrics["accuracy"] <= 1
+
+
+def test_predict_takes_arguments_or_standard_input(trained_run):
+    result = run_cli("-m", "sentiment", "predict", "--model", str(trained_run), "最高でした！", "ひどい対応")
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["text"] for line in lines] == ["最高でした！", "ひどい対応"]
+    assert set(lines[0]["probabilities"]) == {"positive", "neutral", "negative"}
+    assert abs(sum(lines[0]["probabilities"].values()) - 1) < 1e-5
+    piped = run_cli("-m", "sentiment", "predict", "--model", str(trained_run), stdin="普通です\n\nまあまあ\n")
+    assert len(piped.stdout.splitlines()) == 2
+
+
+def test_bad_input_exits_with_one_clear_line(trained_run, tmp_path):
+    cases = [
+        (("-m", "sentiment", "predict", "--model", str(trained_run), "   "), "is empty"),
+        (("-m", "sentiment", "predict", "--model", str(tmp_path)), "not a trained model folder"),
+        (("-m", "sentiment", "evaluate", "--model", str(trained_run), "--split", "dev"), "has no dev split"),
+        (("train.py", "--dataset", str(tmp_path / "missing"), "--model", "starter"), "No folder or file"),
+        (
+            ("train.py", "--dataset", "sample", "--model", "nobody/no-model", "--output", str(tmp_path / "r")),
+            "Could not load the model",
+        ),
+    ]
+    for args, message in cases:
+        result = run_cli(*args, stdin="")
+        assert result.returncode == 2, (args, result.stderr)
+        assert result.stderr.strip().startswith("error:") and message in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_classifier_handles_varied_text_and_keeps_order(trained_run):
+    classifier = Classifier(trained_run)
+    texts = ["😊最高！", "This is great", "ｺｽﾊﾟ最高", "ＡＢＣは普通", "長い" * 400]
+    predictions = classifier.predict(texts)
+    assert [p.text for p in predictions] == texts
+    assert [p.truncated for p in predictions] == [False, False, False, False, True]
+    one_by_one = [classifier.predict(text)[0].probabilities for text in texts]
+    for batched, single in zip(predictions, one_by_one, strict=True):
+        for label, probability in single.items():
+            assert abs(batched.probabilities[label] - probability) < 1e-4

@@ -1,0 +1,65 @@
+import unicodedata
+
+import pytest
+from transformers import AutoTokenizer, BertJapaneseTokenizer
+
+from sentiment.data import load_dataset
+from sentiment.tokenization import build_starter_tokenizer, explain
+
+from .conftest import TOKENIZER_EXAMPLE
+
+
+@pytest.fixture(scope="module")
+def starter_tokenizer():
+    texts = load_dataset("sample")["train"]["text"]
+    return build_starter_tokenizer([*texts, TOKENIZER_EXAMPLE], vocab_size=1500)
+
+
+def test_starter_tokenizer_is_mecab_ipadic_wordpiece_and_reloads(starter_tokenizer, tmp_path):
+    assert isinstance(starter_tokenizer, BertJapaneseTokenizer)
+    assert starter_tokenizer.word_tokenizer_type == "mecab"
+    assert starter_tokenizer.mecab_kwargs == {"mecab_dic": "ipadic"}
+    assert len(starter_tokenizer) <= 1500
+    starter_tokenizer.save_pretrained(tmp_path)
+    reloaded = AutoTokenizer.from_pretrained(tmp_path)
+    assert type(reloaded) is BertJapaneseTokenizer
+    assert reloaded(TOKENIZER_EXAMPLE)["input_ids"] == starter_tokenizer(TOKENIZER_EXAMPLE)["input_ids"]
+
+
+def test_explain_shows_mecab_words_and_wordpiece_continuations(starter_tokenizer):
+    result = explain(starter_tokenizer, TOKENIZER_EXAMPLE)
+    words = [surface for surface, _ in result.words]
+    assert words[:6] == ["機械", "学習", "の", "コア", "部分", "の"]
+    assert result.words[0][1].startswith("名詞")
+    assert result.rows[0].token == "[CLS]" and result.rows[0].special
+    assert result.rows[-1].token == "[SEP]" and result.rows[-1].special
+    continuations = [row for row in result.rows if row.continuation]
+    assert continuations, "a vocabulary this small splits some words into ## pieces"
+    for row in continuations:
+        previous = result.rows[row.index - 1]
+        assert row.word_index == previous.word_index and row.word == previous.word
+    pieces_of_each_word = {}
+    for row in result.rows:
+        if not row.special:
+            pieces_of_each_word.setdefault(row.word_index, []).append(row.token.removeprefix("##"))
+    for index, pieces in pieces_of_each_word.items():
+        if "[UNK]" not in pieces:
+            assert "".join(pieces) == words[index]
+    assert all(row.attention_mask == 1 and row.token_type_id == 0 for row in result.rows)
+    assert result.counts["words"] == len(words)
+    assert result.counts["tokens"] == len(result.rows)
+    assert result.counts["characters"] == len(TOKENIZER_EXAMPLE)
+    assert not result.truncated
+
+
+def test_round_trip_rejoins_the_words(starter_tokenizer):
+    result = explain(starter_tokenizer, "このアプリは使いやすい")
+    assert result.counts["unknown"] == 0
+    assert result.round_trip.replace(" ", "") == unicodedata.normalize("NFKC", "このアプリは使いやすい")
+
+
+def test_unknown_characters_and_truncation_are_flagged(starter_tokenizer):
+    result = explain(starter_tokenizer, "鬱蒼とした森" * 20, max_length=16)
+    assert result.truncated and len(result.rows) == 16
+    assert result.counts["tokens_before_truncation"] > 16
+    assert result.counts["unknown"] >= 1 and any(row.unknown for row in result.rows)

@@ -1,0 +1,99 @@
+import json
+
+import pandas as pd
+import pytest
+from transformers import AutoModelForSequenceClassification
+
+from sentiment.config import TrainConfig
+from sentiment.evaluation import report
+from sentiment.training import TrainingError, partial_dir, train
+
+
+def test_train_py_writes_a_complete_run_that_reloads_with_label_names(trained_run):
+    model = AutoModelForSequenceClassification.from_pretrained(trained_run)
+    assert model.config.id2label == {0: "positive", 1: "neutral", 2: "negative"}
+    assert model.config.label2id == {"positive": 0, "neutral": 1, "negative": 2}
+    assert (trained_run / "model.safetensors").is_file()
+    assert not partial_dir(trained_run).exists()
+    metrics = json.loads((trained_run / "metrics.json").read_text())
+    for key in ("accuracy", "f1_weighted", "f1_macro", "per_class", "confusion_matrix", "split"):
+        assert key in metrics
+    assert metrics["confusion_matrix"]["labels"] == ["positive", "neutral", "negative"]
+    assert sum(map(sum, metrics["confusion_matrix"]["counts"])) == metrics["examples"] == 30
+    predictions = pd.read_csv(trained_run / "predictions.csv")
+    assert list(predictions.columns) == ["text", "gold", "predicted", "p_positive", "p_neutral", "p_negative", "loss"]
+    assert len(predictions) == 30
+    assert predictions["loss"].is_monotonic_decreasing
+
+
+def test_progress_file_follows_the_run(trained_run):
+    records = [json.loads(line) for line in (trained_run / "progress.jsonl").read_text().splitlines()]
+    events = [record["event"] for record in records]
+    assert events[0] == "loaded" and "start" in events and events[-1] == "done"
+    logs = [record for record in records if record["event"] == "log"]
+    assert logs[-1]["step"] == 24 and logs[-1]["total_steps"] == 24
+    assert all({"loss", "learning_rate", "epoch", "elapsed", "remaining"} <= record.keys() for record in logs)
+    assert any("eval_accuracy" in record for record in records if record["event"] == "eval")
+
+
+def test_predictions_line_up_with_their_texts(trained_run):
+    """The saved predictions must match what the saved model says about each text."""
+    from sentiment.inference import Classifier
+
+    predictions = pd.read_csv(trained_run / "predictions.csv").head(8)
+    fresh = Classifier(trained_run).predict(list(predictions["text"]))
+    for row, prediction in zip(predictions.itertuples(), fresh, strict=True):
+        assert prediction.probabilities["positive"] == pytest.approx(row.p_positive, abs=2e-3)
+
+
+def test_existing_output_is_refused(trained_run):
+    with pytest.raises(TrainingError, match="already exists"):
+        train(TrainConfig(dataset="sample", model="starter", output=str(trained_run)))
+
+
+def test_on_event_is_called_and_training_learns_the_sample(tmp_path):
+    events = []
+    output = train(
+        TrainConfig(dataset="sample", model="starter", output=str(tmp_path / "run"), epochs=6, starter_vocab_size=2000),
+        on_event=events.append,
+    )
+    assert output.is_dir() and events[-1]["event"] == "done"
+    losses = [event["loss"] for event in events if event["event"] == "log" and "loss" in event]
+    assert losses[-1] < losses[0]
+
+
+def test_a_failed_run_leaves_no_folder(tmp_path):
+    output = tmp_path / "run"
+    with pytest.raises(TrainingError, match="Could not load the model"):
+        train(TrainConfig(dataset="sample", model=str(tmp_path / "no-such-model"), output=str(output)))
+    assert not output.exists() and not partial_dir(output).exists()
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"learning_rate": -1.0}, "learning_rate must be positive"),
+        ({"precision": "fp8"}, "precision must be one of"),
+        ({"warmup": 1.5}, "warmup is a share"),
+    ],
+)
+def test_bad_options_are_refused(options, message):
+    with pytest.raises(ValueError, match=message):
+        TrainConfig(**options)
+
+
+def test_recipe_defaults_follow_the_model_kind():
+    pretrained = TrainConfig(model="some/model").resolved()
+    assert (pretrained.learning_rate, pretrained.batch_size, pretrained.epochs) == (2e-5, 16, 2.0)
+    assert pretrained.weight_decay == 0.01
+    starter = TrainConfig(model="starter", learning_rate=3e-4).resolved()
+    assert starter.learning_rate == 3e-4 and starter.max_length == 128
+
+
+def test_report_confusion_matrix_and_loss_order():
+    probabilities = [[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0.6, 0.3, 0.1], [0.1, 0.1, 0.8]]
+    result = report(list("abcd"), [0, 1, 2, 2], probabilities, ["positive", "neutral", "negative"], "test")
+    assert result.metrics["confusion_matrix"]["counts"] == [[1, 0, 0], [0, 1, 0], [1, 0, 1]]
+    assert result.metrics["confusion_matrix"]["normalized"][2] == [0.5, 0.0, 0.5]
+    assert result.metrics["accuracy"] == 0.75
+    assert result.rows["text"].iloc[0] == "c"  # the confident mistake has the highest loss
