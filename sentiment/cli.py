@@ -75,8 +75,12 @@ def print_event(record: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["train"]:  # the same command line as train.py, for the app's background jobs
+        return train_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m sentiment", description="Evaluate or use a trained run.")
     commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("train", help="Train a model: the same options as train.py (see train.py --help).")
     evaluate = commands.add_parser("evaluate", help="Print a run's metrics on a dataset split as JSON.")
     evaluate.add_argument("--model", required=True, help="A trained run folder (from train.py).")
     evaluate.add_argument("--dataset", default="sample", help="Dataset: a Hub id, a local folder or file, or 'sample'.")

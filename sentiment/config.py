@@ -79,9 +79,16 @@ class TrainConfig:
         recipe = STARTER_RECIPE if self.is_starter else PRETRAINED_RECIPE
         filled = {name: value for name, value in recipe.items() if getattr(self, name) is None}
         if self.output is None:
-            name = self.model.rstrip("/").split("/")[-1]
-            filled["output"] = f"runs/{datetime.now():%Y%m%d-%H%M%S}-{name}"
+            filled["output"] = f"runs/{default_run_name(self.model)}"
         return dataclasses.replace(self, **filled)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+
+def default_run_name(model: str) -> str:
+    return f"{datetime.now():%Y%m%d-%H%M%S}-{model.rstrip('/').split('/')[-1]}"
+
+
+def help_text(name: str) -> str:
+    return next(f.metadata["help"] for f in dataclasses.fields(TrainConfig) if f.name == name)

@@ -29,6 +29,7 @@ SUFFIXES = (".csv", ".tsv", ".jsonl", ".json", ".parquet")
 # UTF-8 first; cp932 is what Excel on Japanese Windows writes.
 ENCODINGS = ("utf-8", "utf-8-sig", "cp932")
 CARVE_SEED = 42
+MAX_UPLOAD_MB = 20  # the app refuses larger uploads (in the browser and again on the server)
 MIN_ROWS_TO_CARVE = 10
 
 # `source` says where a row came from (the Hub data's own column, a file's name, the sample's domain).
@@ -131,7 +132,7 @@ def _read_folder(folder: Path) -> dict[str, datasets.Dataset]:
 
 def read_file(path: Path) -> datasets.Dataset:
     """Read one CSV / TSV / JSON Lines / Parquet file and check every row."""
-    frame = _read_frame(Path(path))
+    frame = read_frame(Path(path))
     missing = [column for column in ("text", "label") if column not in frame.columns]
     if missing:
         raise DataError(f"{path.name} has no {' or '.join(missing)} column: it needs the columns text and label.")
@@ -146,7 +147,7 @@ def read_file(path: Path) -> datasets.Dataset:
     return datasets.Dataset.from_dict(columns, features=FEATURES)
 
 
-def _read_frame(path: Path) -> pd.DataFrame:
+def read_frame(path: Path) -> pd.DataFrame:
     if path.suffix == ".parquet":
         try:
             return pd.read_parquet(path)

@@ -45,3 +45,64 @@ def trained_run(tmp_path_factory) -> Path:
     )
     assert result.returncode == 0, result.stderr
     return output
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_runs(trained_run, tmp_path_factory) -> Path:
+    """The app's runs folder, holding one trained run to start with."""
+    import shutil
+
+    runs = tmp_path_factory.mktemp("app-runs")
+    shutil.copytree(trained_run, runs / trained_run.name)
+    return runs
+
+
+@pytest.fixture(scope="session")
+def app_url(app_runs):
+    """`python app.py` serving offline on a free port."""
+    import time
+    import urllib.request
+
+    runs = app_runs
+    port = free_port()
+    log = (runs.parent / "app.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "app.py", "--runs", str(runs), "--port", str(port)],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            assert server.poll() is None, (runs.parent / "app.log").read_text()
+            assert time.monotonic() < deadline, "the app did not start serving"
+            time.sleep(0.5)
+    yield url
+    server.terminate()
+    server.wait(20)
+
+
+def wait_for_training(client, states=("finished", "failed", "stopped", "idle"), timeout: float = 240) -> str:
+    """Poll the app's training status until it reaches one of `states`; return the page's HTML."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        progress = client.predict(api_name="/training_status")[0]
+        if any(f'data-state="{state}"' in progress for state in states):
+            return progress
+        time.sleep(0.5)
+    raise AssertionError(f"training did not reach {states}: {progress}")

@@ -1,0 +1,84 @@
+"""Runs are folders: `<runs>/<name>/` holds everything a training run produced.
+
+A run counts as finished when it has `metrics.json` (written last, before the rename from
+`.partial`). Names chosen in the page resolve only inside the runs folder.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from .evaluation import METRICS_FILE
+from .training import CONFIG_FILE, PARTIAL_SUFFIX
+
+
+@dataclass
+class RunInfo:
+    name: str
+    path: Path
+    model: str
+    dataset: str
+    accuracy: float
+    f1_weighted: float
+    finished: datetime
+
+    def row(self) -> list:
+        return [
+            self.name,
+            self.model,
+            self.dataset,
+            round(self.accuracy, 4),
+            round(self.f1_weighted, 4),
+            f"{self.finished:%Y-%m-%d %H:%M}",
+        ]
+
+
+RUN_COLUMNS = ["run", "model", "dataset", "accuracy", "f1_weighted", "finished"]
+
+
+def list_runs(runs_dir: Path) -> list[RunInfo]:
+    """Finished runs, newest first."""
+    runs = []
+    if not runs_dir.is_dir():
+        return runs
+    for folder in runs_dir.iterdir():
+        metrics_file = folder / METRICS_FILE
+        if folder.name.endswith(PARTIAL_SUFFIX) or folder.is_symlink() or not metrics_file.is_file():
+            continue
+        metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
+        config_file = folder / CONFIG_FILE
+        config = json.loads(config_file.read_text(encoding="utf-8")) if config_file.is_file() else {}
+        runs.append(
+            RunInfo(
+                name=folder.name,
+                path=folder,
+                model=config.get("model", "?"),
+                dataset=config.get("dataset", "?"),
+                accuracy=metrics["accuracy"],
+                f1_weighted=metrics["f1_weighted"],
+                finished=datetime.fromtimestamp(metrics_file.stat().st_mtime),
+            )
+        )
+    return sorted(runs, key=lambda run: run.finished, reverse=True)
+
+
+def resolve_run(runs_dir: Path, name: str) -> Path:
+    """The folder of the finished run `name`, refusing anything that leads out of `runs_dir`."""
+    if not name or not name.strip():
+        raise ValueError("No run is selected: train one in the Train tab first, or pick one from the list.")
+    root = runs_dir.resolve()
+    candidate = runs_dir / name
+    if Path(name).name != name or name in (".", "..") or candidate.is_symlink():
+        raise ValueError(f"{name!r} is not a run name: pick a run from the list.")
+    if candidate.resolve().parent != root or not (candidate / METRICS_FILE).is_file():
+        raise ValueError(f"There is no finished run called {name!r} in {runs_dir}: pick one from the list.")
+    return candidate
+
+
+def run_dataset(run_dir: Path) -> tuple[str, str]:
+    """The dataset source and config a run was trained on."""
+    config = json.loads((run_dir / CONFIG_FILE).read_text(encoding="utf-8"))
+    return config["dataset"], config.get("dataset_config", "japanese")

@@ -1,0 +1,74 @@
+"""The Gradio app: five tabs, each a thin module over the `sentiment` package."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from ..data import MAX_UPLOAD_MB
+from .classify_tab import build_classify_tab
+from .dataset_tab import build_dataset_tab
+from .evaluate_tab import build_evaluate_tab
+from .tokenizer_tab import CSS, DEFAULT_TEXT, build_tokenizer_tab
+from .train_tab import build_train_tab
+
+HEADER = """# Japanese Sentiment Studio / 日本語感情分析スタジオ
+Explore Japanese reviews, see how a BERT tokenizer splits Japanese, fine-tune a classifier and try it.
+レビューの閲覧、トークナイザーの仕組み、ファインチューニング、分類までを体験できます。"""
+
+
+def build_app(studio) -> gr.Blocks:
+    with gr.Blocks(title="Japanese Sentiment Studio") as app:
+        gr.Markdown(HEADER)
+        if studio.notice:
+            gr.Markdown(f"⚠️ {studio.notice}", elem_id="offline-notice")
+        dataset_state = gr.State(studio.default_dataset)
+        with gr.Tabs():
+            with gr.Tab("1. Dataset / データ", id="dataset"):
+                dataset = build_dataset_tab(studio, dataset_state)
+            with gr.Tab("2. Tokenizer / トークナイザー", id="tokenizer") as tokenizer_tab:
+                tokenizer = build_tokenizer_tab(studio)
+            with gr.Tab("3. Train / 学習", id="train"):
+                build_train_tab(studio, dataset_state)
+            with gr.Tab("4. Evaluate / 評価", id="evaluate") as evaluate_tab:
+                evaluate = build_evaluate_tab(studio)
+            with gr.Tab("5. Classify / 分類", id="classify") as classify_tab:
+                classify = build_classify_tab(studio)
+
+        # Runs finished since the page opened appear when a tab that lists them is opened.
+        for tab, parts in ((evaluate_tab, evaluate), (classify_tab, classify)):
+            tab.select(parts["refresh"], [parts["run"]], [parts["run"]], queue=False, api_visibility="private")
+        tokenizer_tab.select(
+            lambda current: gr.Dropdown(choices=studio.tokenizer_choices(), value=current),
+            [tokenizer["choice"]],
+            [tokenizer["choice"]],
+            queue=False,
+            api_visibility="private",
+        )
+
+        def shared_text(request: gr.Request) -> str:
+            """`?text=…` in the address pre-fills the tokenizer, so a teacher can link to an example."""
+            return request.query_params.get("text") or DEFAULT_TEXT
+
+        tokenize, tokenize_inputs, tokenize_outputs = tokenizer["tokenize"]
+        app.load(shared_text, None, [tokenizer["text"]], queue=False, api_visibility="private").then(
+            tokenize, tokenize_inputs, tokenize_outputs, api_visibility="private"
+        )
+        show_dataset, dataset_inputs, dataset_outputs = dataset["show"]
+        app.load(show_dataset, dataset_inputs, dataset_outputs, api_visibility="private")
+    return app
+
+
+def launch_app(studio, host: str, port: int, share: bool = False, prevent_thread_lock: bool = False):
+    app = build_app(studio)
+    app.queue(default_concurrency_limit=4)
+    app.launch(
+        server_name=host,
+        server_port=port,
+        share=share,
+        max_file_size=f"{MAX_UPLOAD_MB}mb",
+        prevent_thread_lock=prevent_thread_lock,
+        theme=gr.themes.Soft(),
+        css=CSS,
+        footer_links=["api"],
+    )
+    return app

@@ -1,0 +1,117 @@
+"""Tab 4, Evaluate: metrics, an interactive confusion matrix and the examples behind each cell."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import gradio as gr
+import pandas as pd
+
+from ..data import LABELS
+from ..plots import confusion_matrix
+from .common import run_dropdown_update, user_errors
+
+INTRO = """Pick a run and a split. The confusion matrix puts the true label down the side and the prediction across;
+**click a cell of the table** to list the examples behind it. The worst mistakes (highest loss) come last.
+/ 混同行列の表のセルをクリックすると、その例が表示されます。"""
+EXAMPLE_COLUMNS = ["text", "gold", "predicted", "p_positive", "p_neutral", "p_negative", "loss"]
+
+
+def metrics_text(metrics: dict) -> str:
+    return (
+        f"**Accuracy / 正解率 {metrics['accuracy']:.3f}** · weighted F1 {metrics['f1_weighted']:.3f} · "
+        f"macro F1 {metrics['f1_macro']:.3f} · {metrics['examples']:,} examples ({metrics['split']})"
+    )
+
+
+def per_class_table(metrics: dict) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"label": label, **{key: round(value, 4) for key, value in scores.items()}}
+            for label, scores in metrics["per_class"].items()
+        ]
+    )
+
+
+def matrix_table(metrics: dict) -> pd.DataFrame:
+    """The confusion matrix as a clickable table: 'count (share of the true label)' in each cell."""
+    matrix = metrics["confusion_matrix"]
+    rows = []
+    for label, counts, shares in zip(matrix["labels"], matrix["counts"], matrix["normalized"], strict=True):
+        cells = {
+            predicted: f"{c:,} ({s:.0%})" for predicted, c, s in zip(matrix["labels"], counts, shares, strict=True)
+        }
+        rows.append({"true \\ predicted": label, **cells})
+    return pd.DataFrame(rows)
+
+
+def build_evaluate_tab(studio) -> dict:
+    gr.Markdown(INTRO)
+    names = studio.run_names()
+    with gr.Row():
+        run = gr.Dropdown(
+            names, value=names[0] if names else None, label="Run / 学習済みモデル", allow_custom_value=True
+        )
+        split = gr.Dropdown(["validation", "test", "train"], value="validation", label="Split")
+        go = gr.Button("Evaluate / 評価", variant="primary")
+    summary = gr.Markdown()
+    per_class = gr.Dataframe(label="Per class / クラス別", interactive=False)
+    normalized = gr.Radio(["normalised by true label", "counts"], value="normalised by true label", label="Show")
+    with gr.Row():
+        heatmap = gr.Plot(label="Confusion matrix")
+        with gr.Column():
+            matrix = gr.Dataframe(label="Click a cell / セルをクリック", interactive=False, elem_id="confusion-table")
+            with gr.Row():
+                true_label = gr.Dropdown(list(LABELS), value=None, label="True / 正解")
+                predicted_label = gr.Dropdown(list(LABELS), value=None, label="Predicted / 予測")
+            cell = gr.Markdown()
+    cell_rows = gr.Dataframe(label="Examples in the cell / セルの例", interactive=False, wrap=True, max_height=320)
+    worst = gr.Dataframe(label="Highest loss / 損失の大きい例", interactive=False, wrap=True, max_height=320)
+    download = gr.DownloadButton("Download predictions (CSV)", visible=False)
+    metrics_state = gr.State(None)
+
+    @user_errors
+    def run_evaluation(run_name: str, split_name: str, shown: str):
+        result = studio.evaluation(run_name, split_name)
+        metrics = result.metrics
+        folder = Path(tempfile.mkdtemp(prefix="predictions-"))
+        csv_path = folder / f"{run_name}-{split_name}-predictions.csv"
+        result.rows.to_csv(csv_path, index=False)
+        return (
+            metrics,
+            metrics_text(metrics),
+            per_class_table(metrics),
+            confusion_matrix(metrics, shown != "counts"),
+            matrix_table(metrics),
+            result.rows.head(20)[EXAMPLE_COLUMNS],
+            gr.DownloadButton(value=str(csv_path), visible=True),
+        )
+
+    def redraw(metrics: dict | None, shown: str):
+        return gr.skip() if metrics is None else confusion_matrix(metrics, shown != "counts")
+
+    def pick_cell(metrics: dict | None, event: gr.SelectData):
+        row, column = event.index
+        if metrics is None or column == 0:  # the first column names the true label
+            return gr.skip(), gr.skip()
+        labels = metrics["confusion_matrix"]["labels"]
+        return labels[row], labels[column - 1]
+
+    @user_errors
+    def cell_examples(run_name: str, split_name: str, true_name: str, predicted_name: str):
+        if not true_name or not predicted_name:
+            return gr.skip(), gr.skip()
+        rows = studio.evaluation(run_name, split_name).rows
+        chosen = rows[(rows["gold"] == true_name) & (rows["predicted"] == predicted_name)]
+        caption = f"**{len(chosen):,}** examples: true **{true_name}**, predicted **{predicted_name}**"
+        return caption, chosen[EXAMPLE_COLUMNS]
+
+    outputs = [metrics_state, summary, per_class, heatmap, matrix, worst, download]
+    go.click(run_evaluation, [run, split, normalized], outputs, api_name="evaluate")
+    normalized.change(redraw, [metrics_state, normalized], [heatmap], queue=False, api_visibility="private")
+    matrix.select(pick_cell, [metrics_state], [true_label, predicted_label], queue=False, api_visibility="private")
+    cell_inputs = [run, split, true_label, predicted_label]
+    true_label.change(cell_examples, cell_inputs, [cell, cell_rows], api_name="cell_examples")
+    predicted_label.change(cell_examples, cell_inputs, [cell, cell_rows], api_visibility="private")
+    return {"run": run, "refresh": lambda current: run_dropdown_update(studio, current)}

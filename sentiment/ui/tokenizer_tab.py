@@ -1,0 +1,161 @@
+"""Tab 2, Tokenizer: how a text becomes model input, stage by stage, updated as you type."""
+
+from __future__ import annotations
+
+import html
+
+import gradio as gr
+import pandas as pd
+
+from ..tokenization import Explanation, explain
+from .common import user_errors
+
+DEFAULT_TEXT = (
+    "機械学習のコア部分のロジックを、定型的な実装部分から切り離して定義できるようなインターフェースに工夫されています。"
+)
+DEFAULT_PAIR = "短い文です。"
+# Pastel colours, one per MeCab word in turn, so each word's pieces share a colour.
+PALETTE = ("#ffd6a5", "#caffbf", "#9bf6ff", "#bdb2ff", "#ffc6ff", "#fdffb6", "#a0c4ff", "#ffadad")
+INTRO = """The source model reads Japanese in two stages: **MeCab** (IPA dictionary) splits the text into words,
+then **WordPiece** splits each word into pieces from its vocabulary; a piece that continues a word starts with
+`##`. Pieces become `input_ids`; `[CLS]` and `[SEP]` are added around them.
+/ MeCab で単語に分け、WordPiece でサブワードに分けます。`##` は単語の続きを表します。
+Share an example: add `?text=…` to this page's address."""
+
+CSS = """
+.tok-line { display: flex; flex-wrap: wrap; gap: 6px 4px; align-items: flex-end; line-height: 1.2; }
+.tok { display: inline-flex; flex-direction: column; align-items: center; padding: 3px 6px; border-radius: 6px;
+       border: 1px solid rgba(0,0,0,.15); color: #111; font-size: 1.05em; }
+.tok small { font-size: .68em; color: #444; }
+.tok.cont { margin-left: -5px; border-left: 2px dashed #555; border-top-left-radius: 0; border-bottom-left-radius: 0; }
+.tok.special { background: #e9ecef; font-family: monospace; }
+.tok.unk { outline: 2px solid #d62828; }
+.tok.pad { opacity: .45; }
+.cut { align-self: stretch; border-left: 3px solid #d62828; padding-left: 4px; color: #d62828; font-size: .8em; }
+.pair-row { margin-bottom: 8px; }
+"""
+
+
+def _colour(word_index: int | None) -> str:
+    return "#e9ecef" if word_index is None else PALETTE[word_index % len(PALETTE)]
+
+
+def render_words(explanation: Explanation) -> str:
+    chips = "".join(
+        f'<span class="tok" style="background:{_colour(i)}">{html.escape(surface)}'
+        f"<small>{html.escape(pos)}</small></span>"
+        for i, (surface, pos) in enumerate(explanation.words)
+    )
+    return f'<div class="tok-line">{chips}</div>'
+
+
+def render_pieces(explanation: Explanation) -> str:
+    chips = []
+    for row in explanation.rows:
+        classes = ["tok"] + (["cont"] if row.continuation else []) + (["special"] if row.special else [])
+        classes += ["unk"] if row.unknown else []
+        chips.append(
+            f'<span class="{" ".join(classes)}" style="background:{_colour(row.word_index)}" '
+            f'title="word: {html.escape(row.word)}">{html.escape(row.token)}<small>{row.input_id}</small></span>'
+        )
+    if explanation.truncated:
+        chips.append(
+            f'<span class="cut">✂ cut at max length {explanation.max_length}: '
+            f"{explanation.counts['tokens_before_truncation'] - explanation.max_length} tokens dropped</span>"
+        )
+    return f'<div class="tok-line">{"".join(chips)}</div>'
+
+
+def token_table(explanation: Explanation) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "index": r.index,
+                "token": r.token,
+                "input_id": r.input_id,
+                "attention_mask": r.attention_mask,
+                "token_type_id": r.token_type_id,
+                "word": r.word,
+                "part of speech": r.part_of_speech,
+                "special": r.special,
+                "[UNK]": r.unknown,
+            }
+            for r in explanation.rows
+        ]
+    )
+
+
+def counts_text(explanation: Explanation) -> str:
+    c = explanation.counts
+    cut = f" · ✂ truncated at {explanation.max_length}" if explanation.truncated else ""
+    return (
+        f"**{c['characters']}** characters 文字 · **{c['words']}** MeCab words 単語 · **{c['tokens']}** tokens "
+        f"トークン · **{c['unknown']}** `[UNK]`{cut}"
+    )
+
+
+def special_tokens_text(tokenizer) -> str:
+    names = ("cls_token", "sep_token", "pad_token", "unk_token", "mask_token")
+    items = [(getattr(tokenizer, name), getattr(tokenizer, f"{name}_id")) for name in names if getattr(tokenizer, name)]
+    return "Special tokens / 特殊トークン: " + " · ".join(f"`{token}` = {token_id}" for token, token_id in items)
+
+
+def render_pair(tokenizer, first: str, second: str) -> str:
+    """Two texts batched with padding=True: the shorter is padded, and its attention mask shows 0s."""
+    batch = tokenizer([first, second], padding=True)
+    rows = []
+    for ids, mask in zip(batch["input_ids"], batch["attention_mask"], strict=True):
+        chips = "".join(
+            f'<span class="tok{" pad" if m == 0 else ""}{" special" if i in tokenizer.all_special_ids else ""}">'
+            f"{html.escape(tokenizer.convert_ids_to_tokens(i))}<small>id {i} · mask {m}</small></span>"
+            for i, m in zip(ids, mask, strict=True)
+        )
+        rows.append(f'<div class="tok-line pair-row">{chips}</div>')
+    return "".join(rows)
+
+
+def build_tokenizer_tab(studio) -> dict:
+    gr.Markdown(INTRO)
+    with gr.Row():
+        text = gr.Textbox(DEFAULT_TEXT, label="Text / テキスト", lines=2, scale=4, elem_id="tokenizer-text")
+        with gr.Column(scale=1):
+            choice = gr.Dropdown(
+                studio.tokenizer_choices(),
+                value=studio.tokenizer_choices()[0],
+                label="Tokenizer",
+                allow_custom_value=True,
+            )
+            max_length = gr.Number(None, precision=0, minimum=4, label="Max length (blank: the model's)")
+    counts = gr.Markdown()
+    gr.Markdown("#### 1. MeCab words (part of speech) / 形態素解析")
+    words = gr.HTML(elem_id="mecab-words")
+    gr.Markdown("#### 2. WordPiece pieces, coloured by word, with input_ids / サブワード")
+    pieces = gr.HTML(elem_id="wordpiece-pieces")
+    specials = gr.Markdown()
+    round_trip = gr.Textbox(label="Round trip: convert_tokens_to_string / 復元", interactive=False)
+    table = gr.Dataframe(label="Model input / モデル入力", interactive=False, max_height=360)
+    gr.Markdown("#### Two texts in one batch, `padding=True`: `[PAD]` tokens get attention mask 0")
+    pair_text = gr.Textbox(DEFAULT_PAIR, label="Second text / 2つ目のテキスト")
+    pair = gr.HTML(elem_id="padded-pair")
+
+    @user_errors
+    def tokenize(chosen: str, value: str, limit: float | None, second: str):
+        tokenizer = studio.tokenizer(chosen)
+        if not value.strip():
+            return "Type some Japanese text above. / テキストを入力してください。", "", "", "", "", None, ""
+        explanation = explain(tokenizer, value, int(limit) if limit else None)
+        return (
+            counts_text(explanation),
+            render_words(explanation),
+            render_pieces(explanation),
+            special_tokens_text(tokenizer),
+            explanation.round_trip,
+            token_table(explanation),
+            render_pair(tokenizer, value, second or DEFAULT_PAIR),
+        )
+
+    inputs, outputs = [choice, text, max_length, pair_text], [counts, words, pieces, specials, round_trip, table, pair]
+    text.change(tokenize, inputs, outputs, api_name="tokenize", trigger_mode="always_last", show_progress="hidden")
+    for trigger in (choice.change, max_length.change, pair_text.change):
+        trigger(tokenize, inputs, outputs, api_visibility="private", trigger_mode="always_last", show_progress="hidden")
+    return {"text": text, "choice": choice, "tokenize": (tokenize, inputs, outputs)}

@@ -1,0 +1,150 @@
+"""Tab 3, Train: start fine-tuning in the background, watch it, stop it; see the finished runs."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import gradio as gr
+import pandas as pd
+
+from ..config import TrainConfig, default_run_name, help_text
+from ..modeling import STARTER
+from ..plots import training_curves
+from ..runs import RUN_COLUMNS
+from ..tokenization import SOURCE_MODEL
+from .common import user_errors
+
+# The options a page may set, shown with the help text of TrainConfig; blank means the recipe default.
+FORM_FIELDS = ("epochs", "learning_rate", "batch_size", "max_length", "train_examples", "seed")
+WHOLE_NUMBERS = {"epochs", "batch_size", "max_length", "train_examples", "seed"}
+INTRO = """Fine-tune on the dataset chosen in the **Dataset** tab. Leave a number blank for the recipe default:
+the source tutorial's (lr 2e-5, batch 16, 2 epochs) for a pretrained model, a CPU-friendly one for the
+**starter** (a small BERT trained from scratch here). Training runs in the background: other tabs stay usable,
+and a page reload finds the run again. / 学習はバックグラウンドで実行されます。"""
+
+
+def config_from_form(studio, model: str, dataset: str, name: str, values: dict) -> TrainConfig:
+    """The page's values as a TrainConfig, the run written inside the runs folder."""
+    name = (name or "").strip() or default_run_name(model or "model")
+    if Path(name).name != name or name.startswith("."):
+        raise ValueError(f"{name!r} can't be a run name: use letters, digits, '-' and '_'.")
+    options = {key: int(value) if key in WHOLE_NUMBERS else value for key, value in values.items() if value is not None}
+    return TrainConfig(model=(model or "").strip(), dataset=dataset, output=str(studio.runs_dir / name), **options)
+
+
+def progress_html(status) -> str:
+    latest = status.latest
+    step, total = latest.get("step", 0), latest.get("total_steps", 0)
+    share = step / total if total else 0.0
+    label = {
+        "idle": "No run yet",
+        "running": "Training",
+        "finished": "Finished",
+        "failed": "Failed",
+        "stopped": "Stopped",
+    }[status.state]
+    detail = f"step {step:,} / {total:,}" if total else "preparing (loading data, tokenizing)…"
+    if status.state == "running" and latest.get("remaining") is not None and total:
+        detail += f" · about {latest['remaining']:.0f} s left"
+    message = f"<div>{html.escape(status.message)}</div>" if status.message else ""
+    return (
+        f'<div id="train-progress" data-state="{status.state}"><b>{label}</b> {html.escape(status.run_name)} · {detail}'
+        f'<div style="background:#e9ecef;border-radius:6px;height:14px;margin-top:6px">'
+        f'<div style="width:{share:.1%};background:#2a9d8f;height:14px;border-radius:6px"></div></div>{message}</div>'
+    )
+
+
+def throughput_text(status) -> str:
+    latest = status.latest
+    if not latest.get("examples_per_second"):
+        return ""
+    speed, epoch = latest["examples_per_second"], latest.get("epoch", 0)
+    return f"Throughput / 処理速度: **{speed:.1f} examples/s** · epoch {epoch:.2f}"
+
+
+def runs_table(studio) -> pd.DataFrame:
+    return pd.DataFrame([run.row() for run in studio.runs()], columns=RUN_COLUMNS)
+
+
+def build_train_tab(studio, dataset_state: gr.State) -> dict:
+    gr.Markdown(INTRO)
+    with gr.Row():
+        model = gr.Dropdown(
+            list(dict.fromkeys([studio.default_model, STARTER, SOURCE_MODEL])),
+            value=studio.default_model,
+            allow_custom_value=True,
+            label="Model / モデル",
+            info=help_text("model"),
+        )
+        dataset = gr.Textbox(label="Dataset (from the Dataset tab)", interactive=False)
+        name = gr.Textbox(label="Run name (optional)", placeholder="e.g. starter-sample")
+    with gr.Row():
+        fields = {
+            key: gr.Number(
+                None,
+                label=key.replace("_", " "),
+                info=help_text(key),
+                minimum=0,
+                precision=0 if key in WHOLE_NUMBERS else None,
+            )
+            for key in FORM_FIELDS
+        }
+    gr.Markdown(f"Runs on / 実行環境: **{studio.device()}**")
+    with gr.Row():
+        start = gr.Button("Start / 開始", variant="primary")
+        stop = gr.Button("Stop / 停止", variant="stop")
+        current = gr.Textbox(label="Started run / 実行中の学習", interactive=False)
+    progress = gr.HTML(progress_html(studio.job.status()))
+    throughput = gr.Markdown()
+    curves = gr.Plot(label="Loss and metrics")
+    log = gr.Textbox(label="Log", lines=8, max_lines=8, autoscroll=True, interactive=False)
+    gr.Markdown("### Finished runs / 学習済みモデル")
+    runs = gr.Dataframe(runs_table(studio), interactive=False)
+    shown_records = gr.State(-1)  # how many progress records this page has drawn
+
+    @user_errors
+    def start_training(model, dataset, run_name, epochs, learning_rate, batch_size, max_length, train_examples, seed):
+        values = {
+            "epochs": epochs,
+            "learning_rate": learning_rate,
+            "batch_size": batch_size,
+            "max_length": max_length,
+            "train_examples": train_examples,
+            "seed": seed,
+        }
+        config = config_from_form(studio, model, dataset, run_name, values)
+        started = studio.job.start(config)
+        gr.Info(f"Training {started} started. / 学習を開始しました。")
+        return started
+
+    @user_errors
+    def stop_training():
+        stopped = studio.job.stop()
+        return f"Stopped {stopped}; nothing was saved."
+
+    def training_status(drawn: int):
+        status = studio.job.status()
+        changed = len(status.records) != drawn
+        return (
+            progress_html(status),
+            throughput_text(status),
+            training_curves(status.records) if changed else gr.skip(),
+            status.log_tail,
+            runs_table(studio) if changed else gr.skip(),
+            len(status.records),
+        )
+
+    start.click(start_training, [model, dataset_state, name, *fields.values()], [current], api_name="start_training")
+    stop.click(stop_training, None, [current], api_name="stop_training")
+    status_outputs = [progress, throughput, curves, log, runs, shown_records]
+    gr.Timer(1.0).tick(
+        training_status,
+        [shown_records],
+        status_outputs,
+        api_name="training_status",
+        show_progress="hidden",
+        queue=False,
+    )
+    dataset_state.change(lambda value: value, [dataset_state], [dataset], queue=False, api_visibility="private")
+    return {"runs": runs}

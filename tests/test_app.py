@@ -1,0 +1,163 @@
+"""The app's endpoints, driven with gradio_client against `python app.py` as a remote script would."""
+
+import json
+import urllib.request
+from pathlib import Path
+
+import pytest
+from gradio_client import Client
+from gradio_client.exceptions import AppError
+
+from sentiment.studio import STARTER_TOKENIZER
+
+from .conftest import TOKENIZER_EXAMPLE, wait_for_training
+
+
+@pytest.fixture()
+def client(app_url):
+    return Client(app_url, verbose=False)
+
+
+def test_every_event_a_script_may_call_is_named(client):
+    endpoints = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
+    assert endpoints == {
+        "/load_dataset",
+        "/upload_dataset",
+        "/dataset_page",
+        "/tokenize",
+        "/start_training",
+        "/stop_training",
+        "/training_status",
+        "/evaluate",
+        "/cell_examples",
+        "/classify",
+        "/classify_batch",
+    }
+
+
+def test_offline_notice_is_on_the_page(app_url):
+    config = urllib.request.urlopen(app_url + "config").read().decode("utf-8")
+    assert "can't be reached" in config and "sample" in config
+
+
+def test_tokenize_shows_both_stages(client):
+    counts, words, pieces, specials, round_trip, table, pair = client.predict(
+        STARTER_TOKENIZER, TOKENIZER_EXAMPLE, None, "短い", api_name="/tokenize"
+    )
+    assert "MeCab words" in counts
+    assert "機械" in words and "名詞" in words
+    assert 'class="tok cont"' in pieces, "## continuations are drawn joined to their word"
+    assert "[CLS]" in pieces and "[SEP]" in pieces
+    assert "[CLS]" in specials and "[PAD]" in specials
+    assert "コ ##ア" not in round_trip and "コア" in round_trip
+    assert table["headers"][:5] == ["index", "token", "input_id", "attention_mask", "token_type_id"]
+    assert "mask 0" in pair and "[PAD]" in pair, "the shorter text of the pair is padded"
+    cut = client.predict(STARTER_TOKENIZER, TOKENIZER_EXAMPLE, 8, "短い", api_name="/tokenize")
+    assert "✂" in cut[2] and "truncated at 8" in cut[0]
+
+
+def test_dataset_summary_filter_search_and_paging(client):
+    loaded = client.predict("sample", api_name="/load_dataset")
+    summary = loaded[1]
+    assert [row[:2] for row in summary["data"]] == [["train", 249], ["validation", 30], ["test", 30]]
+    assert "ClassLabel(positive, neutral, negative)" in summary["data"][0][2]
+    rows, caption, page = client.predict("train", "negative", "", 1, api_name="/dataset_page")
+    assert {row[2] for row in rows["data"]} == {"negative"} and len(rows["data"]) == 20
+    assert "83 matching rows" in caption and page == 1
+    rows, caption, _ = client.predict("train", "all", "最悪", 1, api_name="/dataset_page")
+    assert rows["data"] and all("最悪" in row[1] for row in rows["data"])
+    _, caption, page = client.predict("train", "all", "", 999, api_name="/dataset_page")
+    assert page == 13 and caption.startswith("Page 13 of 13")
+
+
+def test_uploads_are_checked_on_the_server(client, tmp_path):
+    from gradio_client import handle_file
+
+    good = tmp_path / "reviews.csv"
+    good.write_text(
+        "text,label\n" + "".join(f"良い{i},positive\n普通{i},neutral\n悪い{i},negative\n" for i in range(10)),
+        encoding="cp932",
+    )
+    source = client.predict(handle_file(str(good)), api_name="/upload_dataset")
+    assert source.endswith(".csv") and "/.uploads/" in source
+    bad = tmp_path / "bad.csv"
+    bad.write_text("review,label\nひどい,negative\n", encoding="utf-8")
+    with pytest.raises(AppError, match=r"bad\.csv has no text column"):
+        client.predict(handle_file(str(bad)), api_name="/upload_dataset")
+    unknown = tmp_path / "unknown.csv"
+    unknown.write_text("text,label\nひどい,terrible\n", encoding="utf-8")
+    with pytest.raises(AppError, match="unknown label 'terrible'"):
+        client.predict(handle_file(str(unknown)), api_name="/upload_dataset")
+
+
+def test_classify_gives_probabilities_and_refuses_empty_text(client, trained_run):
+    label, info = client.predict(trained_run.name, "このホテルは最高でした！", api_name="/classify")
+    assert label["label"] in ("positive", "neutral", "negative")
+    assert abs(sum(item["confidence"] for item in label["confidences"]) - 1) < 1e-4
+    assert " ms" in info
+    for text in ("", "   \n "):
+        with pytest.raises(AppError, match="is empty"):
+            client.predict(trained_run.name, text, api_name="/classify")
+    with pytest.raises(AppError, match="no trained run yet"):
+        client.predict(None, "良い", api_name="/classify")
+    _, long_info = client.predict(trained_run.name, "とても良い" * 300, api_name="/classify")
+    assert "✂" in long_info
+
+
+def test_classify_batch_lines(client, trained_run):
+    table, download = client.predict(trained_run.name, "良い\n\n悪い\n普通", None, api_name="/classify_batch")
+    assert Path(download["value"]).read_text(encoding="utf-8").startswith("text,label,p_positive")
+    assert [row[0] for row in table["data"]] == ["良い", "悪い", "普通"]
+    assert table["headers"] == ["text", "label", "p_positive", "p_neutral", "p_negative", "truncated"]
+    with pytest.raises(AppError, match="no text to classify"):
+        client.predict(trained_run.name, "  \n ", None, api_name="/classify_batch")
+
+
+def test_evaluate_and_the_examples_behind_a_cell(client, trained_run):
+    summary, per_class, heatmap, matrix, worst, download = client.predict(
+        trained_run.name, "test", "counts", api_name="/evaluate"
+    )
+    assert "Accuracy" in summary and "30 examples (test)" in summary
+    assert [row[0] for row in per_class["data"]] == ["positive", "neutral", "negative"]
+    assert json.loads(heatmap["plot"])["data"][0]["type"] == "heatmap"
+    assert matrix["headers"] == ["true \\ predicted", "positive", "neutral", "negative"]
+    for row in matrix["data"]:
+        for predicted, cell in zip(("positive", "neutral", "negative"), row[1:], strict=True):
+            count = int(cell.split(" ")[0])
+            caption, examples = client.predict(trained_run.name, "test", row[0], predicted, api_name="/cell_examples")
+            assert len(examples["data"]) == count and f"**{count:,}** examples" in caption
+            assert all(e[1] == row[0] and e[2] == predicted for e in examples["data"])
+    assert len(Path(download["value"]).read_text(encoding="utf-8").splitlines()) == 31
+    losses = [row[-1] for row in worst["data"]]
+    assert losses == sorted(losses, reverse=True)
+
+
+@pytest.mark.parametrize("name", ["../outside", "/etc", "..", "nonexistent-run"])
+def test_runs_resolve_only_inside_the_runs_folder(client, name):
+    with pytest.raises(AppError, match=r"not a run name|no finished run"):
+        client.predict(name, "validation", "counts", api_name="/evaluate")
+
+
+def test_training_start_refuse_second_stop_and_restart(client, app_runs):
+    wait_for_training(client)
+    started = client.predict("starter", "to-stop", 200, None, None, None, None, None, api_name="/start_training")
+    assert started == "to-stop"
+    with pytest.raises(AppError, match="already in progress"):
+        client.predict("starter", "", None, None, None, None, None, None, api_name="/start_training")
+    other_page = Client(client.src, verbose=False)  # a reload or another visitor sees the same job
+    wait_for_training(other_page, states=("running",))
+    assert "to-stop" in other_page.predict(api_name="/training_status")[0]
+    assert "Stopped to-stop" in client.predict(api_name="/stop_training")
+    progress = wait_for_training(client, states=("stopped",), timeout=20)
+    assert "nothing was saved" in progress
+    assert not (app_runs / "to-stop").exists() and not (app_runs / "to-stop.partial").exists()
+    with pytest.raises(AppError, match="No training run is in progress"):
+        client.predict(api_name="/stop_training")
+
+    started = client.predict("starter", "quick", 2, None, None, None, None, None, api_name="/start_training")
+    assert "Finished" in wait_for_training(client, states=("finished", "failed"))
+    assert (app_runs / started / "metrics.json").is_file() and not (app_runs / "quick.partial").exists()
+    summary, *_ = client.predict(started, "validation", "counts", api_name="/evaluate")
+    assert "30 examples (validation)" in summary
+    with pytest.raises(AppError, match="already exists"):
+        client.predict("starter", "quick", 2, None, None, None, None, None, api_name="/start_training")
