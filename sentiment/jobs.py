@@ -70,7 +70,8 @@ class TrainingJob:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 cwd=Path(__file__).resolve().parent.parent,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                # Library deprecation notices are noise in a log meant for the person training.
+                env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONWARNINGS": "ignore::FutureWarning"},
                 start_new_session=True,  # a stop ends the whole process group
                 preexec_fn=_lower_priority,
             )

@@ -33,7 +33,11 @@ def load_tokenizer(spec: str = SOURCE_MODEL) -> PreTrainedTokenizerBase:
 def build_starter_tokenizer(
     texts: Iterable[str], vocab_size: int = 8000, max_length: int = STARTER_MAX_LENGTH
 ) -> BertJapaneseTokenizer:
-    """A MeCab-ipadic + WordPiece tokenizer whose vocabulary is learned from `texts`."""
+    """A MeCab-ipadic + WordPiece tokenizer whose vocabulary is learned from `texts`.
+
+    The vocabulary holds `vocab_size` learned entries plus the `##` form of any single character
+    that lacks one, so it can be somewhat larger than `vocab_size`.
+    """
     word_tokenizer = _mecab_tokenizer()
     wordpiece = Tokenizer(models.WordPiece(unk_token="[UNK]"))
     # Words come pre-split by MeCab and joined by spaces, so WordPiece learns pieces of MeCab words.
@@ -46,10 +50,14 @@ def build_starter_tokenizer(
         show_progress=False,
     )
     wordpiece.train_from_iterator((" ".join(word_tokenizer.tokenize(text)) for text in texts), trainer=trainer)
-    vocab = sorted(wordpiece.get_vocab().items(), key=lambda item: item[1])
+    vocab = [token for token, _ in sorted(wordpiece.get_vocab().items(), key=lambda item: item[1])]
+    # WordPiece turns a whole word into [UNK] when one piece is missing. Giving every character its
+    # `##` form too (as BERT's vocabularies do) means any word of known characters can be spelled out.
+    known = set(vocab)
+    vocab += [f"##{token}" for token in vocab if len(token) == 1 and f"##{token}" not in known]
     with tempfile.TemporaryDirectory() as folder:
         vocab_file = Path(folder) / "vocab.txt"
-        vocab_file.write_text("".join(f"{token}\n" for token, _ in vocab), encoding="utf-8")
+        vocab_file.write_text("".join(f"{token}\n" for token in vocab), encoding="utf-8")
         return BertJapaneseTokenizer(
             str(vocab_file),
             do_lower_case=False,

@@ -19,7 +19,8 @@ def test_starter_tokenizer_is_mecab_ipadic_wordpiece_and_reloads(starter_tokeniz
     assert isinstance(starter_tokenizer, BertJapaneseTokenizer)
     assert starter_tokenizer.word_tokenizer_type == "mecab"
     assert starter_tokenizer.mecab_kwargs == {"mecab_dic": "ipadic"}
-    assert len(starter_tokenizer) <= 1500
+    vocab = starter_tokenizer.get_vocab()
+    assert all(f"##{token}" in vocab for token in vocab if len(token) == 1), "every character can continue a word"
     starter_tokenizer.save_pretrained(tmp_path)
     reloaded = AutoTokenizer.from_pretrained(tmp_path)
     assert type(reloaded) is BertJapaneseTokenizer
@@ -56,6 +57,12 @@ def test_round_trip_rejoins_the_words(starter_tokenizer):
     result = explain(starter_tokenizer, "このアプリは使いやすい")
     assert result.counts["unknown"] == 0
     assert result.round_trip.replace(" ", "") == unicodedata.normalize("NFKC", "このアプリは使いやすい")
+
+
+def test_words_of_known_characters_are_never_unknown(starter_tokenizer):
+    result = explain(starter_tokenizer, "こんにちは、ありがとう")
+    assert result.counts["unknown"] == 0
+    assert any(row.continuation for row in result.rows)
 
 
 def test_unknown_characters_and_truncation_are_flagged(starter_tokenizer):

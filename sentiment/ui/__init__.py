@@ -36,7 +36,8 @@ def build_app(studio) -> gr.Blocks:
 
         # Runs finished since the page opened appear when a tab that lists them is opened.
         for tab, parts in ((evaluate_tab, evaluate), (classify_tab, classify)):
-            tab.select(parts["refresh"], [parts["run"]], [parts["run"]], queue=False, api_visibility="private")
+            pickers = [parts["run"], parts["seen"]]
+            tab.select(parts["refresh"], pickers, pickers, queue=False, api_visibility="private")
         tokenizer_tab.select(
             lambda current: gr.Dropdown(choices=studio.tokenizer_choices(), value=current),
             [tokenizer["choice"]],

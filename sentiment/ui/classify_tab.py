@@ -10,7 +10,7 @@ import gradio as gr
 import pandas as pd
 
 from ..data import read_frame
-from .common import run_dropdown_update, user_errors
+from .common import refresh_runs, user_errors
 
 EXAMPLES = [
     "このイヤホン、音がすごくクリアで買ってよかったです！",
@@ -43,7 +43,9 @@ def build_classify_tab(studio) -> dict:
         lines = gr.Textbox(label="One text per line / 1行に1件", lines=4, scale=3)
         upload = gr.File(label="CSV", file_types=[".csv", ".tsv"], scale=1, height=110)
     classify_many = gr.Button("Classify all / まとめて分類")
-    table = gr.Dataframe(interactive=False, wrap=True)
+    table = gr.Dataframe(
+        headers=["text", "label", "p_positive", "p_neutral", "p_negative", "truncated"], interactive=False, wrap=True
+    )
     download = gr.DownloadButton("Download (CSV)", visible=False)
 
     def classifier(run_name: str):
@@ -89,4 +91,5 @@ def build_classify_tab(studio) -> dict:
     classify.click(classify_text, [run, text], [label, info], api_name="classify")
     text.submit(classify_text, [run, text], [label, info], api_visibility="private")
     classify_many.click(classify_batch, [run, lines, upload], [table, download], api_name="classify_batch")
-    return {"run": run, "refresh": lambda current: run_dropdown_update(studio, current)}
+    seen_runs = gr.State(names)
+    return {"run": run, "seen": seen_runs, "refresh": lambda current, seen: refresh_runs(studio, current, seen)}

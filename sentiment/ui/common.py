@@ -20,8 +20,10 @@ def user_errors(function):
     return wrapper
 
 
-def run_dropdown_update(studio, current: str | None = None):
-    """Refresh a run picker: keep the current choice if it still exists, else the newest run."""
+def refresh_runs(studio, current: str | None, seen: list[str] | None):
+    """A run picker's new choices: a run that appeared since the page last looked is selected (it is
+    most likely the one just trained); otherwise the current choice stays while it exists."""
     names = studio.run_names()
-    value = current if current in names else (names[0] if names else None)
-    return gr.Dropdown(choices=names, value=value)
+    new = [name for name in names if name not in (seen or [])]
+    value = new[0] if new and seen is not None else current if current in names else (names[0] if names else None)
+    return gr.Dropdown(choices=names, value=value), names

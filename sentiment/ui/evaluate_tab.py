@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..data import LABELS
 from ..plots import confusion_matrix
-from .common import run_dropdown_update, user_errors
+from .common import refresh_runs, user_errors
 
 INTRO = """Pick a run and a split. The confusion matrix puts the true label down the side and the prediction across;
 **click a cell of the table** to list the examples behind it. The worst mistakes (highest loss) come last.
@@ -114,4 +114,5 @@ def build_evaluate_tab(studio) -> dict:
     cell_inputs = [run, split, true_label, predicted_label]
     true_label.change(cell_examples, cell_inputs, [cell, cell_rows], api_name="cell_examples")
     predicted_label.change(cell_examples, cell_inputs, [cell, cell_rows], api_visibility="private")
-    return {"run": run, "refresh": lambda current: run_dropdown_update(studio, current)}
+    seen_runs = gr.State(names)
+    return {"run": run, "seen": seen_runs, "refresh": lambda current, seen: refresh_runs(studio, current, seen)}

@@ -125,7 +125,7 @@ def build_tokenizer_tab(studio) -> dict:
                 label="Tokenizer",
                 allow_custom_value=True,
             )
-            max_length = gr.Number(None, precision=0, minimum=4, label="Max length (blank: the model's)")
+            max_length = gr.Number(0, precision=0, minimum=0, label="Max length (0: the model's)")
     counts = gr.Markdown()
     gr.Markdown("#### 1. MeCab words (part of speech) / 形態素解析")
     words = gr.HTML(elem_id="mecab-words")

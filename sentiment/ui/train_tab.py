@@ -18,7 +18,7 @@ from .common import user_errors
 # The options a page may set, shown with the help text of TrainConfig; blank means the recipe default.
 FORM_FIELDS = ("epochs", "learning_rate", "batch_size", "max_length", "train_examples", "seed")
 WHOLE_NUMBERS = {"epochs", "batch_size", "max_length", "train_examples", "seed"}
-INTRO = """Fine-tune on the dataset chosen in the **Dataset** tab. Leave a number blank for the recipe default:
+INTRO = """Fine-tune on the dataset chosen in the **Dataset** tab. Leave a number at 0 for the recipe default:
 the source tutorial's (lr 2e-5, batch 16, 2 epochs) for a pretrained model, a CPU-friendly one for the
 **starter** (a small BERT trained from scratch here). Training runs in the background: other tabs stay usable,
 and a page reload finds the run again. / 学習はバックグラウンドで実行されます。"""
@@ -29,7 +29,8 @@ def config_from_form(studio, model: str, dataset: str, name: str, values: dict) 
     name = (name or "").strip() or default_run_name(model or "model")
     if Path(name).name != name or name.startswith("."):
         raise ValueError(f"{name!r} can't be a run name: use letters, digits, '-' and '_'.")
-    options = {key: int(value) if key in WHOLE_NUMBERS else value for key, value in values.items() if value is not None}
+    # 0 or blank leaves an option to the recipe (a number box can't be empty in every browser).
+    options = {key: int(value) if key in WHOLE_NUMBERS else value for key, value in values.items() if value}
     return TrainConfig(model=(model or "").strip(), dataset=dataset, output=str(studio.runs_dir / name), **options)
 
 
@@ -77,15 +78,16 @@ def build_train_tab(studio, dataset_state: gr.State) -> dict:
             label="Model / モデル",
             info=help_text("model"),
         )
-        dataset = gr.Textbox(label="Dataset (from the Dataset tab)", interactive=False)
+        dataset = gr.Textbox(studio.default_dataset, label="Dataset (from the Dataset tab)", interactive=False)
         name = gr.Textbox(label="Run name (optional)", placeholder="e.g. starter-sample")
     with gr.Row():
         fields = {
             key: gr.Number(
-                None,
-                label=key.replace("_", " "),
+                42 if key == "seed" else 0,
+                label=key.replace("_", " ") + ("" if key == "seed" else " (0: default)"),
                 info=help_text(key),
                 minimum=0,
+                elem_id=f"train-{key}",
                 precision=0 if key in WHOLE_NUMBERS else None,
             )
             for key in FORM_FIELDS

@@ -1,0 +1,126 @@
+"""The app in a real browser: headless Debian Chromium driven by Playwright.
+
+Visits all five tabs as a person would and saves a screenshot of each, on success and on failure
+(`SCREENSHOT_DIR`, default test-artifacts/screenshots; the README's come from
+`SCREENSHOT_DIR=docs/screenshots pytest tests/test_browser.py`).
+"""
+
+import os
+import shutil
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import ROOT
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SHOTS = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "test-artifacts" / "screenshots"))
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+
+
+@pytest.fixture()
+def page(app_url):
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(60_000)
+        yield page
+        browser.close()
+
+
+def shoot(page, name: str) -> None:
+    page.wait_for_timeout(600)  # let plots finish their transition
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def open_tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name).click()
+
+
+def test_a_visitor_uses_every_tab(page, app_url):
+    step = "start"
+    try:
+        # 1. Dataset: the sample loads by itself offline, with its plots and rows.
+        step = "dataset"
+        page.goto(app_url, wait_until="load")
+        page.get_by_text("can't be reached").first.wait_for()
+        page.locator(".js-plotly-plot").first.wait_for()
+        page.get_by_text("Page 1 of 13").wait_for()
+        page.get_by_label("Search text / 検索").fill("最悪")
+        page.get_by_label("Search text / 検索").press("Enter")
+        page.get_by_text("matching rows").filter(has_text="Page 1 of 1 ").wait_for()
+        shoot(page, "1-dataset")
+
+        # 2. Tokenizer: typing Japanese shows MeCab words, ## pieces and ids, updated as you type.
+        step = "tokenizer"
+        open_tab(page, "2. Tokenizer")
+        box = page.locator("#tokenizer-text textarea")
+        box.fill("")
+        box.press_sequentially("このレストランはとても美味しかった", delay=20)
+        expect(page.locator("#mecab-words .tok")).to_have_count(6)  # この/レストラン/は/とても/美味しかっ/た
+        expect(page.locator("#mecab-words .tok").nth(4)).to_contain_text("美味しかっ")
+        expect(page.locator("#wordpiece-pieces .tok.special")).to_have_count(2)
+        page.locator("#padded-pair .tok.pad").first.wait_for()
+        shoot(page, "2-tokenizer")
+
+        # A shared link pre-fills the text.
+        page.goto(app_url + "?text=" + quote("悪くないけど高い"), wait_until="load")
+        open_tab(page, "2. Tokenizer")
+        page.locator("#mecab-words").get_by_text("けど").wait_for()
+        assert page.locator("#tokenizer-text textarea").input_value() == "悪くないけど高い"
+
+        # 3. Train: a few steps of the starter on the sample; progress, chart and the runs list update.
+        step = "train"
+        open_tab(page, "3. Train")
+        page.get_by_label("Run name (optional)").fill("browser-run")
+        assert page.get_by_label("Dataset (from the Dataset tab)").input_value() == "sample"
+        page.locator("#train-epochs input").fill("3")
+        page.get_by_role("button", name="Start / 開始").click()
+        page.locator('#train-progress[data-state="running"]').wait_for()
+        page.reload(wait_until="load")  # a reload finds the running job again
+        open_tab(page, "3. Train")
+        page.locator('#train-progress[data-state="finished"]').wait_for(timeout=180_000)
+        page.get_by_text("Training / 学習曲線").wait_for()
+        page.get_by_role("gridcell", name="browser-run").first.wait_for()
+        shoot(page, "3-train")
+
+        # 4. Evaluate: the new run is picked; the matrix renders and a cell lists its examples.
+        step = "evaluate"
+        open_tab(page, "4. Evaluate")
+        assert page.get_by_label("Run / 学習済みモデル").input_value() == "browser-run"
+        page.get_by_role("button", name="Evaluate / 評価").click()
+        page.get_by_text("Confusion matrix, normalised").wait_for()
+        cell = page.locator('#confusion-table [data-testid="cell-2-2"]')
+        cell.click()
+        page.get_by_text("examples: true").wait_for()
+        shoot(page, "4-evaluate")
+
+        # 5. Classify: a sentence gets a label and per-class probabilities; empty text gets a sentence.
+        step = "classify"
+        open_tab(page, "5. Classify")
+        page.get_by_label("Review / レビュー").fill("このホテルは最高でした！また泊まりたいです。")
+        page.get_by_role("button", name="Classify / 分類", exact=True).click()
+        page.get_by_text(" ms").first.wait_for()
+        expect(page.locator("#prediction")).to_contain_text("negative")
+        shoot(page, "5-classify")
+        page.get_by_label("Review / レビュー").fill("   ")
+        page.get_by_role("button", name="Classify / 分類", exact=True).click()
+        page.get_by_text("The text is empty").wait_for()
+        assert page.get_by_text("Traceback").count() == 0
+    except Exception:
+        page.screenshot(path=str(SHOTS / f"failed-{step}.png"), full_page=True)
+        raise
