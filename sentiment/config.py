@@ -17,8 +17,9 @@ from .tokenization import SOURCE_MODEL
 
 # The source tutorial: lr 2e-5, batch 16, 2 epochs, weight decay 0.01, inputs up to 512 tokens.
 PRETRAINED_RECIPE = {"learning_rate": 2e-5, "batch_size": 16, "epochs": 2.0, "max_length": 512, "warmup": 0.0}
-# A small BERT learning from scratch wants a far higher rate, warm-up, more passes and short inputs.
-STARTER_RECIPE = {"learning_rate": 1e-3, "batch_size": 32, "epochs": 8.0, "max_length": 128, "warmup": 0.1}
+# A small BERT learning from scratch wants a higher rate, warm-up, more passes and short inputs. Chosen by
+# bench/starter_quality.py (docs/benchmarks.md): 1e-3 collapsed to one class; 3e-4 over 10 epochs did best.
+STARTER_RECIPE = {"learning_rate": 3e-4, "batch_size": 32, "epochs": 10.0, "max_length": 128, "warmup": 0.1}
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 
 
@@ -37,9 +38,9 @@ class TrainConfig:
         "Model: a Hub id, a local model folder, or 'starter' (small BERT built here).", default=SOURCE_MODEL
     )
     output: str | None = _help("Run folder to write; default runs/<date>-<model>.", default=None)
-    epochs: float | None = _help("Passes over the training data (default: 2, starter 8).", default=None)
+    epochs: float | None = _help("Passes over the training data (default: 2, starter 10).", default=None)
     max_steps: int = _help("Stop after this many optimiser steps (-1: run all epochs).", default=-1)
-    learning_rate: float | None = _help("Peak learning rate (default: 2e-5, starter 1e-3).", default=None)
+    learning_rate: float | None = _help("Peak learning rate (default: 2e-5, starter 3e-4).", default=None)
     batch_size: int | None = _help("Examples per step on each device (default: 16, starter 32).", default=None)
     max_length: int | None = _help("Truncate inputs to this many tokens (default: 512, starter 128).", default=None)
     warmup: float | None = _help(
@@ -54,7 +55,7 @@ class TrainConfig:
     precision: str = _help("auto (bf16 or fp16 on a GPU, fp32 on CPU), fp32, bf16 or fp16.", default="auto")
     group_by_length: bool = _help("Batch examples of similar length together (less padding).", default=True)
     starter_vocab_size: int = _help("Starter: WordPiece vocabulary size learned from the training texts.", default=8000)
-    starter_layers: int = _help("Starter: transformer layers.", default=4)
+    starter_layers: int = _help("Starter: transformer layers.", default=2)
     starter_hidden: int = _help("Starter: hidden size (heads = hidden / 64).", default=256)
     logging_steps: int = _help("Log loss and progress every this many steps.", default=10)
 

@@ -1,7 +1,15 @@
-"""Classify texts with a trained run: a label and the probability of each class per text."""
+"""Classify texts with a trained run: a label and the probability of each class per text.
+
+On a CPU the fast path is dynamic int8 quantisation of the linear layers (most of BERT's work).
+Training measures how often it agrees with full precision on the run's validation split and
+records that in metrics.json; a run is served in int8 only where the agreement is at least
+`FAST_PATH_AGREEMENT`.
+"""
 
 from __future__ import annotations
 
+import json
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,6 +17,9 @@ import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from .tokenization import STARTER_MAX_LENGTH
+
+FAST_PATH_AGREEMENT = 0.99
+AGREEMENT_KEY = "int8_agreement"
 
 
 class RunError(ValueError):
@@ -36,7 +47,7 @@ def check_texts(texts: list[str]) -> None:
 class Classifier:
     """A trained run loaded once (safetensors only, no remote code) and kept for many predictions."""
 
-    def __init__(self, run_dir: str | Path, device: str | None = None, batch_size: int = 32):
+    def __init__(self, run_dir: str | Path, device: str | None = None, batch_size: int = 32, fast: bool | None = None):
         run_dir = Path(run_dir)
         if not (run_dir / "config.json").is_file():
             raise RunError(f"{run_dir} is not a trained model folder (it has no config.json).")
@@ -46,6 +57,11 @@ class Classifier:
         self.tokenizer = AutoTokenizer.from_pretrained(run_dir)
         self.model = AutoModelForSequenceClassification.from_pretrained(run_dir, use_safetensors=True)
         self.model.to(self.device).eval()
+        if fast is None:
+            fast = self.device == "cpu" and recorded_agreement(run_dir) >= FAST_PATH_AGREEMENT
+        self.fast = fast
+        if fast:
+            self.model = quantize_int8(self.model)
         config = self.model.config
         self.label_names = [config.id2label[i] for i in range(config.num_labels)]
         self.max_length = min(self.tokenizer.model_max_length, config.max_position_embeddings, STARTER_MAX_LENGTH)
@@ -93,3 +109,27 @@ class Classifier:
             )
             for text, row, cut in zip(texts, probabilities, truncated, strict=True)
         ]
+
+
+def quantize_int8(model):
+    """Dynamic int8 quantisation of every linear layer (CPU only): weights stored as int8,
+    activations quantised on the fly."""
+    from torch.ao.quantization import quantize_dynamic
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch.ao.quantization announces its move to torchao
+        return quantize_dynamic(model.cpu(), {torch.nn.Linear}, dtype=torch.qint8)
+
+
+def recorded_agreement(run_dir: Path) -> float:
+    metrics = Path(run_dir) / "metrics.json"
+    if not metrics.is_file():
+        return 0.0
+    return json.loads(metrics.read_text(encoding="utf-8")).get(AGREEMENT_KEY, 0.0)
+
+
+def int8_agreement(run_dir: Path, texts: list[str], labels: list[str]) -> float:
+    """The share of `texts` on which the int8 model predicts `labels` (the full-precision answers)."""
+    fast = Classifier(run_dir, device="cpu", fast=True)
+    predicted = [prediction.label for prediction in fast.predict(texts)]
+    return sum(a == b for a, b in zip(predicted, labels, strict=True)) / len(labels)

@@ -27,6 +27,7 @@ from transformers.trainer_callback import PrinterCallback
 from .config import TrainConfig
 from .data import SentimentData, load_dataset
 from .evaluation import report
+from .inference import AGREEMENT_KEY, int8_agreement
 from .modeling import build_starter_model, load_model
 from .tokenization import build_starter_tokenizer, load_tokenizer
 
@@ -58,17 +59,17 @@ def train(config: TrainConfig, on_event: Callable[[dict], None] | None = None) -
     tokenizer, model = _tokenizer_and_model(config, train_split["text"], data.label_names)
 
     # Rank 0 owns the folder; under torchrun the other ranks only train.
-    trainer_args = _training_arguments(config, partial)
+    trainer_args = training_arguments(config, partial)
     is_main = trainer_args.process_index == 0
     if is_main:
         shutil.rmtree(partial, ignore_errors=True)  # left by a run that was killed outright
-        partial.mkdir(parents=True)
+    partial.mkdir(parents=True, exist_ok=True)
     try:
         progress = ProgressCallback(partial / PROGRESS_FILE if is_main else None, on_event)
         progress.emit({"event": "loaded", "notices": list(data.notices), "train_examples": len(train_split)})
-        train_set = _tokenize(train_split, tokenizer, config.max_length)
+        train_set = tokenize_split(train_split, tokenizer, config.max_length)
         # Sorted by length, evaluation batches pad little; the order is kept (see SentimentTrainer).
-        eval_set = _tokenize(eval_split, tokenizer, config.max_length).sort("length")
+        eval_set = tokenize_split(eval_split, tokenizer, config.max_length).sort("length")
         trainer = SentimentTrainer(
             model=model,
             args=trainer_args,
@@ -120,7 +121,7 @@ def _tokenizer_and_model(config: TrainConfig, train_texts: list[str], label_name
         ) from error
 
 
-def _tokenize(split, tokenizer, max_length: int):
+def tokenize_split(split, tokenizer, max_length: int):
     """Token ids without padding (the collator pads per batch), plus each example's length."""
 
     def encode(batch):
@@ -131,7 +132,7 @@ def _tokenize(split, tokenizer, max_length: int):
     return split.map(encode, batched=True, remove_columns=["source"], desc="Tokenizing")
 
 
-def _training_arguments(config: TrainConfig, folder: Path) -> TrainingArguments:
+def training_arguments(config: TrainConfig, folder: Path) -> TrainingArguments:
     precision = _precision(config.precision)
     return TrainingArguments(
         output_dir=str(folder),
@@ -156,6 +157,7 @@ def _training_arguments(config: TrainConfig, folder: Path) -> TrainingArguments:
         length_column_name="length",
         optim="adamw_torch_fused" if torch.cuda.is_available() else "adamw_torch",
         dataloader_pin_memory=torch.cuda.is_available(),
+        use_cpu=not torch.cuda.is_available(),  # also what makes torchrun on CPU use gloo data parallelism
     )
 
 
@@ -191,6 +193,7 @@ def trainer_metrics(eval_prediction) -> dict:
 def _save_run(folder: Path, config: TrainConfig, data: SentimentData, eval_set, logits: np.ndarray) -> None:
     probabilities = torch.softmax(torch.from_numpy(np.asarray(logits, dtype=np.float32)), dim=-1).numpy()
     result = report(eval_set["text"], eval_set["label"], probabilities, data.label_names, "validation")
+    result.metrics[AGREEMENT_KEY] = int8_agreement(folder, list(result.rows["text"]), list(result.rows["predicted"]))
     result.save(folder)
     settings = {**config.to_dict(), "dataset_source": data.source, "notices": list(data.notices)}
     (folder / CONFIG_FILE).write_text(json.dumps(settings, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -26,7 +26,7 @@ def run_cli(*args: str, stdin: str | None = None, timeout: float = 300) -> subpr
 
 @pytest.fixture(scope="session")
 def trained_run(tmp_path_factory) -> Path:
-    """A starter model trained for a few steps on the sample through `train.py`."""
+    """A starter model trained through `train.py` until it has learned the sample (8 epochs at a high rate)."""
     output = tmp_path_factory.mktemp("runs") / "starter-sample"
     result = run_cli(
         "train.py",
@@ -37,7 +37,9 @@ def trained_run(tmp_path_factory) -> Path:
         "--output",
         str(output),
         "--max_steps",
-        "24",
+        "64",
+        "--learning_rate",
+        "1e-3",
         "--logging_steps",
         "4",
         "--starter_vocab_size",

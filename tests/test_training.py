@@ -31,7 +31,7 @@ def test_progress_file_follows_the_run(trained_run):
     events = [record["event"] for record in records]
     assert events[0] == "loaded" and "start" in events and events[-1] == "done"
     logs = [record for record in records if record["event"] == "log"]
-    assert logs[-1]["step"] == 24 and logs[-1]["total_steps"] == 24
+    assert logs[-1]["step"] == 64 and logs[-1]["total_steps"] == 64
     assert all({"loss", "learning_rate", "epoch", "elapsed", "remaining"} <= record.keys() for record in logs)
     assert any("eval_accuracy" in record for record in records if record["event"] == "eval")
 
@@ -41,7 +41,7 @@ def test_predictions_line_up_with_their_texts(trained_run):
     from sentiment.inference import Classifier
 
     predictions = pd.read_csv(trained_run / "predictions.csv").head(8)
-    fresh = Classifier(trained_run).predict(list(predictions["text"]))
+    fresh = Classifier(trained_run, fast=False).predict(list(predictions["text"]))
     for row, prediction in zip(predictions.itertuples(), fresh, strict=True):
         assert prediction.probabilities["positive"] == pytest.approx(row.p_positive, abs=2e-3)
 

@@ -1,0 +1,39 @@
+"""Every benchmark script runs on a tiny configuration and prints its JSON (timings are not checked)."""
+
+import json
+
+import pytest
+
+from .conftest import SHARED_REVIEWS, run_cli
+
+TINY = {
+    "data_pipeline.py": ["--rows", "90", "--repeats", "1", "--num-proc", "1"],
+    "training_throughput.py": [
+        "--rows",
+        "90",
+        "--layers",
+        "1",
+        "--hidden",
+        "64",
+        "--source-steps",
+        "1",
+        "--our-steps",
+        "2",
+        "--batch-size",
+        "4",
+    ],
+    "inference_latency.py": ["--rows", "90", "--layers", "1", "--hidden", "64", "--reviews", "6", "--bulk", "12"],
+    "starter_quality.py": ["--rows", "150", "--max_steps", "2", "--starter_vocab_size", "500"],
+    "memory.py": ["--rows", "90", "--layers", "1", "--hidden", "64", "--classifications", "3", "--train-steps", "2"],
+}
+
+pytestmark = pytest.mark.skipif(not SHARED_REVIEWS.is_dir(), reason="../shared/data is not beside this checkout")
+
+
+@pytest.mark.parametrize("script", list(TINY))
+def test_benchmark_runs_tiny(script):
+    result = run_cli(f"bench/{script}", *TINY[script], timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout[result.stdout.index("{\n") :])
+    assert report["benchmark"] == script.removesuffix(".py")
+    assert report["machine"]["cores"] >= 1
