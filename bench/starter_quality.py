@@ -76,11 +76,13 @@ def train_starter(folder: Path, output: Path, options: list[str]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=None, help="use only this many reviews (tiny runs, tests)")
+    parser.add_argument("--keep", default=None, help="keep the trained run in this folder (e.g. for inference_latency)")
     known, options = parser.parse_known_args()
     train, held_out = split_80_20(reviews(known.rows))
     with tempfile.TemporaryDirectory() as scratch:
         folder = write_split_folder(Path(scratch) / "data", train, held_out)
-        starter = train_starter(folder, Path(scratch) / "run", options)
+        run_dir = Path(known.keep) if known.keep else Path(scratch) / "run"
+        starter = train_starter(folder, run_dir, options)
     emit(
         {
             "benchmark": "starter_quality",

@@ -67,6 +67,7 @@ class CountingCollator:
 
 def run(name: str, train_set, collator, args, steps: int, model_factory) -> dict:
     from transformers import Trainer
+    from transformers.trainer_callback import PrinterCallback
 
     timer, counting = StepTimer(), CountingCollator(collator)
     args = dataclasses.replace(args, max_steps=steps + 1)
@@ -77,6 +78,7 @@ def run(name: str, train_set, collator, args, steps: int, model_factory) -> dict
         data_collator=counting,
         callbacks=[timer.callback],
     )
+    trainer.remove_callback(PrinterCallback)  # keep stdout for the JSON report
     trainer.train()
     # Step 1 warms up (allocations, kernel selection); the rest is steady state.
     seconds, real = timer.seconds[1:], counting.real[1 : len(timer.seconds)]

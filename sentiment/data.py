@@ -20,6 +20,7 @@ LABELS = ("positive", "neutral", "negative")
 SPLITS = ("train", "validation", "test")
 DEFAULT_SOURCE = "tyqiangz/multilingual-sentiments"
 DEFAULT_CONFIG = "japanese"
+PARQUET_EXPORT = "refs/convert/parquet"
 SAMPLE = "sample"
 SAMPLE_DIR = Path(__file__).parent / "samples"
 
@@ -102,7 +103,12 @@ def _load_hub(source: str, config: str | None) -> SentimentData:
     try:
         loaded = datasets.load_dataset(source, config)
     except Exception as error:  # the Hub raises many types; the user needs one sentence
-        raise DataError(f"Could not load {source} ({config}) from the Hub: {error}") from error
+        try:
+            # Datasets built by a loading script (no longer run by `datasets`) are served by the Hub
+            # as an automatic Parquet export on this branch.
+            loaded = datasets.load_dataset(source, config, revision=PARQUET_EXPORT)
+        except Exception:
+            raise DataError(f"Could not load {source} ({config}) from the Hub: {error}") from error
     splits = {}
     for name, split in loaded.items():
         if _split_name(name):

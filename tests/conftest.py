@@ -24,12 +24,9 @@ def run_cli(*args: str, stdin: str | None = None, timeout: float = 300) -> subpr
     )
 
 
-@pytest.fixture(scope="session")
-def trained_run(tmp_path_factory) -> Path:
-    """A starter model trained through `train.py` until it has learned the sample (8 epochs at a high rate)."""
-    output = tmp_path_factory.mktemp("runs") / "starter-sample"
-    result = run_cli(
-        "train.py",
+def starter_on_sample(output: Path, steps: int) -> list[str]:
+    """train.py flags for a short starter run on the bundled sample."""
+    return [
         "--dataset",
         "sample",
         "--model",
@@ -37,14 +34,19 @@ def trained_run(tmp_path_factory) -> Path:
         "--output",
         str(output),
         "--max_steps",
-        "64",
-        "--learning_rate",
-        "1e-3",
+        str(steps),
         "--logging_steps",
         "4",
         "--starter_vocab_size",
         "3000",
-    )
+    ]
+
+
+@pytest.fixture(scope="session")
+def trained_run(tmp_path_factory) -> Path:
+    """A starter model trained through `train.py` until it has learned the sample (8 epochs at a high rate)."""
+    output = tmp_path_factory.mktemp("runs") / "starter-sample"
+    result = run_cli("train.py", *starter_on_sample(output, steps=64), "--learning_rate", "1e-3")
     assert result.returncode == 0, result.stderr
     return output
 

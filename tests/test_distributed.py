@@ -8,7 +8,7 @@ from transformers import AutoModelForSequenceClassification
 
 from sentiment.training import partial_dir
 
-from .conftest import ROOT, free_port
+from .conftest import ROOT, free_port, starter_on_sample
 
 
 def test_two_processes_train_one_model(tmp_path):
@@ -22,18 +22,7 @@ def test_two_processes_train_one_model(tmp_path):
             "--nproc_per_node=2",
             f"--master_port={free_port()}",
             "train.py",
-            "--dataset",
-            "sample",
-            "--model",
-            "starter",
-            "--output",
-            str(output),
-            "--max_steps",
-            "4",
-            "--starter_vocab_size",
-            "2000",
-            "--logging_steps",
-            "1",
+            *starter_on_sample(output, steps=4),
         ],
         cwd=ROOT,
         env=env,
