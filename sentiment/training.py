@@ -34,6 +34,7 @@ from .tokenization import build_starter_tokenizer, load_tokenizer
 PROGRESS_FILE = "progress.jsonl"
 CONFIG_FILE = "train_config.json"
 PARTIAL_SUFFIX = ".partial"
+SHARED_TOKENIZER = ".starter-tokenizer"  # inside the partial folder, for the other ranks
 
 
 class TrainingError(ValueError):
@@ -56,7 +57,6 @@ def train(config: TrainConfig, on_event: Callable[[dict], None] | None = None) -
     data = load_dataset(config.dataset, config.dataset_config)
     train_split = _subsample(data["train"], config.train_examples, config.seed)
     eval_split = _subsample(data["validation"], config.eval_examples, config.seed)
-    tokenizer, model = _tokenizer_and_model(config, train_split["text"], data.label_names)
 
     # Rank 0 owns the folder; under torchrun the other ranks only train.
     trainer_args = training_arguments(config, partial)
@@ -65,6 +65,8 @@ def train(config: TrainConfig, on_event: Callable[[dict], None] | None = None) -
         shutil.rmtree(partial, ignore_errors=True)  # left by a run that was killed outright
     partial.mkdir(parents=True, exist_ok=True)
     try:
+        with trainer_args.main_process_first(desc="building the tokenizer"):
+            tokenizer, model = _tokenizer_and_model(config, train_split["text"], data.label_names, partial, is_main)
         progress = ProgressCallback(partial / PROGRESS_FILE if is_main else None, on_event)
         progress.emit({"event": "loaded", "notices": list(data.notices), "train_examples": len(train_split)})
         train_set = tokenize_split(train_split, tokenizer, config.max_length)
@@ -88,6 +90,7 @@ def train(config: TrainConfig, on_event: Callable[[dict], None] | None = None) -
         if is_main:
             trainer.save_model(str(partial))
             (partial / "training_args.bin").unlink(missing_ok=True)  # a pickle; train_config.json says it all
+            shutil.rmtree(partial / SHARED_TOKENIZER, ignore_errors=True)
             _save_run(partial, config, data, eval_set, logits)
             partial.rename(output)
             progress.path = output / PROGRESS_FILE
@@ -105,9 +108,18 @@ def _subsample(split, count: int | None, seed: int):
     return split.shuffle(seed=seed).select(range(count))
 
 
-def _tokenizer_and_model(config: TrainConfig, train_texts: list[str], label_names: list[str]):
+def _tokenizer_and_model(
+    config: TrainConfig, train_texts: list[str], label_names: list[str], folder: Path, is_main: bool
+):
     if config.is_starter:
-        tokenizer = build_starter_tokenizer(train_texts, config.starter_vocab_size, config.max_length)
+        # The WordPiece trainer is not deterministic across processes (its hash maps are randomly
+        # seeded), so under torchrun rank 0 learns the vocabulary and the other ranks load it.
+        shared = folder / SHARED_TOKENIZER
+        if is_main:
+            tokenizer = build_starter_tokenizer(train_texts, config.starter_vocab_size, config.max_length)
+            tokenizer.save_pretrained(shared)
+        else:
+            tokenizer = load_tokenizer(str(shared))
         model = build_starter_model(
             tokenizer, label_names, config.starter_layers, config.starter_hidden, config.max_length, config.seed
         )
