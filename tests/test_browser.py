@@ -88,7 +88,8 @@ def test_a_visitor_uses_every_tab(page, app_url):
         open_tab(page, "3. Train")
         page.get_by_label("Run name (optional)").fill("browser-run")
         assert page.get_by_label("Dataset (from the Dataset tab)").input_value() == "sample"
-        page.locator("#train-epochs input").fill("3")
+        page.locator("#train-epochs input").fill("8")
+        page.locator("#train-learning_rate input").fill("0.001")
         page.get_by_role("button", name="Start / 開始").click()
         page.locator('#train-progress[data-state="running"]').wait_for()
         page.reload(wait_until="load")  # a reload finds the running job again
