@@ -92,7 +92,3 @@ def _gold_ids(rows, label_names: list[str]) -> list[int]:
     if missing:
         raise ValueError(f"The model has no label {', '.join(missing)}; it knows {', '.join(label_names)}.")
     return [label_names.index(names[label]) for label in rows["label"]]
-
-
-def load_metrics(run_dir: str | Path) -> dict:
-    return json.loads((Path(run_dir) / METRICS_FILE).read_text(encoding="utf-8"))

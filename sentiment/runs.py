@@ -18,7 +18,6 @@ from .training import CONFIG_FILE, PARTIAL_SUFFIX
 @dataclass
 class RunInfo:
     name: str
-    path: Path
     model: str
     dataset: str
     accuracy: float
@@ -54,7 +53,6 @@ def list_runs(runs_dir: Path) -> list[RunInfo]:
         runs.append(
             RunInfo(
                 name=folder.name,
-                path=folder,
                 model=config.get("model", "?"),
                 dataset=config.get("dataset", "?"),
                 accuracy=metrics["accuracy"],

@@ -14,7 +14,17 @@ from collections import OrderedDict
 from pathlib import Path
 
 from .browsing import frame
-from .data import DEFAULT_SOURCE, MAX_UPLOAD_MB, SAMPLE, SPLITS, DataError, SentimentData, hub_reachable, load_dataset
+from .data import (
+    DEFAULT_CONFIG,
+    DEFAULT_SOURCE,
+    MAX_UPLOAD_MB,
+    SAMPLE,
+    SPLITS,
+    DataError,
+    SentimentData,
+    hub_reachable,
+    load_dataset,
+)
 from .evaluation import Report, evaluate
 from .inference import Classifier
 from .jobs import TrainingJob
@@ -65,12 +75,12 @@ class Studio:
         self._evaluations = _Cache(8)
 
     # Datasets
-    def dataset(self, source: str) -> SentimentData:
+    def dataset(self, source: str, config: str = DEFAULT_CONFIG) -> SentimentData:
         source = (source or "").strip()
         if not source:
             raise DataError("No dataset is chosen: pick the sample, a Hub id or a folder, or upload a CSV.")
         with self._lock:
-            return self._datasets.get_or_make(source, lambda: load_dataset(source))
+            return self._datasets.get_or_make((source, config), lambda: load_dataset(source, config))
 
     def frame(self, source: str, split: str):
         """A split as a pandas table with label names, kept for paging and searching."""
@@ -99,7 +109,7 @@ class Studio:
         kept = uploads / f"upload-{digest}{path.suffix.lower()}"
         shutil.copyfile(path, kept)
         with self._lock:
-            self._datasets.get_or_make(str(kept), lambda: data)
+            self._datasets.get_or_make((str(kept), DEFAULT_CONFIG), lambda: data)
         return str(kept)
 
     # Tokenizers
@@ -140,7 +150,7 @@ class Studio:
         with self._lock:
             return self._evaluations.get_or_make(
                 (run_name, split),
-                lambda: evaluate(run_dir, self.dataset(run_dataset(run_dir)[0]), split, self.classifier(run_name)),
+                lambda: evaluate(run_dir, self.dataset(*run_dataset(run_dir)), split, self.classifier(run_name)),
             )
 
     @staticmethod

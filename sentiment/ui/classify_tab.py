@@ -20,7 +20,7 @@ EXAMPLES = [
     "最高のホテルでした😊また泊まりたい",
 ]
 NO_RUN = (
-    "There is no trained run yet: start one in the Train tab (the starter learns the sample in about a minute), "
+    "There is no trained run yet: start one in the Train tab (the starter learns the sample in under a minute), "
     "or run `python train.py --dataset sample --model starter`. / まず学習タブでモデルを学習してください。"
 )
 
