@@ -78,7 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["train"]:  # the same command line as train.py, for the app's background jobs
         return train_main(argv[1:])
-    parser = argparse.ArgumentParser(prog="python -m sentiment", description="Train, evaluate or use a Japanese sentiment classifier.")
+    parser = argparse.ArgumentParser(
+        prog="python -m sentiment", description="Train, evaluate or use a Japanese sentiment classifier."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("train", help="Train a model: the same options as train.py (see train.py --help).")
     evaluate = commands.add_parser("evaluate", help="Print a run's metrics on a dataset split as JSON.")
