@@ -85,9 +85,11 @@ class TrainingJob:
                 raise JobError("No training run is in progress.")
             self._stopped = True
             process = self._process
-            os.killpg(process.pid, signal.SIGTERM)
             try:
+                os.killpg(process.pid, signal.SIGTERM)
                 process.wait(STOP_GRACE_SECONDS)
+            except ProcessLookupError:  # it finished on its own a moment ago
+                pass
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
