@@ -88,8 +88,10 @@ class TrainingJob:
             try:
                 os.killpg(process.pid, signal.SIGTERM)
                 process.wait(STOP_GRACE_SECONDS)
-            except ProcessLookupError:  # it finished on its own a moment ago
-                pass
+            except ProcessLookupError:  # it ended on its own a moment ago: report that, not a stop
+                self._stopped = False
+                process.wait()
+                raise JobError(f"Run {self._output.name} had already ended; there was nothing to stop.") from None
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
