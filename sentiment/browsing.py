@@ -37,21 +37,20 @@ def frame(data: SentimentData, split: str) -> pd.DataFrame:
     return table[["text", "label", "source"]]
 
 
-def label_counts(data: SentimentData) -> pd.DataFrame:
-    """Rows per split and label, in label order."""
-    counts = {split: frame(data, split)["label"].value_counts() for split in data}
-    return pd.DataFrame(counts).reindex(data.label_names).fillna(0).astype(int)
+def label_counts(frames: dict[str, pd.DataFrame], label_names: list[str]) -> pd.DataFrame:
+    """Rows per split (`frames`: split name → `frame`) and label, in label order."""
+    counts = {split: table["label"].value_counts() for split, table in frames.items()}
+    return pd.DataFrame(counts).reindex(label_names).fillna(0).astype(int)
 
 
-def source_label_counts(data: SentimentData) -> pd.DataFrame:
-    table = pd.concat([frame(data, split) for split in data])
-    counts = pd.crosstab(table["source"], table["label"]).reindex(columns=data.label_names, fill_value=0)
+def source_label_counts(frames: dict[str, pd.DataFrame], label_names: list[str]) -> pd.DataFrame:
+    table = pd.concat(frames.values())
+    counts = pd.crosstab(table["source"], table["label"]).reindex(columns=label_names, fill_value=0)
     return counts.reset_index()
 
 
-def lengths(data: SentimentData, split: str, tokenizer=None, seed: int = 0) -> pd.DataFrame:
-    """Characters (and tokens, with a tokenizer) per text for up to LENGTH_SAMPLE rows of a split."""
-    table = frame(data, split)
+def lengths(table: pd.DataFrame, tokenizer=None, seed: int = 0) -> pd.DataFrame:
+    """Characters (and tokens, with a tokenizer) per text for up to LENGTH_SAMPLE rows of a `frame`."""
     if len(table) > LENGTH_SAMPLE:
         table = table.sample(LENGTH_SAMPLE, random_state=seed)
     result = pd.DataFrame({"label": table["label"], "characters": table["text"].str.len()})

@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-from .tokenization import STARTER_MAX_LENGTH
+from .tokenization import STARTER_MAX_LENGTH, encode
 
 FAST_PATH_AGREEMENT = 0.99
 AGREEMENT_KEY = "int8_agreement"
@@ -79,21 +79,9 @@ class Classifier:
         return [results[i] for i in range(len(texts))]
 
     def encode(self, texts: list[str]):
-        """Padded tensors for `texts`, and which of them were cut at the maximum length.
-
-        Tokenized once without truncation (MeCab is most of the cost); only the rare texts that
-        are too long are tokenized again, truncated.
-        """
-        encoded = dict(self.tokenizer(texts, verbose=False))
-        truncated = [len(ids) > self.max_length for ids in encoded["input_ids"]]
-        long_texts = [text for text, cut in zip(texts, truncated, strict=True) if cut]
-        if long_texts:
-            cut = self.tokenizer(long_texts, truncation=True, max_length=self.max_length)
-            positions = [i for i, is_cut in enumerate(truncated) if is_cut]
-            for key in encoded:
-                for position, value in zip(positions, cut[key], strict=True):
-                    encoded[key][position] = value
-        return self.tokenizer.pad(encoded, return_tensors="pt"), truncated
+        """Padded tensors for `texts`, and which of them were cut at the maximum length."""
+        encoded, lengths = encode(self.tokenizer, texts, self.max_length)
+        return self.tokenizer.pad(encoded, return_tensors="pt"), [length > self.max_length for length in lengths]
 
     @torch.inference_mode()
     def _predict_batch(self, texts: list[str]) -> list[Prediction]:

@@ -100,11 +100,29 @@ class Explanation:
     counts: dict[str, int] = field(default_factory=dict)
 
 
+def encode(tokenizer: PreTrainedTokenizerBase, texts: list[str], max_length: int) -> tuple[dict, list[int]]:
+    """Token ids for `texts` cut at `max_length`, and each text's length before the cut.
+
+    Tokenized once without truncation (MeCab is most of the cost); only the rare texts that are
+    too long are tokenized again, truncated. (transformers 5's `return_overflowing_tokens` fails
+    on Python tokenizers, so the cut is found this way.)
+    """
+    encoded = {key: list(values) for key, values in tokenizer(texts, verbose=False).items()}
+    lengths = [len(ids) for ids in encoded["input_ids"]]
+    positions = [i for i, length in enumerate(lengths) if length > max_length]
+    if positions:
+        cut = tokenizer([texts[i] for i in positions], truncation=True, max_length=max_length)
+        for key in encoded:
+            for position, value in zip(positions, cut[key], strict=True):
+                encoded[key][position] = value
+    return encoded, lengths
+
+
 def explain(tokenizer: PreTrainedTokenizerBase, text: str, max_length: int | None = None) -> Explanation:
     """How `tokenizer` turns `text` into model input, one row per token, with its MeCab word."""
     max_length = max_length or _max_length(tokenizer)
-    encoding = tokenizer(text, truncation=True, max_length=max_length)
-    full_length = len(tokenizer(text, truncation=False)["input_ids"])
+    batch, (full_length,) = encode(tokenizer, [text], max_length)
+    encoding = {key: values[0] for key, values in batch.items()}
     tokens = tokenizer.convert_ids_to_tokens(encoding["input_ids"])
     words, word_of_piece = _words_and_pieces(tokenizer, text)
     special_ids = set(tokenizer.all_special_ids)

@@ -56,16 +56,16 @@ def build_dataset_tab(studio, dataset_state: gr.State) -> dict:
     @user_errors
     def show_dataset(chosen: str):
         data = studio.dataset(chosen)
-        tokenizer = studio.length_tokenizer()
-        length_table = lengths(data, "train", tokenizer)
+        frames = {split: studio.frame(chosen, split) for split in data}  # cached: converted once per source
+        length_table = lengths(frames["train"], studio.length_tokenizer())
         notes = "\n".join(f"- {notice}" for notice in data.notices) or "&nbsp;"
-        first = page_rows(studio.frame(chosen, "train"))
+        first = page_rows(frames["train"])
         return (
             chosen,
             f"**{data.source}**\n{notes}",
             split_summary(data),
-            label_distribution(label_counts(data)),
-            source_label_counts(data),
+            label_distribution(label_counts(frames, data.label_names)),
+            source_label_counts(frames, data.label_names),
             length_histogram(length_table, "characters"),
             length_histogram(length_table, "tokens"),
             first.rows,
