@@ -16,10 +16,25 @@ from .modeling import STARTER
 from .tokenization import SOURCE_MODEL
 
 # The source tutorial: lr 2e-5, batch 16, 2 epochs, weight decay 0.01, inputs up to 512 tokens.
-PRETRAINED_RECIPE = {"learning_rate": 2e-5, "batch_size": 16, "epochs": 2.0, "max_length": 512, "warmup": 0.0}
-# A small BERT learning from scratch wants a higher rate, warm-up, more passes and short inputs. Chosen by
-# bench/starter_quality.py (docs/benchmarks.md): 1e-3 collapsed to one class; 3e-4 over 10 epochs did best.
-STARTER_RECIPE = {"learning_rate": 3e-4, "batch_size": 32, "epochs": 10.0, "max_length": 128, "warmup": 0.1}
+PRETRAINED_RECIPE = {
+    "learning_rate": 2e-5,
+    "batch_size": 16,
+    "epochs": 2.0,
+    "max_length": 512,
+    "warmup": 0.0,
+    "distill": 0.0,
+}
+# A small BERT learning from scratch wants a higher rate, warm-up, more passes, short inputs and a teacher
+# (sentiment/teacher.py). Chosen by bench/starter_quality.py (docs/benchmarks.md): 1e-3 collapsed to one
+# class; 3e-4 over 10 epochs did best; distilling the n-gram teacher added about five points.
+STARTER_RECIPE = {
+    "learning_rate": 3e-4,
+    "batch_size": 32,
+    "epochs": 10.0,
+    "max_length": 128,
+    "warmup": 0.1,
+    "distill": 0.7,
+}
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 
 
@@ -46,6 +61,11 @@ class TrainConfig:
     warmup: float | None = _help(
         "Share of steps spent warming the learning rate up (default 0, starter 0.1).", default=None
     )
+    distill: float | None = _help(
+        "Weight of a character n-gram teacher's probabilities in the loss, from 0 (gold labels only) "
+        "to 1 (default 0, starter 0.7).",
+        default=None,
+    )
     weight_decay: float = _help("AdamW weight decay (source recipe 0.01).", default=0.01)
     train_examples: int | None = _help(
         "Train on this many examples only (seeded sample); for quick CPU runs.", default=None
@@ -68,6 +88,8 @@ class TrainConfig:
                 raise ValueError(f"{name} must be positive, not {value}.")
         if self.warmup is not None and not 0 <= self.warmup < 1:
             raise ValueError(f"warmup is a share of the steps, from 0 up to 1, not {self.warmup}.")
+        if self.distill is not None and not 0 <= self.distill <= 1:
+            raise ValueError(f"distill is a weight from 0 to 1, not {self.distill}.")
         if self.starter_hidden % 64:
             raise ValueError(f"starter_hidden must be a multiple of 64, not {self.starter_hidden}.")
 

@@ -29,6 +29,7 @@ from .data import SentimentData, load_dataset
 from .evaluation import report
 from .inference import AGREEMENT_KEY, int8_agreement
 from .modeling import build_starter_model, load_model
+from .teacher import TEACHER_COLUMN, distillation_loss, out_of_fold_probabilities
 from .tokenization import build_starter_tokenizer, load_tokenizer
 
 PROGRESS_FILE = "progress.jsonl"
@@ -68,11 +69,14 @@ def train(config: TrainConfig, on_event: Callable[[dict], None] | None = None) -
         with trainer_args.main_process_first(desc="building the tokenizer"):
             tokenizer, model = _tokenizer_and_model(config, train_split["text"], data.label_names, partial, is_main)
         progress = ProgressCallback(partial / PROGRESS_FILE if is_main else None, on_event)
-        progress.emit({"event": "loaded", "notices": list(data.notices), "train_examples": len(train_split)})
+        train_split, teaching = _with_teacher(train_split, data.label_names, config)
+        notices = [*data.notices, *teaching]
+        progress.emit({"event": "loaded", "notices": notices, "train_examples": len(train_split)})
         train_set = tokenize_split(train_split, tokenizer, config.max_length)
         # Sorted by length, evaluation batches pad little; the order is kept (see SentimentTrainer).
         eval_set = tokenize_split(eval_split, tokenizer, config.max_length).sort("length")
         trainer = SentimentTrainer(
+            distill=config.distill,
             model=model,
             args=trainer_args,
             train_dataset=train_set,
@@ -91,7 +95,7 @@ def train(config: TrainConfig, on_event: Callable[[dict], None] | None = None) -
             trainer.save_model(str(partial))
             (partial / "training_args.bin").unlink(missing_ok=True)  # a pickle; train_config.json says it all
             shutil.rmtree(partial / SHARED_TOKENIZER, ignore_errors=True)
-            _save_run(partial, config, data, eval_set, logits)
+            _save_run(partial, config, data, notices, eval_set, logits)
             partial.rename(output)
             progress.path = output / PROGRESS_FILE
             progress.emit({"event": "done", "run_dir": str(output)})
@@ -106,6 +110,24 @@ def _subsample(split, count: int | None, seed: int):
     if count is None or count >= len(split):
         return split
     return split.shuffle(seed=seed).select(range(count))
+
+
+def _with_teacher(train_split, label_names: list[str], config: TrainConfig) -> tuple:
+    """The training split with the n-gram teacher's out-of-fold probabilities, and a line saying so."""
+    if not config.distill:
+        return train_split, []
+    labels = train_split["label"]
+    probabilities = out_of_fold_probabilities(train_split["text"], labels, len(label_names), config.seed)
+    if probabilities is None:
+        return train_split, [
+            "Too few training examples per label for the n-gram teacher: learning from the labels only."
+        ]
+    accuracy = float(np.mean(probabilities.argmax(axis=1) == np.asarray(labels)))
+    notice = (
+        f"Distilling a character n-gram teacher (weight {config.distill:g}; its out-of-fold accuracy on the "
+        f"training split: {accuracy:.3f})."
+    )
+    return train_split.add_column(TEACHER_COLUMN, probabilities.astype(np.float32).tolist()), [notice]
 
 
 def _tokenizer_and_model(
@@ -184,6 +206,26 @@ def _precision(choice: str) -> str:
 
 
 class SentimentTrainer(Trainer):
+    """The Trainer, learning from the n-gram teacher too when the training set carries its probabilities."""
+
+    def __init__(self, *args, distill: float = 0.0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.distill = distill
+
+    def _set_signature_columns_if_needed(self):
+        # The Trainer drops every column that model.forward does not take; keep the teacher's.
+        super()._set_signature_columns_if_needed()
+        self._signature_columns.append(TEACHER_COLUMN)
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        teacher_probs = inputs.pop(TEACHER_COLUMN, None)
+        if teacher_probs is None:  # evaluation, or a run without a teacher
+            return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+        labels = inputs.pop("labels")
+        outputs = model(**inputs)
+        loss = distillation_loss(outputs.logits, labels, teacher_probs, self.distill)
+        return (loss, outputs) if return_outputs else loss
+
     def _get_eval_sampler(self, eval_dataset):
         # The Trainer groups evaluation by length too when training does, which would shuffle the
         # predictions away from their texts; evaluation keeps its order.
@@ -202,12 +244,14 @@ def trainer_metrics(eval_prediction) -> dict:
     }
 
 
-def _save_run(folder: Path, config: TrainConfig, data: SentimentData, eval_set, logits: np.ndarray) -> None:
+def _save_run(
+    folder: Path, config: TrainConfig, data: SentimentData, notices: list[str], eval_set, logits: np.ndarray
+) -> None:
     probabilities = torch.softmax(torch.from_numpy(np.asarray(logits, dtype=np.float32)), dim=-1).numpy()
     result = report(eval_set["text"], eval_set["label"], probabilities, data.label_names, "validation")
     result.metrics[AGREEMENT_KEY] = int8_agreement(folder, list(result.rows["text"]), list(result.rows["predicted"]))
     result.save(folder)
-    settings = {**config.to_dict(), "dataset_source": data.source, "notices": list(data.notices)}
+    settings = {**config.to_dict(), "dataset_source": data.source, "notices": notices}
     (folder / CONFIG_FILE).write_text(json.dumps(settings, ensure_ascii=False, indent=2), encoding="utf-8")
 
 

@@ -24,6 +24,9 @@ def test_train_py_writes_a_complete_run_that_reloads_with_label_names(trained_ru
     assert list(predictions.columns) == ["text", "gold", "predicted", "p_positive", "p_neutral", "p_negative", "loss"]
     assert len(predictions) == 30
     assert predictions["loss"].is_monotonic_decreasing
+    settings = json.loads((trained_run / "train_config.json").read_text())
+    assert settings["distill"] == 0.7
+    assert any(notice.startswith("Distilling a character n-gram teacher") for notice in settings["notices"])
 
 
 def test_progress_file_follows_the_run(trained_run):
@@ -75,6 +78,7 @@ def test_a_failed_run_leaves_no_folder(tmp_path):
         ({"learning_rate": -1.0}, "learning_rate must be positive"),
         ({"precision": "fp8"}, "precision must be one of"),
         ({"warmup": 1.5}, "warmup is a share"),
+        ({"distill": 1.5}, "distill is a weight"),
     ],
 )
 def test_bad_options_are_refused(options, message):
@@ -85,9 +89,9 @@ def test_bad_options_are_refused(options, message):
 def test_recipe_defaults_follow_the_model_kind():
     pretrained = TrainConfig(model="some/model").resolved()
     assert (pretrained.learning_rate, pretrained.batch_size, pretrained.epochs) == (2e-5, 16, 2.0)
-    assert pretrained.weight_decay == 0.01
+    assert pretrained.weight_decay == 0.01 and pretrained.distill == 0.0
     starter = TrainConfig(model="starter", learning_rate=3e-4).resolved()
-    assert starter.learning_rate == 3e-4 and starter.max_length == 128
+    assert starter.learning_rate == 3e-4 and starter.max_length == 128 and starter.distill == 0.7
 
 
 def test_report_confusion_matrix_and_loss_order():
