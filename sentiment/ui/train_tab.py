@@ -20,7 +20,8 @@ FORM_FIELDS = ("epochs", "learning_rate", "batch_size", "max_length", "train_exa
 WHOLE_NUMBERS = {"epochs", "batch_size", "max_length", "train_examples", "seed"}
 INTRO = """Fine-tune on the dataset chosen in the **Dataset** tab. Leave a number at 0 for the recipe default:
 the source tutorial's (lr 2e-5, batch 16, 2 epochs) for a pretrained model, a CPU-friendly one for the
-**starter** (a small BERT trained from scratch here). Training runs in the background: other tabs stay usable,
+**starter** (a small BERT trained from scratch here, which also learns from a character n-gram teacher's
+probabilities). Training runs in the background: other tabs stay usable,
 and a page reload finds the run again. / 学習はバックグラウンドで実行されます。"""
 
 
