@@ -72,7 +72,11 @@ class TrainConfig:
     )
     eval_examples: int | None = _help("Evaluate on this many validation examples only (seeded sample).", default=None)
     seed: int = _help("Random seed for sampling, initialisation and shuffling.", default=42)
-    precision: str = _help("auto (bf16 or fp16 on a GPU, fp32 on CPU), fp32, bf16 or fp16.", default="auto")
+    precision: str = _help(
+        "auto (bf16 or fp16 on a GPU, fp32 on CPU), fp32, bf16 or fp16 (GPU only). bf16 autocast also runs on "
+        "a CPU, and is fast where the CPU has bf16 instructions (AVX512-BF16, AMX).",
+        default="auto",
+    )
     group_by_length: bool = _help("Batch examples of similar length together (less padding).", default=True)
     starter_vocab_size: int = _help("Starter: WordPiece vocabulary size learned from the training texts.", default=8000)
     starter_layers: int = _help("Starter: transformer layers.", default=2)

@@ -197,8 +197,8 @@ def training_arguments(config: TrainConfig, folder: Path) -> TrainingArguments:
 
 def _precision(choice: str) -> str:
     if choice != "auto":
-        if choice != "fp32" and not torch.cuda.is_available():
-            raise TrainingError(f"{choice} needs a GPU; use --precision fp32 (or auto) on the CPU.")
+        if choice == "fp16" and not torch.cuda.is_available():
+            raise TrainingError("fp16 needs a GPU; on the CPU use --precision bf16 or fp32 (or auto).")
         return choice
     if not torch.cuda.is_available():
         return "fp32"

@@ -1,12 +1,14 @@
+import dataclasses
 import json
 
 import pandas as pd
 import pytest
+import torch
 from transformers import AutoModelForSequenceClassification
 
 from sentiment.config import TrainConfig
 from sentiment.evaluation import report
-from sentiment.training import TrainingError, partial_dir, train
+from sentiment.training import TrainingError, partial_dir, train, training_arguments
 
 
 def test_train_py_writes_a_complete_run_that_reloads_with_label_names(trained_run):
@@ -101,3 +103,18 @@ def test_report_confusion_matrix_and_loss_order():
     assert result.metrics["confusion_matrix"]["normalized"][2] == [0.5, 0.0, 0.5]
     assert result.metrics["accuracy"] == 0.75
     assert result.rows["text"].iloc[0] == "c"  # the confident mistake has the highest loss
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the CPU's precisions")
+def test_cpu_trains_in_bf16_autocast_and_refuses_fp16(tmp_path):
+    with pytest.raises(TrainingError, match="fp16 needs a GPU"):
+        train(TrainConfig(dataset="sample", model="starter", output=str(tmp_path / "fp16"), precision="fp16"))
+    assert not (tmp_path / "fp16").exists() and not partial_dir(tmp_path / "fp16").exists()
+    config = TrainConfig(
+        dataset="sample", model="starter", output=str(tmp_path / "bf16"), precision="bf16", max_steps=2
+    ).resolved()
+    arguments = training_arguments(config, tmp_path / "args")
+    assert arguments.bf16 and arguments.use_cpu
+    output = train(dataclasses.replace(config, starter_vocab_size=1000))
+    model = AutoModelForSequenceClassification.from_pretrained(output)
+    assert next(model.parameters()).dtype == torch.float32  # autocast: the weights stay fp32
