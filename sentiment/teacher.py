@@ -47,6 +47,7 @@ def distillation_loss(
     logits: torch.Tensor, labels: torch.Tensor, teacher_probs: torch.Tensor, weight: float
 ) -> torch.Tensor:
     """(1 - weight) x cross-entropy with the gold labels + weight x KL divergence from the teacher."""
+    logits = logits.float()  # in fp32 even under bf16 autocast, like the Trainer's own loss
     gold = F.cross_entropy(logits, labels)
-    taught = F.kl_div(F.log_softmax(logits, dim=-1), teacher_probs.to(logits.dtype), reduction="batchmean")
+    taught = F.kl_div(F.log_softmax(logits, dim=-1), teacher_probs.float(), reduction="batchmean")
     return (1 - weight) * gold + weight * taught
