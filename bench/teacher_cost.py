@@ -3,7 +3,7 @@
 The starter distils a TF-IDF character n-gram teacher (sentiment/teacher.py), fitted five times before
 training starts. On the shared reviews that takes seconds; this measures what it costs at the size of
 the Hub dataset's train split (120,000 reviews). Only 3,000 real reviews are here, so larger splits are
-made of distinct texts built from them: a review followed by the first half of another review of the
+made of texts built from them (few repeat): a review followed by the first half of another review of the
 same label (real vocabulary, about 1.5 times the mean length, so the figure errs on the slow side).
 
     python bench/teacher_cost.py [--sizes 2400 24000 120000]
@@ -24,7 +24,7 @@ LABELS = ["positive", "neutral", "negative"]
 
 
 def synthetic_split(table, rows: int, seed: int = 0) -> tuple[list[str], list[int]]:
-    """`rows` distinct texts with labels, each a review plus half of another review of its label."""
+    """`rows` texts with labels, each a review plus half of another review of its label."""
     rng = np.random.default_rng(seed)
     texts, labels = table["text"].tolist(), [LABELS.index(label) for label in table["label"]]
     by_label = {label: np.flatnonzero(np.asarray(labels) == label) for label in range(len(LABELS))}
