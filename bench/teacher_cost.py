@@ -18,9 +18,8 @@ import time
 import numpy as np
 from common import emit, machine, reviews
 
+from sentiment.data import LABELS
 from sentiment.teacher import FOLDS, out_of_fold_probabilities
-
-LABELS = ["positive", "neutral", "negative"]
 
 
 def synthetic_split(table, rows: int, seed: int = 0) -> tuple[list[str], list[int]]:
