@@ -24,15 +24,35 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "or the starter offline).",
     )
     parser.add_argument("--runs", default="runs", help="Folder where training runs are written and listed.")
+    parser.add_argument(
+        "--data-dir",
+        action="append",
+        default=[],
+        help="A folder whose datasets (it and its sub-folders) the page may offer; repeat for more. Default: none.",
+    )
+    parser.add_argument(
+        "--public",
+        action="store_true",
+        help="Run as a public server (implied on a Space and with --share): bounded runs, training behind a "
+        "password, quotas.",
+    )
+    parser.add_argument(
+        "--train-password",
+        default=None,
+        help="On a public server, the password that allows training (better: the TRAIN_PASSWORD secret). "
+        "Without one, a public server does not train.",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    from sentiment.deployment import Deployment
     from sentiment.studio import Studio
     from sentiment.ui import launch_app
 
-    studio = Studio(args.runs, args.dataset, args.model)
+    deployment = Deployment.from_launch(args.public, args.share, args.train_password, args.data_dir)
+    studio = Studio(args.runs, args.dataset, args.model, deployment)
     if studio.notice:
         print(studio.notice, flush=True)
     launch_app(studio, args.host, args.port, args.share)

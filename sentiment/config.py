@@ -8,10 +8,13 @@ pretrained model, a CPU-friendly one for the small randomly initialised starter.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from .data import DEFAULT_CONFIG, DEFAULT_SOURCE
+from .errors import UserError, quoted
 from .modeling import STARTER
 from .tokenization import SOURCE_MODEL
 
@@ -36,6 +39,10 @@ STARTER_RECIPE = {
     "distill": 0.7,
 }
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+# One rule for run names in the page, the API and the CLI: a plain folder name that is safe in a
+# path, a URL and HTML alike. Letters include Japanese (\w is Unicode).
+RUN_NAME = re.compile(r"[\w-][\w.-]{0,99}")
+PARTIAL_SUFFIX = ".partial"  # a run being written (training.py)
 
 
 def _help(text: str, **kwargs):
@@ -85,17 +92,19 @@ class TrainConfig:
 
     def __post_init__(self):
         if self.precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}.")
+            raise UserError(f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}.")
         for name in ("epochs", "learning_rate", "batch_size", "max_length", "train_examples", "eval_examples"):
             value = getattr(self, name)
             if value is not None and value <= 0:
-                raise ValueError(f"{name} must be positive, not {value}.")
+                raise UserError(f"{name} must be positive, not {value}.")
         if self.warmup is not None and not 0 <= self.warmup < 1:
-            raise ValueError(f"warmup is a share of the steps, from 0 up to 1, not {self.warmup}.")
+            raise UserError(f"warmup is a share of the steps, from 0 up to 1, not {self.warmup}.")
         if self.distill is not None and not 0 <= self.distill <= 1:
-            raise ValueError(f"distill is a weight from 0 to 1, not {self.distill}.")
+            raise UserError(f"distill is a weight from 0 to 1, not {self.distill}.")
         if self.starter_hidden % 64:
-            raise ValueError(f"starter_hidden must be a multiple of 64, not {self.starter_hidden}.")
+            raise UserError(f"starter_hidden must be a multiple of 64, not {self.starter_hidden}.")
+        if self.output is not None:
+            check_run_name(Path(self.output).name)
 
     @property
     def is_starter(self) -> bool:
@@ -114,7 +123,18 @@ class TrainConfig:
 
 
 def default_run_name(model: str) -> str:
-    return f"{datetime.now():%Y%m%d-%H%M%S}-{model.rstrip('/').split('/')[-1]}"
+    model = re.sub(r"[^\w.-]", "-", model.rstrip("/").split("/")[-1])
+    return f"{datetime.now():%Y%m%d-%H%M%S}-{model}"[:100]
+
+
+def check_run_name(name: str) -> str:
+    """`name` if it is a valid run name, else one sentence saying what a run name may be."""
+    if not RUN_NAME.fullmatch(name or "") or name.endswith(PARTIAL_SUFFIX):
+        raise UserError(
+            f"{quoted(name)} can't be a run name: use up to 100 letters, digits, '-', '_' and '.' "
+            f"(not first), not ending in {PARTIAL_SUFFIX}."
+        )
+    return name
 
 
 def help_text(name: str) -> str:

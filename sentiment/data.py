@@ -8,7 +8,9 @@ swapped for the sample) travels with it as `notices`, so the CLI and the app can
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import socket
 from pathlib import Path
 from urllib.parse import urlparse
@@ -16,6 +18,10 @@ from urllib.parse import urlparse
 import datasets
 import pandas as pd
 
+from .errors import UserError, quoted
+from .limits import MAX_TEXT_CHARS, cap_text
+
+logger = logging.getLogger(__name__)
 LABELS = ("positive", "neutral", "negative")
 SPLITS = ("train", "validation", "test")
 DEFAULT_SOURCE = "tyqiangz/multilingual-sentiments"
@@ -30,7 +36,6 @@ SUFFIXES = (".csv", ".tsv", ".jsonl", ".json", ".parquet")
 # UTF-8 first; cp932 is what Excel on Japanese Windows writes.
 ENCODINGS = ("utf-8", "utf-8-sig", "cp932")
 CARVE_SEED = 42
-MAX_UPLOAD_MB = 20  # the app refuses larger uploads (in the browser and again on the server)
 MIN_ROWS_TO_CARVE = 10
 
 # `source` says where a row came from (the Hub data's own column, a file's name, the sample's domain).
@@ -43,7 +48,7 @@ FEATURES = datasets.Features(
 )
 
 
-class DataError(ValueError):
+class DataError(UserError):
     """A dataset the user pointed at can't be used; the message says where and why."""
 
 
@@ -68,8 +73,8 @@ def load_dataset(source: str = DEFAULT_SOURCE, config: str | None = DEFAULT_CONF
     if path.is_file():
         return _finish({"train": read_file(path)}, str(path), [])
     if _looks_like_path(source):
-        raise DataError(f"No folder or file at {source}: check the path.")
-    return _load_hub(source, config)
+        raise DataError(f"No folder or file at {quoted(source)}: check the path.")
+    return load_hub_dataset(source, config)
 
 
 def _looks_like_path(source: str) -> bool:
@@ -90,7 +95,8 @@ def hub_reachable(timeout: float = 3.0) -> bool:
         return False
 
 
-def _load_hub(source: str, config: str | None) -> SentimentData:
+def load_hub_dataset(source: str, config: str | None = DEFAULT_CONFIG) -> SentimentData:
+    """A dataset from the Hub only: `source` is never taken for a local path."""
     if not hub_reachable():
         if source == DEFAULT_SOURCE:
             sample = load_dataset(SAMPLE)
@@ -99,7 +105,7 @@ def _load_hub(source: str, config: str | None) -> SentimentData:
                 f"sentences) stands in for {DEFAULT_SOURCE}."
             )
             return _with_notices(sample, [notice, *sample.notices])
-        raise DataError(f"The Hugging Face Hub can't be reached, so the dataset {source} can't be loaded.")
+        raise DataError(f"The Hugging Face Hub can't be reached, so the dataset {quoted(source)} can't be loaded.")
     try:
         loaded = datasets.load_dataset(source, config)
     except Exception as error:  # the Hub raises many types; the user needs one sentence
@@ -108,7 +114,11 @@ def _load_hub(source: str, config: str | None) -> SentimentData:
             # as an automatic Parquet export on this branch.
             loaded = datasets.load_dataset(source, config, revision=PARQUET_EXPORT)
         except Exception:
-            raise DataError(f"Could not load {source} ({config}) from the Hub: {error}") from error
+            logger.warning("Loading %s (%s) from the Hub failed", source, config, exc_info=error)
+            raise DataError(
+                f"Could not load {quoted(source)} ({quoted(config)}) from the Hub: check the dataset id and "
+                "configuration."
+            ) from error
     splits = {}
     for name, split in loaded.items():
         if _split_name(name):
@@ -128,11 +138,11 @@ def _read_folder(folder: Path) -> dict[str, datasets.Dataset]:
         split = _split_name(path.name.split(".")[0])
         if split and path.suffix in SUFFIXES:
             if split in splits:
-                raise DataError(f"{folder} has two files for the {split} split: keep one.")
+                raise DataError(f"{folder.name} has two files for the {split} split: keep one.")
             splits[split] = read_file(path)
     if not splits:
         names = ", ".join(f"{stem}.csv" for stems in SPLIT_STEMS.values() for stem in stems[:1])
-        raise DataError(f"{folder} has no data files: name them by split ({names}, also .tsv/.jsonl/.parquet).")
+        raise DataError(f"{folder.name} has no data files: name them by split ({names}, also .tsv/.jsonl/.parquet).")
     return splits
 
 
@@ -158,7 +168,9 @@ def read_frame(path: Path) -> pd.DataFrame:
         try:
             return pd.read_parquet(path)
         except Exception as error:  # pyarrow's errors vary by what is wrong with the file
-            raise DataError(f"{path.name} is not a readable Parquet file ({error}).") from error
+            raise DataError(
+                f"{path.name} is not a readable Parquet file: save it again as Parquet, or as CSV."
+            ) from error
     raw = path.read_bytes()
     for encoding in ENCODINGS:
         try:
@@ -176,7 +188,17 @@ def read_frame(path: Path) -> pd.DataFrame:
             return pd.read_json(buffer, lines=True, dtype=False)
         return pd.read_csv(buffer, sep="\t" if path.suffix == ".tsv" else ",", dtype=str, keep_default_na=False)
     except ValueError as error:
-        raise DataError(f"{path.name} could not be parsed as {path.suffix[1:].upper()} ({error}).") from error
+        raise DataError(_parse_problem(path, error)) from error
+
+
+def _parse_problem(path: Path, error: ValueError) -> str:
+    """The parser's complaint in the user's terms: which line, and what to check (not pandas' own text)."""
+    if path.suffix in (".jsonl", ".json"):
+        return f"{path.name} is not JSON Lines: each line must be one JSON object with text and label."
+    line = re.search(r"line (\d+)", str(error))
+    where = f" near line {line.group(1)}" if line else ""
+    kind = path.suffix[1:].upper()
+    return f"{path.name} could not be read as {kind}{where}: check the quoting and that every row has the same columns."
 
 
 def _label_id(value, path: Path, row: int) -> int:
@@ -186,7 +208,7 @@ def _label_id(value, path: Path, row: int) -> int:
     if text.lstrip("-").isdigit() and int(text) in range(len(LABELS)):
         return int(text)
     allowed = ", ".join(LABELS)
-    raise DataError(f"{path.name}, row {row}: unknown label {value!r}; use {allowed} (or 0, 1, 2).")
+    raise DataError(f"{path.name}, row {row}: unknown label {quoted(value)}; use {allowed} (or 0, 1, 2).")
 
 
 def _finish(splits: dict[str, datasets.Dataset], source: str, notices: list[str]) -> SentimentData:
@@ -208,8 +230,17 @@ def _finish(splits: dict[str, datasets.Dataset], source: str, notices: list[str]
         splits.update(carved)
         share = "10%" if len(missing) == 1 else "10% each"
         notices.append(f"No {' or '.join(missing)} split: carved {share} from train (seed {CARVE_SEED}).")
-    data = SentimentData({name: splits[name] for name in SPLITS})
+    data = SentimentData({name: _cap_texts(splits[name], name, notices) for name in SPLITS})
     return _with_notices(data, notices, source)
+
+
+def _cap_texts(split: datasets.Dataset, name: str, notices: list[str]) -> datasets.Dataset:
+    """`split` with every text cut to MAX_TEXT_CHARS (see limits.py), and a notice if any was cut."""
+    cut = sum(length > MAX_TEXT_CHARS for length in map(len, split["text"]))
+    if not cut:
+        return split
+    notices.append(f"{cut:,} {name} texts were longer than {MAX_TEXT_CHARS:,} characters and were cut there.")
+    return split.map(lambda batch: {"text": [cap_text(text) for text in batch["text"]]}, batched=True)
 
 
 def _carve(pool: datasets.Dataset, names: tuple[str, ...]) -> dict[str, datasets.Dataset]:

@@ -14,6 +14,9 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
+from .errors import UserError
+from .storage import write_csv
+
 METRICS_FILE = "metrics.json"
 PREDICTIONS_FILE = "predictions.csv"
 
@@ -25,7 +28,7 @@ class Report:
 
     def save(self, folder: Path) -> None:
         (folder / METRICS_FILE).write_text(json.dumps(self.metrics, ensure_ascii=False, indent=2), encoding="utf-8")
-        self.rows.to_csv(folder / PREDICTIONS_FILE, index=False)
+        write_csv(self.rows, folder / PREDICTIONS_FILE)
 
 
 def report(texts: list[str], gold: list[int], probabilities: np.ndarray, label_names: list[str], split: str) -> Report:
@@ -76,7 +79,7 @@ def evaluate(run_dir: str | Path, dataset, split: str = "validation", classifier
     from .inference import Classifier
 
     if split not in dataset:
-        raise ValueError(f"The dataset has no {split} split; choose one of {', '.join(dataset)}.")
+        raise UserError(f"The dataset has no {split} split; choose one of {', '.join(dataset)}.")
     classifier = classifier or Classifier(run_dir)
     rows = dataset[split]
     predictions = classifier.predict(rows["text"])
@@ -90,5 +93,5 @@ def _gold_ids(rows, label_names: list[str]) -> list[int]:
     names = rows.features["label"].names
     missing = sorted(set(names) - set(label_names))
     if missing:
-        raise ValueError(f"The model has no label {', '.join(missing)}; it knows {', '.join(label_names)}.")
+        raise UserError(f"The model has no label {', '.join(missing)}; it knows {', '.join(label_names)}.")
     return [label_names.index(names[label]) for label in rows["label"]]

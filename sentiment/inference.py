@@ -16,13 +16,15 @@ from pathlib import Path
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+from .errors import UserError
+from .limits import MAX_TEXT_CHARS
 from .tokenization import STARTER_MAX_LENGTH, encode
 
 FAST_PATH_AGREEMENT = 0.99
 AGREEMENT_KEY = "int8_agreement"
 
 
-class RunError(ValueError):
+class RunError(UserError):
     """A run folder that can't be loaded; the message says which and why."""
 
 
@@ -37,11 +39,11 @@ class Prediction:
 def check_texts(texts: list[str]) -> None:
     """Refuse empty input: a model asked about nothing would still answer, confidently."""
     if not texts:
-        raise ValueError("There is no text to classify: type a review or give one text per line.")
+        raise UserError("There is no text to classify: type a review or give one text per line.")
     for number, text in enumerate(texts, start=1):
         if not isinstance(text, str) or not text.strip():
             where = "The text" if len(texts) == 1 else f"Text {number}"
-            raise ValueError(f"{where} is empty: type a review to classify.")
+            raise UserError(f"{where} is empty: type a review to classify.")
 
 
 class Classifier:
@@ -50,7 +52,7 @@ class Classifier:
     def __init__(self, run_dir: str | Path, device: str | None = None, batch_size: int = 32, fast: bool | None = None):
         run_dir = Path(run_dir)
         if not (run_dir / "config.json").is_file():
-            raise RunError(f"{run_dir} is not a trained model folder (it has no config.json).")
+            raise RunError(f"{run_dir.name} is not a trained model folder (it has no config.json).")
         self.run_dir = run_dir
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.batch_size = batch_size
@@ -79,9 +81,13 @@ class Classifier:
         return [results[i] for i in range(len(texts))]
 
     def encode(self, texts: list[str]):
-        """Padded tensors for `texts`, and which of them were cut at the maximum length."""
+        """Padded tensors for `texts`, and which of them were cut (at the maximum length, or first at
+        MAX_TEXT_CHARS characters)."""
         encoded, lengths = encode(self.tokenizer, texts, self.max_length)
-        return self.tokenizer.pad(encoded, return_tensors="pt"), [length > self.max_length for length in lengths]
+        cut = [
+            length > self.max_length or len(text) > MAX_TEXT_CHARS for text, length in zip(texts, lengths, strict=True)
+        ]
+        return self.tokenizer.pad(encoded, return_tensors="pt"), cut
 
     @torch.inference_mode()
     def _predict_batch(self, texts: list[str]) -> list[Prediction]:

@@ -3,10 +3,18 @@
 Training runs in a child process through the same code path as `train.py` (`python -m sentiment
 train config.json`), so the server stays responsive, a stop is ending a process, and progress is
 read from the run's `progress.jsonl`. A second start while one runs is refused.
+
+The running job is recorded on disk (`<runs>/.jobs/active.json`: pid, name, start, owner), not
+only in memory, and every start holds a file lock. So an app that crashed and restarted, or a
+second app on the same runs folder, finds a trainer that is still running and re-attaches to it
+(progress, stop) instead of starting another on the same name; and a trainer that died with the
+app has its unfinished folder removed at start-up.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -14,16 +22,21 @@ import signal
 import subprocess
 import sys
 import threading
-from dataclasses import dataclass, field
+import time
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .config import TrainConfig
+from .errors import UserError
 from .training import PROGRESS_FILE, partial_dir
 
 STOP_GRACE_SECONDS = 8.0
+# Run names never start with ".", so these never clash with a run's own files here.
+ACTIVE_FILE = ".active.json"
+LOCK_FILE = ".start.lock"
 
 
-class JobError(ValueError):
+class JobError(UserError):
     """A job request that can't be honoured right now; the message says why."""
 
 
@@ -41,86 +54,210 @@ class JobStatus:
         return steps[-1] if steps else {}
 
 
+@dataclass
+class ActiveRun:
+    """What is written to disk about the job that was started last."""
+
+    name: str
+    pid: int  # also its process group: the trainer starts a session of its own
+    config_file: str
+    started: float
+    owner: str = ""  # the page (gradio session) that started it
+    stopped: str = ""  # why it was stopped, when it was
+
+
 class TrainingJob:
-    def __init__(self, runs_dir: Path):
+    def __init__(self, runs_dir: Path, max_minutes: float = float("inf")):
         self.runs_dir = Path(runs_dir)
         self.jobs_dir = self.runs_dir / ".jobs"
+        self.jobs_dir.mkdir(parents=True, exist_ok=True)
+        self.max_seconds = max_minutes * 60
         self._lock = threading.Lock()
-        self._process: subprocess.Popen | None = None
-        self._output: Path | None = None
-        self._stopped = False
+        self._process: subprocess.Popen | None = None  # only for a trainer this app started
+        self._restart_notice = ""
+        self._recover()
 
-    def start(self, config: TrainConfig) -> str:
+    # Starting and stopping
+    def start(self, config: TrainConfig, owner: str = "") -> str:
         """Start training as `config` says; return the run's name."""
-        with self._lock:
-            if self._running():
+        config = config.resolved()
+        output = Path(config.output)
+        with self._lock, self._start_lock():
+            active = self._active()
+            if active and self._alive(active):
                 raise JobError(
-                    f"A training run ({self._output.name}) is already in progress: stop it or wait for it to finish."
+                    f"A training run ({active.name}) is already in progress: stop it or wait for it to finish."
                 )
-            config = config.resolved()
-            output = Path(config.output)
             if output.exists():
                 raise JobError(f"A run called {output.name} already exists: choose another name.")
-            self.jobs_dir.mkdir(parents=True, exist_ok=True)
+            if partial_dir(output).exists():
+                raise JobError(
+                    f"A run called {output.name} is still being written, or was left unfinished: choose another name."
+                )
             config_file = self.jobs_dir / f"{output.name}.json"
             config_file.write_text(json.dumps(config.to_dict(), ensure_ascii=False), encoding="utf-8")
-            log = (self.jobs_dir / f"{output.name}.log").open("wb")
-            self._process = subprocess.Popen(
-                [sys.executable, "-m", "sentiment", "train", str(config_file)],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=Path(__file__).resolve().parent.parent,
-                # Library deprecation notices are noise in a log meant for the person training.
-                env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONWARNINGS": "ignore::FutureWarning"},
-                start_new_session=True,  # a stop ends the whole process group
-                preexec_fn=_lower_priority,
-            )
-            log.close()
-            self._output, self._stopped = output, False
+            with (self.jobs_dir / f"{output.name}.log").open("wb") as log:
+                self._process = subprocess.Popen(
+                    [sys.executable, "-m", "sentiment", "train", str(config_file)],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    # The app's own folder, so relative paths (runs, datasets) name the same files there.
+                    cwd=Path.cwd(),
+                    env=_trainer_environment(),
+                    start_new_session=True,  # a stop ends the whole process group; an app crash does not
+                    preexec_fn=_lower_priority,
+                )
+            active = ActiveRun(output.name, self._process.pid, str(config_file), time.time(), owner)
+            self._write(active)
+            self._restart_notice = ""
+            self._watch(active)
             return output.name
 
-    def stop(self) -> str:
+    def stop(self, reason: str = "stopped") -> str:
         with self._lock:
-            if not self._running():
+            active = self._active()
+            if active is None or not self._alive(active):
                 raise JobError("No training run is in progress.")
-            self._stopped = True
-            process = self._process
-            try:
-                os.killpg(process.pid, signal.SIGTERM)
-                process.wait(STOP_GRACE_SECONDS)
-            except ProcessLookupError:  # it ended on its own a moment ago: report that, not a stop
-                self._stopped = False
-                process.wait()
-                raise JobError(f"Run {self._output.name} had already ended; there was nothing to stop.") from None
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-            shutil.rmtree(partial_dir(self._output), ignore_errors=True)
-            return self._output.name
+            if not self._end(active):  # it ended on its own a moment ago: report that, not a stop
+                raise JobError(f"Run {active.name} had already ended; there was nothing to stop.")
+            active.stopped = reason
+            self._write(active)
+            shutil.rmtree(partial_dir(self.runs_dir / active.name), ignore_errors=True)
+            return active.name
 
+    def started_runs(self) -> list[Path]:
+        """The run folders this job has started (finished or not), from the configs it wrote."""
+        return [
+            self.runs_dir / path.stem for path in self.jobs_dir.glob("*.json") if (self.runs_dir / path.stem).is_dir()
+        ]
+
+    def owner(self) -> str | None:
+        """The page that started the running job; None when none runs."""
+        active = self._active()
+        return active.owner if active and self._alive(active) else None
+
+    # What the page shows
     def status(self) -> JobStatus:
         with self._lock:
-            if self._process is None:
+            active = self._active()
+            if active is None:
                 return JobStatus("idle")
-            name = self._output.name
-            code = self._process.poll()
-            progress = self._output / PROGRESS_FILE
+            output = self.runs_dir / active.name
+            progress = output / PROGRESS_FILE
             if not progress.exists():
-                progress = partial_dir(self._output) / PROGRESS_FILE
+                progress = partial_dir(output) / PROGRESS_FILE
             records = _read_jsonl(progress)
-            log_tail = _tail(self.jobs_dir / f"{name}.log")
-            if code is None:
-                return JobStatus("running", name, records, log_tail)
-            if self._stopped:
-                return JobStatus("stopped", name, records, log_tail, f"Run {name} was stopped; nothing was saved.")
-            if code == 0 and self._output.is_dir():
-                return JobStatus("finished", name, records, log_tail, f"Run {name} finished.")
+            log_tail = _tail(self.jobs_dir / f"{active.name}.log")
+            if self._alive(active):
+                return JobStatus("running", active.name, records, log_tail)
+            if active.stopped:
+                message = f"Run {active.name} was stopped{_because(active.stopped)}; nothing was saved."
+                return JobStatus("stopped", active.name, records, log_tail, message)
+            if output.is_dir():
+                return JobStatus("finished", active.name, records, log_tail, f"Run {active.name} finished.")
             error = next((line for line in reversed(log_tail.splitlines()) if line.startswith("error:")), "")
-            message = error.removeprefix("error: ") or f"Run {name} failed (exit code {code}); see the log."
-            return JobStatus("failed", name, records, log_tail, message)
+            message = error.removeprefix("error: ") or self._restart_notice or f"Run {active.name} failed; see the log."
+            return JobStatus("failed", active.name, records, log_tail, message)
 
-    def _running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
+    # The record on disk
+    def _active(self) -> ActiveRun | None:
+        path = self.jobs_dir / ACTIVE_FILE
+        if not path.is_file():
+            return None
+        try:
+            return ActiveRun(**json.loads(path.read_text(encoding="utf-8")))
+        except (ValueError, TypeError):  # a record from an older version: nothing to re-attach to
+            return None
+
+    def _write(self, active: ActiveRun) -> None:
+        temporary = self.jobs_dir / (ACTIVE_FILE + ".tmp")
+        temporary.write_text(json.dumps(asdict(active), ensure_ascii=False), encoding="utf-8")
+        os.replace(temporary, self.jobs_dir / ACTIVE_FILE)
+
+    @contextlib.contextmanager
+    def _start_lock(self):
+        """Held while checking and starting, so two apps on one runs folder can't both start a trainer."""
+        with (self.jobs_dir / LOCK_FILE).open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _recover(self) -> None:
+        """At start-up: re-attach to a trainer that outlived the last app, or clean up after one that died."""
+        active = self._active()
+        if active is None:
+            return
+        if self._alive(active):
+            self._watch(active)
+            return
+        partial = partial_dir(self.runs_dir / active.name)
+        if partial.exists() and not active.stopped:
+            shutil.rmtree(partial, ignore_errors=True)
+            self._restart_notice = (
+                f"Run {active.name} did not finish: the app stopped while it was training. "
+                "Its unfinished folder was removed; start it again."
+            )
+
+    # The process
+    def _alive(self, active: ActiveRun) -> bool:
+        if self._process is not None and self._process.pid == active.pid:
+            return self._process.poll() is None
+        return _is_trainer(active.pid, active.config_file)
+
+    def _end(self, active: ActiveRun) -> bool:
+        """End the trainer's process group, gently first; False if it had already ended."""
+        try:
+            os.killpg(active.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return False
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        while self._alive(active) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if self._alive(active):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(active.pid, signal.SIGKILL)
+            if self._process is not None and self._process.pid == active.pid:
+                self._process.wait()
+        return True
+
+    def _watch(self, active: ActiveRun) -> None:
+        """Stop the run when it passes the time limit (on a public server, so no one holds the slot for days)."""
+        remaining = active.started + self.max_seconds - time.time()
+        if remaining == float("inf"):
+            return
+        timer = threading.Timer(max(0.0, remaining), self._time_out, (active.pid,))
+        timer.daemon = True
+        timer.start()
+
+    def _time_out(self, pid: int) -> None:
+        active = self._active()
+        if active is not None and active.pid == pid:
+            with contextlib.suppress(JobError):
+                self.stop(f"it reached this server's limit of {self.max_seconds / 60:g} minutes")
+
+
+def _is_trainer(pid: int, config_file: str) -> bool:
+    """Whether `pid` is still the trainer started with `config_file` (not a process that reused the pid)."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        status = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    zombie = status.rsplit(")", 1)[-1].split()[0] == "Z"
+    return not zombie and config_file.encode() in command
+
+
+def _trainer_environment() -> dict[str, str]:
+    package_root = str(Path(__file__).resolve().parent.parent)
+    path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
+    # Library deprecation notices are noise in a log meant for the person training.
+    return {**os.environ, "PYTHONPATH": path, "PYTHONUNBUFFERED": "1", "PYTHONWARNINGS": "ignore::FutureWarning"}
+
+
+def _because(reason: str) -> str:
+    return "" if reason == "stopped" else f" because {reason}"
 
 
 def _lower_priority() -> None:

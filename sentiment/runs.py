@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from .config import PARTIAL_SUFFIX, RUN_NAME
+from .errors import UserError, quoted
 from .evaluation import METRICS_FILE
-from .training import CONFIG_FILE, PARTIAL_SUFFIX
+from .training import CONFIG_FILE
 
 
 @dataclass
@@ -54,7 +56,7 @@ def list_runs(runs_dir: Path) -> list[RunInfo]:
             RunInfo(
                 name=folder.name,
                 model=config.get("model", "?"),
-                dataset=config.get("dataset", "?"),
+                dataset=shown_source(config.get("dataset", "?")),
                 accuracy=metrics["accuracy"],
                 f1_weighted=metrics["f1_weighted"],
                 finished=datetime.fromtimestamp(metrics_file.stat().st_mtime),
@@ -63,16 +65,21 @@ def list_runs(runs_dir: Path) -> list[RunInfo]:
     return sorted(runs, key=lambda run: run.finished, reverse=True)
 
 
+def shown_source(source: str) -> str:
+    """A dataset as the page may show it: a local file or folder by its own name, never its server path."""
+    return Path(source).name if Path(source).is_absolute() or source.startswith(".") else source
+
+
 def resolve_run(runs_dir: Path, name: str) -> Path:
     """The folder of the finished run `name`, refusing anything that leads out of `runs_dir`."""
     if not name or not name.strip():
-        raise ValueError("No run is selected: train one in the Train tab first, or pick one from the list.")
-    root = runs_dir.resolve()
+        raise UserError("No run is selected: train one in the Train tab first, or pick one from the list.")
+    # The name rule first: it keeps odd names (too long, a null byte, a path) away from the filesystem.
     candidate = runs_dir / name
-    if Path(name).name != name or name in (".", "..") or candidate.is_symlink():
-        raise ValueError(f"{name!r} is not a run name: pick a run from the list.")
-    if candidate.resolve().parent != root or not (candidate / METRICS_FILE).is_file():
-        raise ValueError(f"There is no finished run called {name!r} in {runs_dir}: pick one from the list.")
+    if not RUN_NAME.fullmatch(name) or candidate.is_symlink():
+        raise UserError(f"{quoted(name)} is not a run name: pick a run from the list.")
+    if candidate.resolve().parent != runs_dir.resolve() or not (candidate / METRICS_FILE).is_file():
+        raise UserError(f"There is no finished run called {quoted(name)}: pick one from the list.")
     return candidate
 
 

@@ -1,39 +1,59 @@
 """The app's server-side state: what every page shares, kept out of the UI so it can be tested.
 
 It knows where runs live, which defaults apply (the Hub's, or the sample and the starter when the
-Hub can't be reached), and caches what is slow to load: datasets, tokenizers, classifiers and
-evaluations. One `TrainingJob` serves the whole server.
+Hub can't be reached), what a visitor may ask for (see deployment.py), and caches what is slow to
+load: datasets, tokenizers, classifiers and evaluations. One `TrainingJob` serves the whole server.
+
+A dataset or model named in the page is one the app offers, never a path on the server: the
+bundled sample, an upload (by the label the upload returned), a folder given at launch with
+`--data-dir` (by its label), or a Hub id that is only ever loaded from the Hub.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import threading
 from collections import OrderedDict
 from pathlib import Path
 
 from .browsing import frame
+from .config import TrainConfig
 from .data import (
     DEFAULT_CONFIG,
     DEFAULT_SOURCE,
-    MAX_UPLOAD_MB,
     SAMPLE,
     SPLITS,
+    SUFFIXES,
     DataError,
     SentimentData,
     hub_reachable,
     load_dataset,
+    load_hub_dataset,
 )
-from .evaluation import Report, evaluate
+from .deployment import Deployment
+from .errors import UserError, quoted
+from .evaluation import METRICS_FILE, Report, evaluate
 from .inference import Classifier
 from .jobs import TrainingJob
+from .limits import MAX_UPLOAD_MB
 from .modeling import STARTER
 from .runs import RunInfo, list_runs, resolve_run, run_dataset
+from .storage import Downloads, keep_newest
 from .tokenization import SOURCE_MODEL, build_starter_tokenizer, load_tokenizer
 
 STARTER_TOKENIZER = "starter (vocabulary learned from the sample)"
 RUN_PREFIX = "run: "
+UPLOAD_PREFIX = "upload: "
+DATA_PREFIX = "data: "
+UPLOADS = ".uploads"
+DOWNLOADS = ".downloads"
+# A Hub repository id: an optional owner and a name, each of letters, digits, '-', '_' and '.'.
+HUB_ID = re.compile(r"(?!.*\.\.)([A-Za-z0-9][\w.-]{0,95}/)?[A-Za-z0-9][\w.-]{0,95}", re.ASCII)
+NOT_OFFERED = (
+    "{name} is not a dataset this app offers: pick one from the list, give a Hub id (owner/name), or upload a file."
+)
 OFFLINE_NOTICE = (
     "The Hugging Face Hub can't be reached, so the app uses the bundled sample dataset and the starter model "
     "(a small BERT trained here). / Hub に接続できないため、同梱のサンプルとスターターモデルを使います。"
@@ -59,14 +79,22 @@ class _Cache(OrderedDict):
 
 
 class Studio:
-    def __init__(self, runs_dir: str | Path = "runs", dataset: str | None = None, model: str | None = None):
+    def __init__(
+        self,
+        runs_dir: str | Path = "runs",
+        dataset: str | None = None,
+        model: str | None = None,
+        deployment: Deployment | None = None,
+    ):
         self.runs_dir = Path(runs_dir)
         self.runs_dir.mkdir(parents=True, exist_ok=True)
+        self.deployment = deployment or Deployment()
         self.online = hub_reachable()
         self.default_dataset = dataset or (DEFAULT_SOURCE if self.online else SAMPLE)
         self.default_model = model or (SOURCE_MODEL if self.online else STARTER)
         self.notice = "" if self.online else OFFLINE_NOTICE
-        self.job = TrainingJob(self.runs_dir)
+        self.job = TrainingJob(self.runs_dir, self.deployment.bounds.run_minutes)
+        self.downloads = Downloads(self.runs_dir / DOWNLOADS, self.deployment.bounds.downloads_kept)
         self._lock = threading.RLock()
         self._datasets = _Cache(3)
         self._frames = _Cache(6)
@@ -75,42 +103,85 @@ class Studio:
         self._evaluations = _Cache(8)
 
     # Datasets
-    def dataset(self, source: str, config: str = DEFAULT_CONFIG) -> SentimentData:
-        source = (source or "").strip()
-        if not source:
-            raise DataError("No dataset is chosen: pick the sample, a Hub id or a folder, or upload a CSV.")
-        with self._lock:
-            return self._datasets.get_or_make((source, config), lambda: load_dataset(source, config))
+    def dataset_choices(self) -> list[str]:
+        """What the Dataset tab offers: the default, the sample, the Hub's dataset and the --data-dir folders."""
+        return list(dict.fromkeys([self.default_dataset, SAMPLE, DEFAULT_SOURCE, *self._data_folders()]))
 
-    def frame(self, source: str, split: str):
+    def dataset(self, choice: str) -> SentimentData:
+        source = self.resolve_dataset(choice)
+        with self._lock:
+            return self._datasets.get_or_make(source, lambda: self._load(source))
+
+    def resolve_dataset(self, choice: str) -> str:
+        """The source that `load_dataset` reads for a dataset chosen in the page, if the app offers it."""
+        choice = (choice or "").strip()
+        if not choice:
+            raise DataError("No dataset is chosen: pick the sample, a Hub id or a folder, or upload a CSV.")
+        if choice in (SAMPLE, self.default_dataset):
+            return choice
+        if choice.startswith(UPLOAD_PREFIX):
+            name = choice.removeprefix(UPLOAD_PREFIX)
+            kept = self.runs_dir / UPLOADS / name
+            if Path(name).name == name and kept.is_file():
+                return str(kept.resolve())
+            raise DataError(f"The upload {quoted(name)} is no longer on this server: upload the file again.")
+        if choice in (folders := self._data_folders()):
+            return str(folders[choice])
+        if HUB_ID.fullmatch(choice) and not Path(choice).exists():
+            return choice
+        raise DataError(NOT_OFFERED.format(name=quoted(choice)))
+
+    def _load(self, source: str, config: str = DEFAULT_CONFIG) -> SentimentData:
+        # What the server or its operator named (the sample, --dataset, uploads, --data-dir folders, a
+        # run's own dataset) loads as given; a Hub id from the page is never read as a local path.
+        if source in (SAMPLE, self.default_dataset) or Path(source).is_absolute():
+            return load_dataset(source, config)
+        return load_hub_dataset(source, config)
+
+    def _data_folders(self) -> dict[str, Path]:
+        """Each --data-dir folder and its sub-folders that hold data files, by label."""
+        folders = {}
+        for root in self.deployment.data_dirs:
+            for folder in [root, *sorted(path for path in root.iterdir() if path.is_dir())] if root.is_dir() else []:
+                resolved = folder.resolve()
+                inside = resolved == root or root in resolved.parents  # no symlinks out of it
+                if inside and any(path.suffix in SUFFIXES for path in folder.iterdir()):
+                    label = root.name if folder == root else f"{root.name}/{folder.name}"
+                    folders[DATA_PREFIX + label] = resolved
+        return folders
+
+    def frame(self, choice: str, split: str):
         """A split as a pandas table with label names, kept for paging and searching."""
         if split not in SPLITS:
-            raise DataError(f"There is no {split!r} split: choose train, validation or test.")
-        data = self.dataset(source)
+            raise DataError(f"There is no {quoted(split)} split: choose train, validation or test.")
+        data = self.dataset(choice)
         with self._lock:
-            return self._frames.get_or_make((source, split), lambda: frame(data, split))
+            return self._frames.get_or_make((self.resolve_dataset(choice), split), lambda: frame(data, split))
 
     def length_tokenizer(self):
         """The tokenizer that counts tokens in the Dataset tab: the source model's, or the starter's offline."""
         return self.tokenizer(SOURCE_MODEL if self.online else STARTER_TOKENIZER)
 
     def save_upload(self, path: str | Path) -> str:
-        """Check an uploaded file and keep a copy under the runs folder; return it as a dataset source."""
+        """Check an uploaded file and keep a copy under the runs folder; return its label as a dataset choice."""
         path = Path(path)
-        if path.suffix.lower() not in (".csv", ".tsv", ".jsonl", ".parquet"):
+        suffix = path.suffix.lower()
+        if suffix not in (".csv", ".tsv", ".jsonl", ".parquet"):
             raise DataError(f"{path.name} is not a CSV, TSV, JSON Lines or Parquet file: upload one of those.")
         size = path.stat().st_size
         if size > MAX_UPLOAD_MB * 2**20:
             raise DataError(f"{path.name} is {size / 2**20:.1f} MB; uploads are limited to {MAX_UPLOAD_MB} MB.")
         data = load_dataset(str(path))  # read it now, so a bad file is reported at upload, by its own name
         digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-        uploads = self.runs_dir / ".uploads"
+        stem = re.sub(r"[^\w-]", "-", path.stem)[:40] or "upload"
+        uploads = self.runs_dir / UPLOADS
         uploads.mkdir(exist_ok=True)
-        kept = uploads / f"upload-{digest}{path.suffix.lower()}"
+        keep_newest(list(uploads.iterdir()), self.deployment.bounds.uploads_kept - 1)
+        kept = uploads / f"{stem}-{digest}{suffix}"
         shutil.copyfile(path, kept)
         with self._lock:
-            self._datasets.get_or_make((str(kept), DEFAULT_CONFIG), lambda: data)
-        return str(kept)
+            self._datasets.get_or_make(str(kept.resolve()), lambda: data)
+        return UPLOAD_PREFIX + kept.name
 
     # Tokenizers
     def tokenizer_choices(self) -> list[str]:
@@ -131,7 +202,7 @@ class Studio:
             return load_tokenizer(str(resolve_run(self.runs_dir, choice.removeprefix(RUN_PREFIX))))
         if choice == SOURCE_MODEL:
             return load_tokenizer(SOURCE_MODEL)
-        raise ValueError(f"Unknown tokenizer {choice!r}: pick one from the list.")
+        raise UserError(f"Unknown tokenizer {quoted(choice)}: pick one from the list.")
 
     # Runs
     def runs(self) -> list[RunInfo]:
@@ -143,15 +214,52 @@ class Studio:
     def classifier(self, run_name: str) -> Classifier:
         run_dir = resolve_run(self.runs_dir, run_name)
         with self._lock:
-            return self._classifiers.get_or_make(run_name, lambda: Classifier(run_dir))
+            return self._classifiers.get_or_make(_run_key(run_dir), lambda: Classifier(run_dir))
 
     def evaluation(self, run_name: str, split: str) -> Report:
         run_dir = resolve_run(self.runs_dir, run_name)
         with self._lock:
             return self._evaluations.get_or_make(
-                (run_name, split),
-                lambda: evaluate(run_dir, self.dataset(*run_dataset(run_dir)), split, self.classifier(run_name)),
+                (_run_key(run_dir), split),
+                lambda: evaluate(run_dir, self._run_data(run_dir), split, self.classifier(run_name)),
             )
+
+    def _run_data(self, run_dir: Path) -> SentimentData:
+        """The dataset a run was trained on, as its own settings name it."""
+        source, config = run_dataset(run_dir)
+        if source != SAMPLE and not Path(source).exists() and not HUB_ID.fullmatch(source):
+            raise UserError(
+                f"The dataset run {run_dir.name} was trained on is no longer on this server "
+                "(uploads are kept for a while only): upload it again and train a new run."
+            )
+        with self._lock:
+            return self._datasets.get_or_make(source, lambda: self._load(source, config))
+
+    # Training
+    def resolve_model(self, spec: str) -> str:
+        """A model named in the page, if the app offers it: the starter, the launch default or a Hub id."""
+        spec = (spec or "").strip()
+        if spec in (STARTER, SOURCE_MODEL, self.default_model) or (HUB_ID.fullmatch(spec) and not Path(spec).exists()):
+            return spec
+        raise UserError(
+            f"{quoted(spec)} is not a model this app offers: pick one from the list, or give a Hub id (owner/name)."
+        )
+
+    def start_training(self, config: TrainConfig, session: str = "", password: str | None = None) -> str:
+        """Start a run for the page `session`, within what this deployment allows."""
+        self.deployment.check_may_train(password)
+        config = self.deployment.bounded(config)
+        self._make_room_for_a_run()
+        return self.job.start(config, owner=session)
+
+    def stop_training(self, session: str = "", password: str | None = None) -> str:
+        self.deployment.check_may_stop(self.job.owner(), session, password)
+        return self.job.stop()
+
+    def _make_room_for_a_run(self) -> None:
+        """Keep the runs trained from the page within the quota; the oldest go first."""
+        trained_here = [run for run in self.job.started_runs() if (run / METRICS_FILE).is_file()]
+        keep_newest(trained_here, self.deployment.bounds.runs_kept - 1)
 
     @staticmethod
     def device() -> str:
@@ -163,3 +271,8 @@ class Studio:
             properties = torch.cuda.get_device_properties(0)
             return f"GPU: {properties.name}, {properties.total_memory / 2**30:.0f} GiB"
         return f"CPU: {os.cpu_count()} cores (no GPU found)"
+
+
+def _run_key(run_dir: Path) -> tuple[str, int]:
+    """A run's cache key: a pruned run's name may be used again by a new one."""
+    return run_dir.name, (run_dir / METRICS_FILE).stat().st_mtime_ns

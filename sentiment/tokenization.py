@@ -16,6 +16,8 @@ from pathlib import Path
 from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 from transformers import AutoTokenizer, BertJapaneseTokenizer, PreTrainedTokenizerBase
 
+from .limits import MAX_TEXT_CHARS, cap_text
+
 SOURCE_MODEL = "cl-tohoku/bert-base-japanese-whole-word-masking"
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 # The source model's word tokenizer: MeCab with the IPA dictionary.
@@ -49,7 +51,8 @@ def build_starter_tokenizer(
         continuing_subword_prefix="##",
         show_progress=False,
     )
-    wordpiece.train_from_iterator((" ".join(word_tokenizer.tokenize(text)) for text in texts), trainer=trainer)
+    words = (" ".join(word_tokenizer.tokenize(cap_text(text))) for text in texts)
+    wordpiece.train_from_iterator(words, trainer=trainer)
     vocab = [token for token, _ in sorted(wordpiece.get_vocab().items(), key=lambda item: item[1])]
     # WordPiece turns a whole word into [UNK] when one piece is missing. Giving every character its
     # `##` form too (as BERT's vocabularies do) means any word of known characters can be spelled out.
@@ -97,16 +100,19 @@ class Explanation:
     truncated: bool
     max_length: int
     round_trip: str
+    capped: bool  # the text was cut to MAX_TEXT_CHARS characters before MeCab
     counts: dict[str, int] = field(default_factory=dict)
 
 
 def encode(tokenizer: PreTrainedTokenizerBase, texts: list[str], max_length: int) -> tuple[dict, list[int]]:
     """Token ids for `texts` cut at `max_length`, and each text's length before the cut.
 
-    Tokenized once without truncation (MeCab is most of the cost); only the rare texts that are
-    too long are tokenized again, truncated. (transformers 5's `return_overflowing_tokens` fails
+    Each text is first cut to MAX_TEXT_CHARS characters, which MeCab can take safely. Tokenized
+    once without truncation (MeCab is most of the cost); only the rare texts that are too long are
+    tokenized again, truncated. (transformers 5's `return_overflowing_tokens` fails
     on Python tokenizers, so the cut is found this way.)
     """
+    texts = [cap_text(text) for text in texts]
     encoded = {key: list(values) for key, values in tokenizer(texts, verbose=False).items()}
     lengths = [len(ids) for ids in encoded["input_ids"]]
     positions = [i for i, length in enumerate(lengths) if length > max_length]
@@ -121,6 +127,7 @@ def encode(tokenizer: PreTrainedTokenizerBase, texts: list[str], max_length: int
 def explain(tokenizer: PreTrainedTokenizerBase, text: str, max_length: int | None = None) -> Explanation:
     """How `tokenizer` turns `text` into model input, one row per token, with its MeCab word."""
     max_length = max_length or _max_length(tokenizer)
+    characters, text = len(text), cap_text(text)
     batch, (full_length,) = encode(tokenizer, [text], max_length)
     encoding = {key: values[0] for key, values in batch.items()}
     tokens = tokenizer.convert_ids_to_tokens(encoding["input_ids"])
@@ -156,8 +163,9 @@ def explain(tokenizer: PreTrainedTokenizerBase, text: str, max_length: int | Non
         truncated=full_length > max_length,
         max_length=max_length,
         round_trip=tokenizer.convert_tokens_to_string(content),
+        capped=characters > MAX_TEXT_CHARS,
         counts={
-            "characters": len(text),
+            "characters": characters,
             "words": len(words),
             "tokens": len(rows),
             "tokens_before_truncation": full_length,

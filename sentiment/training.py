@@ -24,8 +24,9 @@ from torch.utils.data import SequentialSampler
 from transformers import DataCollatorWithPadding, Trainer, TrainerCallback, TrainingArguments, set_seed
 from transformers.trainer_callback import PrinterCallback
 
-from .config import TrainConfig
+from .config import PARTIAL_SUFFIX, TrainConfig
 from .data import SentimentData, load_dataset
+from .errors import UserError
 from .evaluation import report
 from .inference import AGREEMENT_KEY, int8_agreement
 from .modeling import build_starter_model, load_model
@@ -34,11 +35,10 @@ from .tokenization import build_starter_tokenizer, load_tokenizer
 
 PROGRESS_FILE = "progress.jsonl"
 CONFIG_FILE = "train_config.json"
-PARTIAL_SUFFIX = ".partial"
 SHARED_TOKENIZER = ".starter-tokenizer"  # inside the partial folder, for the other ranks
 
 
-class TrainingError(ValueError):
+class TrainingError(UserError):
     """A run that can't start as asked; the message says what to change."""
 
 
@@ -54,19 +54,18 @@ def train(config: TrainConfig, on_event: Callable[[dict], None] | None = None) -
     output, partial = Path(config.output), partial_dir(config.output)
     if output.exists():
         raise TrainingError(f"{output} already exists: choose another output folder.")
-    set_seed(config.seed)
-    data = load_dataset(config.dataset, config.dataset_config)
-    train_split = _subsample(data["train"], config.train_examples, config.seed)
-    eval_split = _subsample(data["validation"], config.eval_examples, config.seed)
-
     # Rank 0 owns the folder; under torchrun the other ranks only train.
     trainer_args = training_arguments(config, partial)
     is_main = trainer_args.process_index == 0
     if is_main:
-        shutil.rmtree(partial, ignore_errors=True)  # left by a run that was killed outright
-    partial.mkdir(parents=True, exist_ok=True)
+        _claim(partial)
     try:
+        set_seed(config.seed)
+        data = load_dataset(config.dataset, config.dataset_config)
+        train_split = _subsample(data["train"], config.train_examples, config.seed)
+        eval_split = _subsample(data["validation"], config.eval_examples, config.seed)
         with trainer_args.main_process_first(desc="building the tokenizer"):
+            partial.mkdir(parents=True, exist_ok=True)  # the other ranks, once rank 0 has made it
             tokenizer, model = _tokenizer_and_model(config, train_split["text"], data.label_names, partial, is_main)
         progress = ProgressCallback(partial / PROGRESS_FILE if is_main else None, on_event)
         train_split, teaching = _with_teacher(train_split, data.label_names, config)
@@ -104,6 +103,17 @@ def train(config: TrainConfig, on_event: Callable[[dict], None] | None = None) -
             shutil.rmtree(partial, ignore_errors=True)
         raise
     return output
+
+
+def _claim(partial: Path) -> None:
+    """Make the run's partial folder, refusing one that exists: another trainer may be writing it."""
+    try:
+        partial.mkdir(parents=True)
+    except FileExistsError:
+        raise TrainingError(
+            f"{partial.name} exists: another run is writing it, or one was killed before it finished; "
+            "remove it or choose another output folder."
+        ) from None
 
 
 def _subsample(split, count: int | None, seed: int):

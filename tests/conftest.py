@@ -69,31 +69,36 @@ def app_runs(trained_run, tmp_path_factory) -> Path:
     return runs
 
 
-@pytest.fixture(scope="session")
-def app_url(app_runs):
-    """`python app.py` serving offline on a free port."""
+def serve_app(runs: Path, *flags: str, log_name: str = "app.log") -> tuple[str, subprocess.Popen]:
+    """`python app.py --runs RUNS FLAGS…` serving offline on a free port; its URL and process."""
     import time
     import urllib.request
 
-    runs = app_runs
     port = free_port()
-    log = (runs.parent / "app.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "app.py", "--runs", str(runs), "--port", str(port)],
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    log_path = runs.parent / log_name
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "app.py", "--runs", str(runs), "--port", str(port), *flags],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 120
     while True:
         try:
             urllib.request.urlopen(url, timeout=2)
-            break
+            return url, server
         except OSError:
-            assert server.poll() is None, (runs.parent / "app.log").read_text()
+            assert server.poll() is None, log_path.read_text()
             assert time.monotonic() < deadline, "the app did not start serving"
             time.sleep(0.5)
+
+
+@pytest.fixture(scope="session")
+def app_url(app_runs):
+    """`python app.py` serving offline on a free port."""
+    url, server = serve_app(app_runs)
     yield url
     server.terminate()
     server.wait(20)

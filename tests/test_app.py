@@ -79,7 +79,8 @@ def test_uploads_are_checked_on_the_server(client, tmp_path):
         encoding="cp932",
     )
     source = client.predict(handle_file(str(good)), api_name="/upload_dataset")
-    assert source.endswith(".csv") and "/.uploads/" in source
+    assert source.startswith("upload: reviews-") and source.endswith(".csv"), "a label, not a server path"
+    assert client.predict(source, api_name="/load_dataset")[1]["data"][0][:2] == ["train", 24]
     bad = tmp_path / "bad.csv"
     bad.write_text("review,label\nひどい,negative\n", encoding="utf-8")
     with pytest.raises(AppError, match=r"bad\.csv has no text column"):
@@ -140,24 +141,24 @@ def test_runs_resolve_only_inside_the_runs_folder(client, name):
 
 def test_training_start_refuse_second_stop_and_restart(client, app_runs):
     wait_for_training(client)
-    started = client.predict("starter", "to-stop", 200, None, None, None, None, None, api_name="/start_training")
+    started = client.predict("starter", "to-stop", 200, None, None, None, None, None, "", api_name="/start_training")
     assert started == "to-stop"
     with pytest.raises(AppError, match="already in progress"):
-        client.predict("starter", "", None, None, None, None, None, None, api_name="/start_training")
+        client.predict("starter", "", None, None, None, None, None, None, "", api_name="/start_training")
     other_page = Client(client.src, verbose=False)  # a reload or another visitor sees the same job
     wait_for_training(other_page, states=("running",))
     assert "to-stop" in other_page.predict(api_name="/training_status")[0]
-    assert "Stopped to-stop" in client.predict(api_name="/stop_training")
+    assert "Stopped to-stop" in client.predict("", api_name="/stop_training")
     progress = wait_for_training(client, states=("stopped",), timeout=20)
     assert "nothing was saved" in progress
     assert not (app_runs / "to-stop").exists() and not (app_runs / "to-stop.partial").exists()
     with pytest.raises(AppError, match="No training run is in progress"):
-        client.predict(api_name="/stop_training")
+        client.predict("", api_name="/stop_training")
 
-    started = client.predict("starter", "quick", 2, None, None, None, None, None, api_name="/start_training")
+    started = client.predict("starter", "quick", 2, None, None, None, None, None, "", api_name="/start_training")
     assert "Finished" in wait_for_training(client, states=("finished", "failed"))
     assert (app_runs / started / "metrics.json").is_file() and not (app_runs / "quick.partial").exists()
     summary, *_ = client.predict(started, "validation", "counts", api_name="/evaluate")
     assert "30 examples (validation)" in summary
     with pytest.raises(AppError, match="already exists"):
-        client.predict("starter", "quick", 2, None, None, None, None, None, api_name="/start_training")
+        client.predict("starter", "quick", 2, None, None, None, None, None, "", api_name="/start_training")

@@ -54,12 +54,20 @@ def test_bad_input_exits_with_one_clear_line(trained_run, tmp_path):
             ("train.py", "--dataset", "sample", "--model", "nobody/no-model", "--output", str(tmp_path / "r")),
             "Could not load the model",
         ),
+        (("train.py", "--model", "starter", "--output", str(tmp_path / "<b>run</b>")), "can't be a run name"),
+        (("train.py", "--model", "starter", "--output", str(tmp_path / "x.partial")), "can't be a run name"),
     ]
     for args, message in cases:
         result = run_cli(*args, stdin="")
         assert result.returncode == 2, (args, result.stderr)
         assert result.stderr.strip().startswith("error:") and message in result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_a_text_long_enough_to_crash_mecab_is_cut_first(trained_run):
+    result = run_cli("-m", "sentiment", "predict", "--model", str(trained_run), stdin="a" * 300_000 + "\n")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["truncated"] is True
 
 
 def test_classifier_handles_varied_text_and_keeps_order(trained_run):

@@ -134,3 +134,12 @@ def test_single_uploaded_file_becomes_a_dataset(tmp_path):
     path.write_text("\n".join(json.dumps({"text": t, "label": label}) for t, label in ROWS * 2), encoding="utf-8")
     data = load_dataset(str(path))
     assert sum(data.num_rows.values()) == 60
+
+
+def test_texts_longer_than_mecab_takes_safely_are_cut_when_loaded(tmp_path):
+    from sentiment.limits import MAX_TEXT_CHARS
+
+    long = "a" * 300_000
+    data = load_dataset(str(write(tmp_path / "long.csv", [(long, "negative"), *ROWS])))
+    assert max(len(text) for split in data.values() for text in split["text"]) == MAX_TEXT_CHARS
+    assert any("longer than 10,000 characters and were cut" in notice for notice in data.notices)

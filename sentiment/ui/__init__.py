@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from ..data import MAX_UPLOAD_MB
+from ..limits import MAX_UPLOAD_MB
 from .classify_tab import build_classify_tab
 from .dataset_tab import build_dataset_tab
 from .evaluate_tab import build_evaluate_tab
@@ -17,7 +17,8 @@ Explore Japanese reviews, see how a BERT tokenizer splits Japanese, fine-tune a 
 
 
 def build_app(studio) -> gr.Blocks:
-    with gr.Blocks(title="Japanese Sentiment Studio") as app:
+    # Files gradio keeps for visitors (uploads, downloads) are deleted an hour after they were made.
+    with gr.Blocks(title="Japanese Sentiment Studio", delete_cache=(1800, 3600)) as app:
         gr.Markdown(HEADER)
         if studio.notice:
             gr.Markdown(f"⚠️ {studio.notice}", elem_id="offline-notice")
@@ -61,7 +62,7 @@ def build_app(studio) -> gr.Blocks:
 
 def launch_app(studio, host: str, port: int, share: bool = False, prevent_thread_lock: bool = False):
     app = build_app(studio)
-    app.queue(default_concurrency_limit=4)
+    app.queue(default_concurrency_limit=4, max_size=studio.deployment.bounds.queue_size)
     app.launch(
         server_name=host,
         server_port=port,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 import time
 from pathlib import Path
 
@@ -10,6 +9,8 @@ import gradio as gr
 import pandas as pd
 
 from ..data import read_frame
+from ..errors import UserError
+from ..limits import MAX_TEXT_CHARS
 from .common import refresh_runs, user_errors
 
 EXAMPLES = [
@@ -50,7 +51,7 @@ def build_classify_tab(studio) -> dict:
 
     def classifier(run_name: str):
         if not run_name:
-            raise ValueError(NO_RUN)
+            raise UserError(NO_RUN)
         return studio.classifier(run_name)
 
     @user_errors
@@ -61,7 +62,10 @@ def build_classify_tab(studio) -> dict:
         took = (time.perf_counter() - started) * 1000
         note = f"**{prediction.label}** · {took:.0f} ms"
         if prediction.truncated:
-            note += f" · ✂ The text was longer than {model.max_length} tokens; only the beginning was read."
+            note += (
+                f" · ✂ Only the beginning was read: the model reads at most {model.max_length} tokens "
+                f"({MAX_TEXT_CHARS:,} characters)."
+            )
         return prediction.probabilities, note
 
     @user_errors
@@ -70,8 +74,11 @@ def build_classify_tab(studio) -> dict:
         if file is not None:
             table_in = read_frame(Path(file))
             if "text" not in table_in.columns:
-                raise ValueError(f"{Path(file).name} has no text column: it needs a column named text.")
+                raise UserError(f"{Path(file).name} has no text column: it needs a column named text.")
             texts += [str(t) for t in table_in["text"]]
+        limit = studio.deployment.bounds.batch_rows
+        if len(texts) > limit:
+            raise UserError(f"There are {len(texts):,} texts; this server classifies up to {limit:,} at a time.")
         predictions = classifier(run_name).predict(texts)
         result = pd.DataFrame(
             [
@@ -84,8 +91,7 @@ def build_classify_tab(studio) -> dict:
                 for p in predictions
             ]
         )
-        path = Path(tempfile.mkdtemp(prefix="classified-")) / "classified.csv"
-        result.to_csv(path, index=False)
+        path = studio.downloads.csv(result, "classified.csv")
         return result, gr.DownloadButton(value=str(path), visible=True)
 
     classify.click(classify_text, [run, text], [label, info], api_name="classify")

@@ -3,19 +3,35 @@
 from __future__ import annotations
 
 import functools
+import html
+import logging
 
 import gradio as gr
 
+from ..errors import UserError
+
+logger = logging.getLogger(__name__)
+TITLE = "Please check / 確認してください"
+UNEXPECTED = (
+    "The server could not complete that request: check the input and try again. "
+    "/ 処理できませんでした。入力を確認してもう一度お試しください。"
+)
+
 
 def user_errors(function):
-    """Show errors a user can cause (bad input, a missing run or file) as one sentence, no traceback."""
+    """Show errors a user can cause as one sentence, no traceback. Anything else (a library's own text,
+    an errno, a server path) is logged on the server and the page gets one general sentence."""
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
         try:
             return function(*args, **kwargs)
-        except (ValueError, OSError) as error:
-            raise gr.Error(str(error), title="Please check / 確認してください", print_exception=False) from None
+        except UserError as error:
+            # Toasts render HTML: escaped, a message shows exactly as written, names included.
+            raise gr.Error(html.escape(str(error), quote=False), title=TITLE, print_exception=False) from None
+        except Exception:
+            logger.exception("%s failed", function.__name__)
+            raise gr.Error(UNEXPECTED, title=TITLE, print_exception=False) from None
 
     return wrapper
 

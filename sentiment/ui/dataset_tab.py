@@ -5,26 +5,25 @@ from __future__ import annotations
 import gradio as gr
 
 from ..browsing import ALL_LABELS, label_counts, lengths, page_rows, source_label_counts, split_summary
-from ..data import DEFAULT_SOURCE, LABELS, SAMPLE, SPLITS
+from ..data import LABELS, SPLITS
 from ..plots import label_distribution, length_histogram
 from .common import user_errors
 
 INTRO = """Choose a dataset: the Hub's **tyqiangz/multilingual-sentiments** (Japanese Amazon reviews), the bundled
-**sample**, a local folder with `train` / `validation` / `test` files, or upload a CSV with `text` and `label`
-columns. / データセットを選んでください。"""
+**sample**, a folder this server offers (`data: …`), or upload a CSV with `text` and `label` columns.
+/ データセットを選んでください。"""
 
 
 def build_dataset_tab(studio, dataset_state: gr.State) -> dict:
     gr.Markdown(INTRO)
     with gr.Row():
-        choices = list(dict.fromkeys([studio.default_dataset, SAMPLE, DEFAULT_SOURCE]))
         source = gr.Dropdown(
-            choices,
+            studio.dataset_choices(),
             value=studio.default_dataset,
             allow_custom_value=True,
             scale=3,
             label="Source / データの場所",
-            info="a Hub id, a folder path, or 'sample'",
+            info="pick one, or type a Hub id (owner/name)",
         )
         load = gr.Button("Load / 読み込む", variant="primary", scale=1)
         upload = gr.File(
@@ -62,7 +61,7 @@ def build_dataset_tab(studio, dataset_state: gr.State) -> dict:
         first = page_rows(frames["train"])
         return (
             chosen,
-            f"**{data.source}**\n{notes}",
+            f"**{chosen}**\n{notes}",
             split_summary(data),
             label_distribution(label_counts(frames, data.label_names)),
             source_label_counts(frames, data.label_names),

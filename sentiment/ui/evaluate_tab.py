@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import gradio as gr
 import pandas as pd
 
@@ -75,9 +72,7 @@ def build_evaluate_tab(studio) -> dict:
     def run_evaluation(run_name: str, split_name: str, shown: str):
         result = studio.evaluation(run_name, split_name)
         metrics = result.metrics
-        folder = Path(tempfile.mkdtemp(prefix="predictions-"))
-        csv_path = folder / f"{run_name}-{split_name}-predictions.csv"
-        result.rows.to_csv(csv_path, index=False)
+        csv_path = studio.downloads.csv(result.rows, f"{run_name}-{split_name}-predictions.csv")
         return (
             metrics,
             metrics_text(metrics),

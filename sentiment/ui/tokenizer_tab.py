@@ -7,6 +7,7 @@ import html
 import gradio as gr
 import pandas as pd
 
+from ..limits import MAX_TEXT_CHARS, cap_text
 from ..tokenization import Explanation, explain
 from .common import user_errors
 
@@ -88,6 +89,8 @@ def token_table(explanation: Explanation) -> pd.DataFrame:
 def counts_text(explanation: Explanation) -> str:
     c = explanation.counts
     cut = f" · ✂ truncated at {explanation.max_length}" if explanation.truncated else ""
+    if explanation.capped:
+        cut += f" · ✂ only the first {MAX_TEXT_CHARS:,} characters were tokenized / 先頭 {MAX_TEXT_CHARS:,} 文字のみ"
     return (
         f"**{c['characters']}** characters 文字 · **{c['words']}** MeCab words 単語 · **{c['tokens']}** tokens "
         f"トークン · **{c['unknown']}** `[UNK]`{cut}"
@@ -100,9 +103,9 @@ def special_tokens_text(tokenizer) -> str:
     return "Special tokens / 特殊トークン: " + " · ".join(f"`{token}` = {token_id}" for token, token_id in items)
 
 
-def render_pair(tokenizer, first: str, second: str) -> str:
+def render_pair(tokenizer, first: str, second: str, max_length: int) -> str:
     """Two texts batched with padding=True: the shorter is padded, and its attention mask shows 0s."""
-    batch = tokenizer([first, second], padding=True)
+    batch = tokenizer([cap_text(first), cap_text(second)], padding=True, truncation=True, max_length=max_length)
     rows = []
     for ids, mask in zip(batch["input_ids"], batch["attention_mask"], strict=True):
         chips = "".join(
@@ -151,7 +154,7 @@ def build_tokenizer_tab(studio) -> dict:
             special_tokens_text(tokenizer),
             explanation.round_trip,
             token_table(explanation),
-            render_pair(tokenizer, value, second or DEFAULT_PAIR),
+            render_pair(tokenizer, value, second or DEFAULT_PAIR, explanation.max_length),
         )
 
     inputs, outputs = [choice, text, max_length, pair_text], [counts, words, pieces, specials, round_trip, table, pair]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import html
-from pathlib import Path
 
 import gradio as gr
 import pandas as pd
 
-from ..config import TrainConfig, default_run_name, help_text
+from ..config import TrainConfig, check_run_name, default_run_name, help_text
+from ..deployment import TRAINING_OFF
 from ..modeling import STARTER
 from ..plots import training_curves
 from ..runs import RUN_COLUMNS
@@ -26,13 +26,13 @@ and a page reload finds the run again. / 学習はバックグラウンドで実
 
 
 def config_from_form(studio, model: str, dataset: str, name: str, values: dict) -> TrainConfig:
-    """The page's values as a TrainConfig, the run written inside the runs folder."""
-    name = (name or "").strip() or default_run_name(model or "model")
-    if Path(name).name != name or name.startswith("."):
-        raise ValueError(f"{name!r} can't be a run name: use letters, digits, '-' and '_'.")
+    """The page's values as a TrainConfig: a model and dataset the app offers, the run inside the runs folder."""
+    model = studio.resolve_model(model)
+    name = check_run_name((name or "").strip() or default_run_name(model))
     # 0 or blank leaves an option to the recipe (a number box can't be empty in every browser).
     options = {key: int(value) if key in WHOLE_NUMBERS else value for key, value in values.items() if value}
-    return TrainConfig(model=(model or "").strip(), dataset=dataset, output=str(studio.runs_dir / name), **options)
+    output = str(studio.runs_dir / name)
+    return TrainConfig(model=model, dataset=studio.resolve_dataset(dataset), output=output, **options)
 
 
 def progress_html(status) -> str:
@@ -94,8 +94,22 @@ def build_train_tab(studio, dataset_state: gr.State) -> dict:
             for key in FORM_FIELDS
         }
     gr.Markdown(f"Runs on / 実行環境: **{studio.device()}**")
+    deployment = studio.deployment
+    if deployment.public:
+        bounds = deployment.bounds
+        gr.Markdown(
+            TRAINING_OFF
+            if not deployment.training_open
+            else f"This is a public server: training needs the password, and a run may use up to "
+            f"{bounds.train_examples:,} examples, {bounds.epochs:g} epochs and {bounds.run_minutes:g} minutes. "
+            "/ 公開サーバーでは学習にパスワードが必要です。",
+            elem_id="public-notice",
+        )
     with gr.Row():
-        start = gr.Button("Start / 開始", variant="primary")
+        password = gr.Textbox(
+            label="Training password / パスワード", type="password", visible=deployment.public, scale=1
+        )
+        start = gr.Button("Start / 開始", variant="primary", interactive=deployment.training_open)
         stop = gr.Button("Stop / 停止", variant="stop")
         current = gr.Textbox(label="Started run / 実行中の学習", interactive=False)
     progress = gr.HTML(progress_html(studio.job.status()))
@@ -107,7 +121,19 @@ def build_train_tab(studio, dataset_state: gr.State) -> dict:
     shown_records = gr.State(-1)  # how many progress records this page has drawn
 
     @user_errors
-    def start_training(model, dataset, run_name, epochs, learning_rate, batch_size, max_length, train_examples, seed):
+    def start_training(
+        model,
+        dataset,
+        run_name,
+        epochs,
+        learning_rate,
+        batch_size,
+        max_length,
+        train_examples,
+        seed,
+        secret,
+        request: gr.Request,
+    ):
         values = {
             "epochs": epochs,
             "learning_rate": learning_rate,
@@ -117,13 +143,13 @@ def build_train_tab(studio, dataset_state: gr.State) -> dict:
             "seed": seed,
         }
         config = config_from_form(studio, model, dataset, run_name, values)
-        started = studio.job.start(config)
+        started = studio.start_training(config, request.session_hash, secret)
         gr.Info(f"Training {started} started. / 学習を開始しました。")
         return started
 
     @user_errors
-    def stop_training():
-        stopped = studio.job.stop()
+    def stop_training(secret, request: gr.Request):
+        stopped = studio.stop_training(request.session_hash, secret)
         return f"Stopped {stopped}; nothing was saved."
 
     def training_status(drawn: int):
@@ -138,8 +164,9 @@ def build_train_tab(studio, dataset_state: gr.State) -> dict:
             len(status.records),
         )
 
-    start.click(start_training, [model, dataset_state, name, *fields.values()], [current], api_name="start_training")
-    stop.click(stop_training, None, [current], api_name="stop_training")
+    form = [model, dataset_state, name, *fields.values(), password]
+    start.click(start_training, form, [current], api_name="start_training")
+    stop.click(stop_training, [password], [current], api_name="stop_training")
     status_outputs = [progress, throughput, curves, log, runs, shown_records]
     gr.Timer(1.0).tick(
         training_status,

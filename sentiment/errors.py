@@ -1,0 +1,20 @@
+"""Errors a person can cause, and how their input is quoted back to them.
+
+A `UserError` carries one sentence for the person who asked: what was wrong and what to do. The
+app shows those sentences and nothing else: any other exception (a library's message, an errno, a
+server path) is logged on the server and answered with one general sentence.
+"""
+
+from __future__ import annotations
+
+QUOTE_LIMIT = 40
+
+
+class UserError(ValueError):
+    """A request that can't be done as asked; the message says why, in the user's terms."""
+
+
+def quoted(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """`value` as a short quotation: an error never echoes a huge input back whole."""
+    text = str(value)
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")

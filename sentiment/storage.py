@@ -1,0 +1,57 @@
+"""Files the app writes for its visitors: CSV downloads that are safe to open, and quotas.
+
+A CSV cell that starts with `=`, `+`, `-` or `@` (or a tab or carriage return) is taken as a formula
+by spreadsheet programs, so a review written as `=HYPERLINK(…)` would run when a teacher opens the
+predictions. Such cells get a leading apostrophe, which spreadsheets show as plain text.
+
+Every folder the app fills from requests (uploads, downloads, runs trained from the page) keeps
+only its newest entries; the oldest are removed first.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from pathlib import Path
+
+import pandas as pd
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(value):
+    """`value`, made plain text if a spreadsheet would read it as a formula."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
+def write_csv(table: pd.DataFrame, path: Path) -> Path:
+    """Write `table` as CSV with every text cell that could be a formula neutralised."""
+    table = table.copy()
+    for column in table.select_dtypes(exclude=["number", "bool"]).columns:
+        table[column] = table[column].map(neutralised)
+    table.to_csv(path, index=False)
+    return path
+
+
+def keep_newest(entries: list[Path], keep: int) -> None:
+    """Remove all but the `keep` most recently modified of `entries` (files or folders)."""
+    entries = sorted(entries, key=lambda entry: entry.stat().st_mtime, reverse=True)
+    for entry in entries[keep:]:
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+
+
+class Downloads:
+    """A folder of files offered for download, each in a folder of its own, newest `keep` kept."""
+
+    def __init__(self, folder: Path, keep: int):
+        self.folder, self.keep = Path(folder), keep
+
+    def csv(self, table: pd.DataFrame, filename: str) -> Path:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        keep_newest(list(self.folder.iterdir()), self.keep - 1)
+        folder = self.folder / uuid.uuid4().hex
+        folder.mkdir()
+        return write_csv(table, folder / filename)
