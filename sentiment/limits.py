@@ -28,11 +28,11 @@ class Bounds:
     """How much one request may ask of the server."""
 
     epochs: float
-    max_steps: int
-    train_examples: int
-    eval_examples: int
+    max_steps: float
+    train_examples: float
+    eval_examples: float
     max_length: int
-    batch_size: int
+    batch_size: float
     run_minutes: float  # a run still going after this long is stopped
     runs_kept: int  # runs trained through the page; the oldest go first
     uploads_kept: int
@@ -41,14 +41,16 @@ class Bounds:
     queue_size: int  # requests waiting in gradio's queue
 
 
+UNBOUNDED = float("inf")
+# On one's own machine a run may be as large as one likes; only BERT's 512 positions bound it.
 LOCAL = Bounds(
-    epochs=100,
-    max_steps=1_000_000,
-    train_examples=10_000_000,
-    eval_examples=10_000_000,
+    epochs=UNBOUNDED,
+    max_steps=UNBOUNDED,
+    train_examples=UNBOUNDED,
+    eval_examples=UNBOUNDED,
     max_length=512,
-    batch_size=1024,
-    run_minutes=float("inf"),
+    batch_size=UNBOUNDED,
+    run_minutes=UNBOUNDED,
     runs_kept=10_000,
     uploads_kept=200,
     downloads_kept=200,
