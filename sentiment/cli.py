@@ -68,7 +68,8 @@ def print_event(record: dict) -> None:
         for key in ("loss", "learning_rate", "eval_loss", "eval_accuracy", "eval_f1_weighted"):
             if key in record:
                 parts.append(f"{key} {record[key]:.4g}")
-        parts.append(f"{record['examples_per_second']:.1f} ex/s, {record['remaining']:.0f} s left")
+        if "examples_per_second" in record:
+            parts.append(f"{record['examples_per_second']:.1f} ex/s, {record['remaining']:.0f} s left")
         print(" | ".join(parts), flush=True)
     elif event == "done":
         print(f"saved {record['run_dir']}", flush=True)
@@ -107,10 +108,10 @@ def _evaluate(args) -> int:
 
 
 def _predict(args) -> int:
-    from .inference import Classifier
+    from .inference import load_classifier
 
     texts = args.texts or [line.rstrip("\n") for line in sys.stdin if line.strip()]
-    classifier = Classifier(args.model)
+    classifier = load_classifier(args.model)
     for prediction in classifier.predict(texts):
         print(json.dumps(prediction.__dict__, ensure_ascii=False))
     return 0

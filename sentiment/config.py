@@ -39,6 +39,8 @@ STARTER_RECIPE = {
     "distill": 0.7,
 }
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+# The source tutorial names two ways to build the classifier; the baseline gives both a yardstick.
+METHODS = ("full", "head", "ngram")
 # One rule for run names in the page, the API and the CLI: a plain folder name that is safe in a
 # path, a URL and HTML alike. Letters include Japanese (\w is Unicode).
 RUN_NAME = re.compile(r"[\w-][\w.-]{0,99}")
@@ -60,6 +62,12 @@ class TrainConfig:
         "Model: a Hub id, a local model folder, or 'starter' (small BERT built here).", default=SOURCE_MODEL
     )
     output: str | None = _help("Run folder to write; default runs/<date>-<model>.", default=None)
+    method: str = _help(
+        "full: fine-tune every layer (the source's method); head: freeze the encoder and fit only the "
+        "classification head on its features (fast, the choice without a GPU); ngram: the character n-gram "
+        "TF-IDF + logistic regression baseline (no BERT).",
+        default="full",
+    )
     epochs: float | None = _help("Passes over the training data (default: 2, starter 10).", default=None)
     max_steps: int = _help("Stop after this many optimiser steps (-1: run all epochs).", default=-1)
     learning_rate: float | None = _help("Peak learning rate (default: 2e-5, starter 3e-4).", default=None)
@@ -91,6 +99,8 @@ class TrainConfig:
     logging_steps: int = _help("Log loss and progress every this many steps.", default=10)
 
     def __post_init__(self):
+        if self.method not in METHODS:
+            raise UserError(f"method must be one of {', '.join(METHODS)}, not {quoted(self.method)}.")
         if self.precision not in PRECISIONS:
             raise UserError(f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}.")
         for name in ("epochs", "learning_rate", "batch_size", "max_length", "train_examples", "eval_examples"):

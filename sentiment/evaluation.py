@@ -76,11 +76,11 @@ def normalize_by_true(counts: np.ndarray) -> np.ndarray:
 
 def evaluate(run_dir: str | Path, dataset, split: str = "validation", classifier=None) -> Report:
     """Classify `dataset[split]` with the run's model and report on it."""
-    from .inference import Classifier
+    from .inference import load_classifier
 
     if split not in dataset:
         raise UserError(f"The dataset has no {split} split; choose one of {', '.join(dataset)}.")
-    classifier = classifier or Classifier(run_dir)
+    classifier = classifier or load_classifier(run_dir)
     rows = dataset[split]
     predictions = classifier.predict(rows["text"])
     probabilities = np.array([[p.probabilities[name] for name in classifier.label_names] for p in predictions])
@@ -95,3 +95,23 @@ def _gold_ids(rows, label_names: list[str]) -> list[int]:
     if missing:
         raise UserError(f"The model has no label {', '.join(missing)}; it knows {', '.join(label_names)}.")
     return [label_names.index(names[label]) for label in rows["label"]]
+
+
+def comparison(reports: dict[str, dict]) -> pd.DataFrame:
+    """One row per run: `reports` maps a run's name to its metrics, method and training time."""
+    rows = []
+    for name, run in reports.items():
+        metrics = run["metrics"]
+        rows.append(
+            {
+                "run": name,
+                "method": run["method"],
+                "accuracy": round(metrics["accuracy"], 4),
+                "f1_weighted": round(metrics["f1_weighted"], 4),
+                "f1_macro": round(metrics["f1_macro"], 4),
+                **{f"f1_{label}": round(scores["f1"], 4) for label, scores in metrics["per_class"].items()},
+                "train_seconds": run["train_seconds"],
+                "examples": metrics["examples"],
+            }
+        )
+    return pd.DataFrame(rows)

@@ -105,6 +105,13 @@ class Classifier:
         ]
 
 
+def load_classifier(run_dir: str | Path):
+    """The classifier a run folder holds: a BERT model, or the n-gram baseline (baseline.py)."""
+    from .baseline import NgramClassifier, is_ngram_run
+
+    return NgramClassifier(run_dir) if is_ngram_run(run_dir) else Classifier(run_dir)
+
+
 def quantize_int8(model):
     """Dynamic int8 quantisation of every linear layer (CPU only): weights stored as int8,
     activations quantised on the fly."""

@@ -67,36 +67,57 @@ def training_curves(records: list[dict]) -> go.Figure:
     return figure
 
 
-def confusion_matrix(metrics: dict, normalized: bool) -> go.Figure:
-    """A heatmap, true label down and predicted across; hover shows count and share of the true label."""
+def _confusion_heatmap(metrics: dict, normalized: bool, **options) -> go.Heatmap:
+    """One confusion matrix as a heatmap; hover shows count and share of the true label."""
     matrix = metrics["confusion_matrix"]
     labels = matrix["labels"]
     counts = np.array(matrix["counts"])
     shares = np.array(matrix["normalized"])
-    values = shares if normalized else counts
     text = [
         [f"{s:.0%}" if normalized else f"{c:,}" for c, s in zip(cr, sr, strict=True)]
         for cr, sr in zip(counts, shares, strict=True)
     ]
-    figure = go.Figure(
-        go.Heatmap(
-            z=values,
-            x=labels,
-            y=labels,
-            text=text,
-            texttemplate="%{text}",
-            colorscale="Blues",
-            customdata=np.dstack([counts, shares]),
-            hovertemplate="true %{y} → predicted %{x}<br>%{customdata[0]:,} examples "
-            "(%{customdata[1]:.1%} of true %{y})<extra></extra>",
-        )
+    return go.Heatmap(
+        z=shares if normalized else counts,
+        x=labels,
+        y=labels,
+        text=text,
+        texttemplate="%{text}",
+        colorscale="Blues",
+        customdata=np.dstack([counts, shares]),
+        hovertemplate="true %{y} → predicted %{x}<br>%{customdata[0]:,} examples "
+        "(%{customdata[1]:.1%} of true %{y})<extra></extra>",
+        **options,
     )
-    title = "normalised by true label / 正解ラベルで正規化" if normalized else "counts / 件数"
+
+
+def _matrix_title(normalized: bool) -> str:
+    return "normalised by true label / 正解ラベルで正規化" if normalized else "counts / 件数"
+
+
+def confusion_matrix(metrics: dict, normalized: bool) -> go.Figure:
+    """A heatmap, true label down and predicted across."""
+    figure = go.Figure(_confusion_heatmap(metrics, normalized))
     figure.update_layout(
-        title=f"Confusion matrix, {title}",
+        title=f"Confusion matrix, {_matrix_title(normalized)}",
         xaxis_title="predicted / 予測",
         yaxis_title="true / 正解",
         yaxis_autorange="reversed",
         **LAYOUT,
     )
+    return figure
+
+
+def confusion_matrices(metrics_by_run: dict[str, dict], normalized: bool = True) -> go.Figure:
+    """Several runs' confusion matrices side by side, on one colour scale, for comparing them."""
+    names = list(metrics_by_run)
+    figure = make_subplots(rows=1, cols=len(names), subplot_titles=names, horizontal_spacing=0.06)
+    top = 1.0 if normalized else max(max(map(max, m["confusion_matrix"]["counts"])) for m in metrics_by_run.values())
+    for column, name in enumerate(names, start=1):
+        heatmap = _confusion_heatmap(metrics_by_run[name], normalized, zmin=0, zmax=top, showscale=column == 1)
+        figure.add_trace(heatmap, row=1, col=column)
+        figure.update_xaxes(title_text="predicted / 予測", row=1, col=column)
+        figure.update_yaxes(autorange="reversed", showticklabels=column == 1, row=1, col=column)
+    figure.update_yaxes(title_text="true / 正解", row=1, col=1)
+    figure.update_layout(title=f"Confusion matrices, {_matrix_title(normalized)}", **LAYOUT)
     return figure

@@ -16,19 +16,24 @@ from .errors import UserError, quoted
 from .evaluation import METRICS_FILE
 from .training import CONFIG_FILE
 
+NGRAM_MODEL = "character n-grams + logistic regression"
+
 
 @dataclass
 class RunInfo:
     name: str
+    method: str  # full, head or ngram (config.METHODS)
     model: str
     dataset: str
     accuracy: float
     f1_weighted: float
     finished: datetime
+    train_seconds: float | None  # absent in runs from before it was recorded
 
     def row(self) -> list:
         return [
             self.name,
+            self.method,
             self.model,
             self.dataset,
             round(self.accuracy, 4),
@@ -37,7 +42,7 @@ class RunInfo:
         ]
 
 
-RUN_COLUMNS = ["run", "model", "dataset", "accuracy", "f1_weighted", "finished"]
+RUN_COLUMNS = ["run", "method", "model", "dataset", "accuracy", "f1_weighted", "finished"]
 
 
 def list_runs(runs_dir: Path) -> list[RunInfo]:
@@ -52,14 +57,17 @@ def list_runs(runs_dir: Path) -> list[RunInfo]:
         metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
         config_file = folder / CONFIG_FILE
         config = json.loads(config_file.read_text(encoding="utf-8")) if config_file.is_file() else {}
+        method = config.get("method", "full")
         runs.append(
             RunInfo(
                 name=folder.name,
-                model=config.get("model", "?"),
+                method=method,
+                model=NGRAM_MODEL if method == "ngram" else config.get("model", "?"),
                 dataset=shown_source(config.get("dataset", "?")),
                 accuracy=metrics["accuracy"],
                 f1_weighted=metrics["f1_weighted"],
                 finished=datetime.fromtimestamp(metrics_file.stat().st_mtime),
+                train_seconds=metrics.get("train_seconds"),
             )
         )
     return sorted(runs, key=lambda run: run.finished, reverse=True)

@@ -18,6 +18,8 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
+import pandas as pd
+
 from .browsing import frame
 from .config import TrainConfig
 from .data import (
@@ -34,8 +36,8 @@ from .data import (
 )
 from .deployment import Deployment
 from .errors import UserError, quoted
-from .evaluation import METRICS_FILE, Report, evaluate
-from .inference import Classifier
+from .evaluation import METRICS_FILE, Report, comparison, evaluate
+from .inference import load_classifier
 from .jobs import TrainingJob
 from .limits import MAX_UPLOAD_MB
 from .modeling import STARTER
@@ -48,6 +50,7 @@ RUN_PREFIX = "run: "
 UPLOAD_PREFIX = "upload: "
 DATA_PREFIX = "data: "
 UPLOADS = ".uploads"
+MAX_COMPARED = 6
 DOWNLOADS = ".downloads"
 # A Hub repository id: an optional owner and a name, each of letters, digits, '-', '_' and '.'.
 HUB_ID = re.compile(r"(?!.*\.\.)([A-Za-z0-9][\w.-]{0,95}/)?[A-Za-z0-9][\w.-]{0,95}", re.ASCII)
@@ -188,7 +191,7 @@ class Studio:
         choices = [STARTER_TOKENIZER]
         if self.online:
             choices.append(SOURCE_MODEL)
-        return choices + [RUN_PREFIX + run.name for run in self.runs()]
+        return choices + [RUN_PREFIX + run.name for run in self.runs() if run.method != "ngram"]
 
     def tokenizer(self, choice: str):
         choice = choice or STARTER_TOKENIZER
@@ -211,10 +214,10 @@ class Studio:
     def run_names(self) -> list[str]:
         return [run.name for run in self.runs()]
 
-    def classifier(self, run_name: str) -> Classifier:
+    def classifier(self, run_name: str):
         run_dir = resolve_run(self.runs_dir, run_name)
         with self._lock:
-            return self._classifiers.get_or_make(_run_key(run_dir), lambda: Classifier(run_dir))
+            return self._classifiers.get_or_make(_run_key(run_dir), lambda: load_classifier(run_dir))
 
     def evaluation(self, run_name: str, split: str) -> Report:
         run_dir = resolve_run(self.runs_dir, run_name)
@@ -223,6 +226,27 @@ class Studio:
                 (_run_key(run_dir), split),
                 lambda: evaluate(run_dir, self._run_data(run_dir), split, self.classifier(run_name)),
             )
+
+    def comparison(self, run_names: list[str], split: str) -> tuple[pd.DataFrame, dict[str, dict], str]:
+        """Several runs scored on the same split: a table, each run's metrics, and a caution if their data differ."""
+        if not run_names:
+            raise UserError("No runs are chosen: pick two or more runs to compare.")
+        if len(run_names) > MAX_COMPARED:
+            raise UserError(f"{len(run_names)} runs are chosen: compare at most {MAX_COMPARED} at a time.")
+        metrics = {name: self.evaluation(name, split).metrics for name in run_names}
+        infos = {run.name: run for run in self.runs()}
+        reports = {
+            name: {"metrics": metrics[name], "method": infos[name].method, "train_seconds": infos[name].train_seconds}
+            for name in run_names
+        }
+        datasets = sorted({infos[name].dataset for name in run_names})
+        caution = (
+            ""
+            if len(datasets) == 1
+            else f"These runs were trained on different datasets ({', '.join(datasets)}): each is scored on its own "
+            f"dataset's {split} split, so the numbers are not directly comparable."
+        )
+        return comparison(reports), metrics, caution
 
     def _run_data(self, run_dir: Path) -> SentimentData:
         """The dataset a run was trained on, as its own settings name it."""

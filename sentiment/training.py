@@ -15,6 +15,7 @@ import json
 import shutil
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,7 @@ from torch.utils.data import SequentialSampler
 from transformers import DataCollatorWithPadding, Trainer, TrainerCallback, TrainingArguments, set_seed
 from transformers.trainer_callback import PrinterCallback
 
+from . import baseline, head
 from .config import PARTIAL_SUFFIX, TrainConfig
 from .data import SentimentData, load_dataset
 from .errors import UserError
@@ -48,53 +50,43 @@ def partial_dir(output: str | Path) -> Path:
     return output.with_name(output.name + PARTIAL_SUFFIX)
 
 
+@dataclass
+class Outcome:
+    """What a method leaves for the run's report: the validation texts, gold ids and probabilities."""
+
+    texts: list[str]
+    labels: list[int]
+    probabilities: np.ndarray
+    notices: list[str]
+
+
 def train(config: TrainConfig, on_event: Callable[[dict], None] | None = None) -> Path:
     """Train as `config` says; return the finished run folder."""
     config = config.resolved()
     output, partial = Path(config.output), partial_dir(config.output)
     if output.exists():
         raise TrainingError(f"{output} already exists: choose another output folder.")
-    # Rank 0 owns the folder; under torchrun the other ranks only train.
-    trainer_args = training_arguments(config, partial)
-    is_main = trainer_args.process_index == 0
+    # Rank 0 owns the folder; under torchrun the other ranks only fine-tune.
+    trainer_args = training_arguments(config, partial) if config.method == "full" else None
+    is_main = trainer_args is None or trainer_args.process_index == 0
     if is_main:
         _claim(partial)
     try:
+        started = time.monotonic()
         set_seed(config.seed)
         data = load_dataset(config.dataset, config.dataset_config)
         train_split = _subsample(data["train"], config.train_examples, config.seed)
         eval_split = _subsample(data["validation"], config.eval_examples, config.seed)
-        with trainer_args.main_process_first(desc="building the tokenizer"):
-            partial.mkdir(parents=True, exist_ok=True)  # the other ranks, once rank 0 has made it
-            tokenizer, model = _tokenizer_and_model(config, train_split["text"], data.label_names, partial, is_main)
         progress = ProgressCallback(partial / PROGRESS_FILE if is_main else None, on_event)
-        train_split, teaching = _with_teacher(train_split, data.label_names, config)
-        notices = [*data.notices, *teaching]
-        progress.emit({"event": "loaded", "notices": notices, "train_examples": len(train_split)})
-        train_set = tokenize_split(train_split, tokenizer, config.max_length)
-        # Sorted by length, evaluation batches pad little; the order is kept (see SentimentTrainer).
-        eval_set = tokenize_split(eval_split, tokenizer, config.max_length).sort("length")
-        trainer = SentimentTrainer(
-            distill=config.distill,
-            model=model,
-            args=trainer_args,
-            train_dataset=train_set,
-            eval_dataset=eval_set,
-            data_collator=DataCollatorWithPadding(
-                tokenizer, pad_to_multiple_of=8 if torch.cuda.is_available() else None
-            ),
-            processing_class=tokenizer,
-            compute_metrics=trainer_metrics,
-            callbacks=[progress],
-        )
-        trainer.remove_callback(PrinterCallback)  # progress is reported through ProgressCallback
-        trainer.train()
-        logits = trainer.predict(eval_set).predictions
+        if config.method == "full":
+            outcome = _fine_tune(config, data, train_split, eval_split, partial, trainer_args, progress, is_main)
+        else:
+            method = _train_head if config.method == "head" else _train_ngram
+            progress.emit({"event": "loaded", "notices": list(data.notices), "train_examples": len(train_split)})
+            outcome = method(config, data, train_split, eval_split, partial, progress)
+            progress.emit(_eval_record(outcome, progress.last_step))
         if is_main:
-            trainer.save_model(str(partial))
-            (partial / "training_args.bin").unlink(missing_ok=True)  # a pickle; train_config.json says it all
-            shutil.rmtree(partial / SHARED_TOKENIZER, ignore_errors=True)
-            _save_run(partial, config, data, notices, eval_set, logits)
+            _save_run(partial, config, data, outcome, time.monotonic() - started)
             partial.rename(output)
             progress.path = output / PROGRESS_FILE
             progress.emit({"event": "done", "run_dir": str(output)})
@@ -103,6 +95,80 @@ def train(config: TrainConfig, on_event: Callable[[dict], None] | None = None) -
             shutil.rmtree(partial, ignore_errors=True)
         raise
     return output
+
+
+def _fine_tune(config, data, train_split, eval_split, partial, trainer_args, progress, is_main) -> Outcome:
+    """The source's method: every layer learns, through the Trainer."""
+    with trainer_args.main_process_first(desc="building the tokenizer"):
+        partial.mkdir(parents=True, exist_ok=True)  # the other ranks, once rank 0 has made it
+        tokenizer, model = _tokenizer_and_model(config, train_split["text"], data.label_names, partial, is_main)
+    train_split, teaching = _with_teacher(train_split, data.label_names, config)
+    notices = [*data.notices, *teaching]
+    progress.emit({"event": "loaded", "notices": notices, "train_examples": len(train_split)})
+    train_set = tokenize_split(train_split, tokenizer, config.max_length)
+    # Sorted by length, evaluation batches pad little; the order is kept (see SentimentTrainer).
+    eval_set = tokenize_split(eval_split, tokenizer, config.max_length).sort("length")
+    trainer = SentimentTrainer(
+        distill=config.distill,
+        model=model,
+        args=trainer_args,
+        train_dataset=train_set,
+        eval_dataset=eval_set,
+        data_collator=DataCollatorWithPadding(tokenizer, pad_to_multiple_of=8 if torch.cuda.is_available() else None),
+        processing_class=tokenizer,
+        compute_metrics=trainer_metrics,
+        callbacks=[progress],
+    )
+    trainer.remove_callback(PrinterCallback)  # progress is reported through ProgressCallback
+    trainer.train()
+    logits = trainer.predict(eval_set).predictions
+    if is_main:
+        trainer.save_model(str(partial))
+        (partial / "training_args.bin").unlink(missing_ok=True)  # a pickle; train_config.json says it all
+        shutil.rmtree(partial / SHARED_TOKENIZER, ignore_errors=True)
+    probabilities = torch.softmax(torch.from_numpy(np.asarray(logits, dtype=np.float32)), dim=-1).numpy()
+    return Outcome(eval_set["text"], eval_set["label"], probabilities, notices)
+
+
+def _train_head(config, data, train_split, eval_split, partial, progress) -> Outcome:
+    """The source's other method: the encoder frozen, only the classification head fitted (head.py)."""
+    tokenizer, model = _tokenizer_and_model(config, train_split["text"], data.label_names, partial, True)
+    shutil.rmtree(partial / SHARED_TOKENIZER, ignore_errors=True)
+    bf16 = _precision(config.precision) == "bf16"
+    splits = {"train": train_split, "validation": eval_split}
+    cache = Path(config.output).parent / head.FEATURES_DIR
+    probabilities, cached = head.train_head(
+        model, tokenizer, splits, config.max_length, bf16, cache, config.seed, progress.emit
+    )
+    model.save_pretrained(partial)
+    tokenizer.save_pretrained(partial)
+    return Outcome(eval_split["text"], eval_split["label"], probabilities, [*data.notices, *cached])
+
+
+def _train_ngram(config, data, train_split, eval_split, partial, progress) -> Outcome:
+    """The baseline: character n-grams and logistic regression, no BERT (baseline.py)."""
+    progress.emit({"event": "start", "step": 0, "total_steps": 1, "epochs": 1})
+    model = baseline.fit(train_split["text"], train_split["label"])
+    progress.emit({"event": "log", "step": 1, "total_steps": 1, "epoch": 1.0})
+    baseline.save(model, data.label_names, partial)
+    probabilities = baseline.class_probabilities(model, eval_split["text"], len(data.label_names))
+    return Outcome(eval_split["text"], eval_split["label"], probabilities, list(data.notices))
+
+
+def _eval_record(outcome: Outcome, step: int) -> dict:
+    """The one evaluation a head or baseline run has, as a progress record (the Train tab draws it)."""
+    predicted = outcome.probabilities.argmax(axis=1)
+    gold = np.asarray(outcome.labels)
+    chosen = outcome.probabilities[np.arange(len(gold)), gold]
+    return {
+        "event": "eval",
+        "step": step,
+        "total_steps": step,
+        "epoch": 1.0,
+        "eval_loss": float(-np.log(np.clip(chosen, 1e-12, 1)).mean()),
+        "eval_accuracy": float(accuracy_score(gold, predicted)),
+        "eval_f1_weighted": float(f1_score(gold, predicted, average="weighted")),
+    }
 
 
 def _claim(partial: Path) -> None:
@@ -254,14 +320,14 @@ def trainer_metrics(eval_prediction) -> dict:
     }
 
 
-def _save_run(
-    folder: Path, config: TrainConfig, data: SentimentData, notices: list[str], eval_set, logits: np.ndarray
-) -> None:
-    probabilities = torch.softmax(torch.from_numpy(np.asarray(logits, dtype=np.float32)), dim=-1).numpy()
-    result = report(eval_set["text"], eval_set["label"], probabilities, data.label_names, "validation")
-    result.metrics[AGREEMENT_KEY] = int8_agreement(folder, list(result.rows["text"]), list(result.rows["predicted"]))
+def _save_run(folder: Path, config: TrainConfig, data: SentimentData, outcome: Outcome, seconds: float) -> None:
+    result = report(outcome.texts, outcome.labels, outcome.probabilities, data.label_names, "validation")
+    if config.method != "ngram":
+        predicted = list(result.rows["predicted"])
+        result.metrics[AGREEMENT_KEY] = int8_agreement(folder, list(result.rows["text"]), predicted)
+    result.metrics["train_seconds"] = round(seconds, 1)
     result.save(folder)
-    settings = {**config.to_dict(), "dataset_source": data.source, "notices": notices}
+    settings = {**config.to_dict(), "dataset_source": data.source, "notices": outcome.notices}
     (folder / CONFIG_FILE).write_text(json.dumps(settings, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
@@ -277,9 +343,11 @@ class ProgressCallback(TrainerCallback):
     def __init__(self, path: Path | None, on_event: Callable[[dict], None] | None):
         self.path, self.on_event = path, on_event
         self.started = time.monotonic()
+        self.last_step = 0
 
     def emit(self, record: dict) -> None:
         record = {"time": time.time(), "elapsed": round(time.monotonic() - self.started, 2), **record}
+        self.last_step = record.get("step", self.last_step)
         if self.path is not None:
             with self.path.open("a", encoding="utf-8") as file:
                 file.write(json.dumps(record, ensure_ascii=False) + "\n")

@@ -115,3 +115,9 @@ def wait_for_training(client, states=("finished", "failed", "stopped", "idle"), 
             return progress
         time.sleep(0.5)
     raise AssertionError(f"training did not reach {states}: {progress}")
+
+
+def start_training(client, name: str, epochs=None, password: str = "", method: str = "full") -> str:
+    """Start a starter run through the app's /start_training, as the Train tab does (blank fields: defaults)."""
+    form = ("starter", method, name, epochs, None, None, None, None, None, password)
+    return client.predict(*form, api_name="/start_training")

@@ -10,7 +10,7 @@ from gradio_client.exceptions import AppError
 
 from sentiment.studio import STARTER_TOKENIZER
 
-from .conftest import TOKENIZER_EXAMPLE, wait_for_training
+from .conftest import TOKENIZER_EXAMPLE, start_training, wait_for_training
 
 
 @pytest.fixture()
@@ -30,6 +30,7 @@ def test_every_event_a_script_may_call_is_named(client):
         "/training_status",
         "/evaluate",
         "/cell_examples",
+        "/compare_runs",
         "/classify",
         "/classify_batch",
     }
@@ -141,10 +142,10 @@ def test_runs_resolve_only_inside_the_runs_folder(client, name):
 
 def test_training_start_refuse_second_stop_and_restart(client, app_runs):
     wait_for_training(client)
-    started = client.predict("starter", "to-stop", 200, None, None, None, None, None, "", api_name="/start_training")
+    started = start_training(client, "to-stop", 200)
     assert started == "to-stop"
     with pytest.raises(AppError, match="already in progress"):
-        client.predict("starter", "", None, None, None, None, None, None, "", api_name="/start_training")
+        start_training(client, "")
     other_page = Client(client.src, verbose=False)  # a reload or another visitor sees the same job
     wait_for_training(other_page, states=("running",))
     assert "to-stop" in other_page.predict(api_name="/training_status")[0]
@@ -155,10 +156,32 @@ def test_training_start_refuse_second_stop_and_restart(client, app_runs):
     with pytest.raises(AppError, match="No training run is in progress"):
         client.predict("", api_name="/stop_training")
 
-    started = client.predict("starter", "quick", 2, None, None, None, None, None, "", api_name="/start_training")
+    started = start_training(client, "quick", 2)
     assert "Finished" in wait_for_training(client, states=("finished", "failed"))
     assert (app_runs / started / "metrics.json").is_file() and not (app_runs / "quick.partial").exists()
     summary, *_ = client.predict(started, "validation", "counts", api_name="/evaluate")
     assert "30 examples (validation)" in summary
     with pytest.raises(AppError, match="already exists"):
-        client.predict("starter", "quick", 2, None, None, None, None, None, "", api_name="/start_training")
+        start_training(client, "quick", 2)
+
+
+def test_the_two_methods_and_the_baseline_side_by_side(client, app_runs, trained_run):
+    """Head-only and baseline runs started from the page load in Classify and compare with a full run."""
+    for name, method in (("head-only", "head"), ("baseline", "ngram")):
+        wait_for_training(client)
+        assert start_training(client, name, method=method) == name
+        assert "Finished" in wait_for_training(client, states=("finished", "failed"))
+        label, _ = client.predict(name, "このホテルは最高でした！", api_name="/classify")
+        assert abs(sum(item["confidence"] for item in label["confidences"]) - 1) < 1e-4
+    runs = [trained_run.name, "head-only", "baseline"]
+    caution, table, plot = client.predict(runs, "validation", "counts", api_name="/compare_runs")
+    assert [row[:2] for row in table["data"]] == [
+        [trained_run.name, "full"],
+        ["head-only", "head"],
+        ["baseline", "ngram"],
+    ]
+    assert "f1_neutral" in table["headers"] and not caution
+    heatmaps = [trace for trace in json.loads(plot["plot"])["data"] if trace["type"] == "heatmap"]
+    assert len(heatmaps) == 3
+    with pytest.raises(AppError, match="No runs are chosen"):
+        client.predict([], "validation", "counts", api_name="/compare_runs")

@@ -16,6 +16,7 @@ from sentiment.limits import MAX_TEXT_CHARS, PUBLIC
 from sentiment.studio import STARTER_TOKENIZER
 
 from .conftest import ROOT, serve_app, wait_for_training
+from .conftest import start_training as start
 
 PASSWORD = "s3cret-for-tests"
 HUGE = "a" * 300_000  # MeCab segfaults the whole process on a run like this
@@ -48,10 +49,6 @@ def refusal(call, *args, api_name: str) -> str:
     message = str(refused.value)
     assert not any(leak in message for leak in LEAKS), message
     return message
-
-
-def start(client, name: str, epochs=None, password: str = "", **_) -> str:
-    return client.predict("starter", name, epochs, None, None, None, None, None, password, api_name="/start_training")
 
 
 # 1. No text crashes the server.

@@ -39,6 +39,13 @@ def build_app(studio) -> gr.Blocks:
         for tab, parts in ((evaluate_tab, evaluate), (classify_tab, classify)):
             pickers = [parts["run"], parts["seen"]]
             tab.select(parts["refresh"], pickers, pickers, queue=False, api_visibility="private")
+        evaluate_tab.select(
+            lambda chosen: gr.Dropdown(choices=studio.run_names(), value=chosen),
+            [evaluate["compared"]],
+            [evaluate["compared"]],
+            queue=False,
+            api_visibility="private",
+        )
         tokenizer_tab.select(
             lambda current: gr.Dropdown(choices=studio.tokenizer_choices(), value=current),
             [tokenizer["choice"]],

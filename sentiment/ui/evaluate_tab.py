@@ -6,12 +6,15 @@ import gradio as gr
 import pandas as pd
 
 from ..data import LABELS
-from ..plots import confusion_matrix
+from ..plots import confusion_matrices, confusion_matrix
 from .common import refresh_runs, user_errors
 
 INTRO = """Pick a run and a split. The confusion matrix puts the true label down the side and the prediction across;
 **click a cell of the table** to list the examples behind it. The worst mistakes (highest loss) come last.
 / 混同行列の表のセルをクリックすると、その例が表示されます。"""
+COMPARE_INTRO = """### Compare runs / 学習の比較
+Pick runs trained on the same data, for example full fine-tuning, the head only and the n-gram baseline: each is
+scored on the split chosen above. / 同じデータで学習した複数のモデルを比べます。"""
 EXAMPLE_COLUMNS = ["text", "gold", "predicted", "p_positive", "p_neutral", "p_negative", "loss"]
 
 
@@ -67,6 +70,20 @@ def build_evaluate_tab(studio) -> dict:
     worst = gr.Dataframe(label="Highest loss / 損失の大きい例", interactive=False, wrap=True, max_height=320)
     download = gr.DownloadButton("Download predictions (CSV)", visible=False)
     metrics_state = gr.State(None)
+    gr.Markdown(COMPARE_INTRO)
+    with gr.Row():
+        compared = gr.Dropdown(
+            names,
+            value=names[:2],
+            multiselect=True,
+            allow_custom_value=True,
+            label="Runs to compare / 比較する学習",
+            scale=4,
+        )
+        compare = gr.Button("Compare / 比較", scale=1)
+    caution = gr.Markdown()
+    compare_table = gr.Dataframe(label="Runs side by side / 比較表", interactive=False, elem_id="compare-table")
+    compare_plot = gr.Plot(label="Confusion matrices / 混同行列")
 
     @user_errors
     def run_evaluation(run_name: str, split_name: str, shown: str):
@@ -102,6 +119,14 @@ def build_evaluate_tab(studio) -> dict:
         caption = f"**{len(chosen):,}** examples: true **{true_name}**, predicted **{predicted_name}**"
         return caption, chosen[EXAMPLE_COLUMNS]
 
+    @user_errors
+    def compare_runs(run_names: list[str], split_name: str, shown: str):
+        table, metrics_by_run, note = studio.comparison(run_names or [], split_name)
+        return note and f"⚠️ {note}", table, confusion_matrices(metrics_by_run, shown != "counts")
+
+    compare.click(
+        compare_runs, [compared, split, normalized], [caution, compare_table, compare_plot], api_name="compare_runs"
+    )
     outputs = [metrics_state, summary, per_class, heatmap, matrix, worst, download]
     go.click(run_evaluation, [run, split, normalized], outputs, api_name="evaluate")
     normalized.change(redraw, [metrics_state, normalized], [heatmap], queue=False, api_visibility="private")
@@ -110,4 +135,9 @@ def build_evaluate_tab(studio) -> dict:
     true_label.change(cell_examples, cell_inputs, [cell, cell_rows], api_name="cell_examples")
     predicted_label.change(cell_examples, cell_inputs, [cell, cell_rows], api_visibility="private")
     seen_runs = gr.State(names)
-    return {"run": run, "seen": seen_runs, "refresh": lambda current, seen: refresh_runs(studio, current, seen)}
+    return {
+        "run": run,
+        "seen": seen_runs,
+        "refresh": lambda current, seen: refresh_runs(studio, current, seen),
+        "compared": compared,
+    }

@@ -17,22 +17,31 @@ from .common import user_errors
 
 # The options a page may set, shown with the help text of TrainConfig; blank means the recipe default.
 FORM_FIELDS = ("epochs", "learning_rate", "batch_size", "max_length", "train_examples", "seed")
+METHOD_CHOICES = [
+    ("Full fine-tuning / 全体を学習", "full"),
+    ("Head only, encoder frozen / 分類ヘッドのみ", "head"),
+    ("n-gram baseline / ベースライン", "ngram"),
+]
 WHOLE_NUMBERS = {"epochs", "batch_size", "max_length", "train_examples", "seed"}
 INTRO = """Fine-tune on the dataset chosen in the **Dataset** tab. Leave a number at 0 for the recipe default:
 the source tutorial's (lr 2e-5, batch 16, 2 epochs) for a pretrained model, a CPU-friendly one for the
 **starter** (a small BERT trained from scratch here, which also learns from a character n-gram teacher's
-probabilities). Training runs in the background: other tabs stay usable,
+probabilities). The source names two methods: **full fine-tuning** (every layer learns; most accurate) and
+**head only** (the encoder stays frozen, its features are computed once and only the classification layer is
+fitted: minutes on a CPU). The **n-gram baseline** needs no BERT at all; compare all three in the Evaluate tab.
+Training runs in the background: other tabs stay usable,
 and a page reload finds the run again. / 学習はバックグラウンドで実行されます。"""
 
 
-def config_from_form(studio, model: str, dataset: str, name: str, values: dict) -> TrainConfig:
+def config_from_form(studio, model: str, method: str, dataset: str, name: str, values: dict) -> TrainConfig:
     """The page's values as a TrainConfig: a model and dataset the app offers, the run inside the runs folder."""
     model = studio.resolve_model(model)
     name = check_run_name((name or "").strip() or default_run_name(model))
     # 0 or blank leaves an option to the recipe (a number box can't be empty in every browser).
     options = {key: int(value) if key in WHOLE_NUMBERS else value for key, value in values.items() if value}
     output = str(studio.runs_dir / name)
-    return TrainConfig(model=model, dataset=studio.resolve_dataset(dataset), output=output, **options)
+    dataset = studio.resolve_dataset(dataset)
+    return TrainConfig(model=model, method=method or "full", dataset=dataset, output=output, **options)
 
 
 def progress_html(status) -> str:
@@ -79,6 +88,7 @@ def build_train_tab(studio, dataset_state: gr.State) -> dict:
             label="Model / モデル",
             info=help_text("model"),
         )
+        method = gr.Radio(METHOD_CHOICES, value="full", label="Method / 手法", info=help_text("method"))
         dataset = gr.Textbox(studio.default_dataset, label="Dataset (from the Dataset tab)", interactive=False)
         name = gr.Textbox(label="Run name (optional)", placeholder="e.g. starter-sample")
     with gr.Row():
@@ -123,6 +133,7 @@ def build_train_tab(studio, dataset_state: gr.State) -> dict:
     @user_errors
     def start_training(
         model,
+        method,
         dataset,
         run_name,
         epochs,
@@ -142,7 +153,7 @@ def build_train_tab(studio, dataset_state: gr.State) -> dict:
             "train_examples": train_examples,
             "seed": seed,
         }
-        config = config_from_form(studio, model, dataset, run_name, values)
+        config = config_from_form(studio, model, method, dataset, run_name, values)
         started = studio.start_training(config, request.session_hash, secret)
         gr.Info(f"Training {started} started. / 学習を開始しました。")
         return started
@@ -164,7 +175,7 @@ def build_train_tab(studio, dataset_state: gr.State) -> dict:
             len(status.records),
         )
 
-    form = [model, dataset_state, name, *fields.values(), password]
+    form = [model, method, dataset_state, name, *fields.values(), password]
     start.click(start_training, form, [current], api_name="start_training")
     stop.click(stop_training, [password], [current], api_name="stop_training")
     status_outputs = [progress, throughput, curves, log, runs, shown_records]

@@ -1,0 +1,75 @@
+"""The baseline: a character n-gram TF-IDF + logistic regression model as a run kind of its own.
+
+It is the same model that teaches the starter (teacher.py), trained on the gold labels in seconds.
+It gives every other run a yardstick: a BERT that can't beat it has learned little beyond
+characters. It is saved with skops rather than pickle: loading builds only the types that skops
+trusts (scikit-learn's own), and refuses a file that asks for anything else.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import skops.io
+
+from .inference import Prediction, RunError, check_texts
+from .limits import MAX_TEXT_CHARS, cap_text
+from .teacher import ngram_classifier
+
+MODEL_FILE = "ngram.skops"
+LABELS_FILE = "labels.json"
+
+
+def fit(texts: list[str], labels: list[int]):
+    return ngram_classifier().fit([cap_text(text) for text in texts], labels)
+
+
+def save(model, label_names: list[str], folder: Path) -> None:
+    skops.io.dump(model, folder / MODEL_FILE)
+    (folder / LABELS_FILE).write_text(json.dumps({"labels": list(label_names)}, ensure_ascii=False), encoding="utf-8")
+
+
+def is_ngram_run(run_dir: Path) -> bool:
+    return (Path(run_dir) / MODEL_FILE).is_file()
+
+
+def class_probabilities(model, texts: list[str], num_labels: int) -> np.ndarray:
+    """One column per label id, in order, also for a label the model never saw in training (zeros)."""
+    seen = model.predict_proba([cap_text(text) for text in texts])
+    result = np.zeros((len(texts), num_labels))
+    result[:, model.classes_] = seen
+    return result
+
+
+class NgramClassifier:
+    """A saved baseline, with the same `predict` as `Classifier`."""
+
+    max_length = None  # it reads characters, not tokens
+    fast = False
+
+    def __init__(self, run_dir: str | Path):
+        run_dir = Path(run_dir)
+        try:
+            self.model = skops.io.load(run_dir / MODEL_FILE)
+        except Exception as error:  # skops refuses untrusted types; a damaged file fails in many ways
+            raise RunError(f"{run_dir.name} holds an n-gram model that can't be loaded safely.") from error
+        self.label_names = json.loads((run_dir / LABELS_FILE).read_text(encoding="utf-8"))["labels"]
+
+    def probabilities(self, texts: list[str]) -> np.ndarray:
+        return class_probabilities(self.model, texts, len(self.label_names))
+
+    def predict(self, texts: list[str] | str) -> list[Prediction]:
+        texts = [texts] if isinstance(texts, str) else list(texts)
+        check_texts(texts)
+        probabilities = self.probabilities(texts)
+        return [
+            Prediction(
+                text=text,
+                label=self.label_names[int(np.argmax(row))],
+                probabilities={name: float(p) for name, p in zip(self.label_names, row, strict=True)},
+                truncated=len(text) > MAX_TEXT_CHARS,
+            )
+            for text, row in zip(texts, probabilities, strict=True)
+        ]

@@ -1,0 +1,113 @@
+"""The source's two methods and the baseline: head-only runs, n-gram runs, and comparing them."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import skops.io
+
+from sentiment.baseline import MODEL_FILE, NgramClassifier
+from sentiment.config import TrainConfig
+from sentiment.errors import UserError
+from sentiment.evaluation import METRICS_FILE, PREDICTIONS_FILE, comparison
+from sentiment.head import FEATURES_DIR
+from sentiment.inference import Classifier, RunError, load_classifier
+from sentiment.training import train
+
+
+@pytest.fixture(scope="module")
+def head_run(tmp_path_factory):
+    output = tmp_path_factory.mktemp("head") / "head-sample"
+    return train(TrainConfig(dataset="sample", model="starter", method="head", output=str(output), seed=3))
+
+
+@pytest.fixture(scope="module")
+def ngram_run(tmp_path_factory):
+    output = tmp_path_factory.mktemp("ngram") / "ngram-sample"
+    return train(TrainConfig(dataset="sample", model="starter", method="ngram", output=str(output)))
+
+
+def test_a_head_only_run_is_an_ordinary_model_folder(head_run):
+    classifier = load_classifier(head_run)
+    assert isinstance(classifier, Classifier) and classifier.label_names == ["positive", "neutral", "negative"]
+    settings = json.loads((head_run / "train_config.json").read_text(encoding="utf-8"))
+    assert settings["method"] == "head"
+    assert json.loads((head_run / METRICS_FILE).read_text(encoding="utf-8"))["train_seconds"] > 0
+
+
+def test_the_saved_classifier_layer_is_the_fitted_head(head_run):
+    """The model folder, reloaded, gives the probabilities the head gave on the validation split."""
+    rows = pd.read_csv(head_run / PREDICTIONS_FILE)
+    predictions = Classifier(head_run, fast=False).predict(list(rows["text"]))
+    reloaded = np.array(
+        [[p.probabilities[label] for label in ("positive", "neutral", "negative")] for p in predictions]
+    )
+    recorded = rows[["p_positive", "p_neutral", "p_negative"]].to_numpy()
+    assert np.abs(reloaded - recorded).max() < 1e-3
+
+
+def test_the_encoder_stays_frozen(head_run):
+    """Only the classification layer differs from the encoder a head run started from."""
+    from safetensors.torch import load_file
+
+    from sentiment.modeling import build_starter_model
+    from sentiment.tokenization import load_tokenizer
+
+    saved = load_file(head_run / "model.safetensors")
+    start = build_starter_model(load_tokenizer(str(head_run)), ["positive", "neutral", "negative"], 2, 256, 128, 3)
+    changed = {name for name, tensor in start.state_dict().items() if not saved[name].equal(tensor)}
+    assert changed == {"classifier.weight", "classifier.bias"}
+
+
+def test_features_are_cached_per_model_and_texts(head_run, tmp_path):
+    cache = head_run.parent / FEATURES_DIR
+    assert len(list(cache.glob("*.npy"))) == 2, "one file each for the training and validation split"
+    again = train(TrainConfig(dataset="sample", model="starter", method="head", output=str(head_run.parent / "again")))
+    settings = json.loads((again / "train_config.json").read_text(encoding="utf-8"))
+    # The starter's vocabulary is learned anew each run (its WordPiece trainer is not deterministic across
+    # processes), so the features are only reused when the vocabulary came out the same.
+    reused = [notice for notice in settings["notices"] if "came from the cache" in notice]
+    assert len(list(cache.glob("*.npy"))) == (2 if reused else 4)
+
+
+def test_the_baseline_is_saved_with_skops_and_classifies(ngram_run):
+    assert (ngram_run / MODEL_FILE).is_file() and not (ngram_run / "config.json").exists()
+    classifier = load_classifier(ngram_run)
+    assert isinstance(classifier, NgramClassifier)
+    (prediction,) = classifier.predict("最高の買い物でした！")
+    assert abs(sum(prediction.probabilities.values()) - 1) < 1e-6
+    with pytest.raises(UserError, match="is empty"):
+        classifier.predict(["  "])
+
+
+class Untrusted:
+    """Stands for an arbitrary object a tampered model file would ask to build."""
+
+
+def test_a_baseline_file_that_asks_for_an_untrusted_type_is_refused(ngram_run, tmp_path):
+    tampered = tmp_path / "tampered"
+    tampered.mkdir()
+    (tampered / "labels.json").write_text((ngram_run / "labels.json").read_text(encoding="utf-8"), encoding="utf-8")
+    skops.io.dump(Untrusted(), tampered / MODEL_FILE)
+    with pytest.raises(RunError, match="can't be loaded safely"):
+        NgramClassifier(tampered)
+
+
+def test_a_comparison_has_a_row_per_run_with_per_class_f1(head_run, ngram_run):
+    reports = {
+        run.name: {
+            "metrics": json.loads((run / METRICS_FILE).read_text(encoding="utf-8")),
+            "method": method,
+            "train_seconds": 1.0,
+        }
+        for run, method in ((head_run, "head"), (ngram_run, "ngram"))
+    }
+    table = comparison(reports)
+    assert list(table["run"]) == [head_run.name, ngram_run.name]
+    assert {"f1_positive", "f1_neutral", "f1_negative", "f1_macro", "train_seconds"} <= set(table.columns)
+
+
+def test_an_unknown_method_is_refused():
+    with pytest.raises(UserError, match="method must be one of full, head, ngram"):
+        TrainConfig(method="lora")
