@@ -102,12 +102,13 @@ def _fine_tune(config, data, train_split, eval_split, partial, trainer_args, pro
     with trainer_args.main_process_first(desc="building the tokenizer"):
         partial.mkdir(parents=True, exist_ok=True)  # the other ranks, once rank 0 has made it
         tokenizer, model = _tokenizer_and_model(config, train_split["text"], data.label_names, partial, is_main)
+    max_length = _max_length(config, model)
     train_split, teaching = _with_teacher(train_split, data.label_names, config)
     notices = [*data.notices, *teaching]
     progress.emit({"event": "loaded", "notices": notices, "train_examples": len(train_split)})
-    train_set = tokenize_split(train_split, tokenizer, config.max_length)
+    train_set = tokenize_split(train_split, tokenizer, max_length)
     # Sorted by length, evaluation batches pad little; the order is kept (see SentimentTrainer).
-    eval_set = tokenize_split(eval_split, tokenizer, config.max_length).sort("length")
+    eval_set = tokenize_split(eval_split, tokenizer, max_length).sort("length")
     trainer = SentimentTrainer(
         distill=config.distill,
         model=model,
@@ -137,8 +138,9 @@ def _train_head(config, data, train_split, eval_split, partial, progress) -> Out
     bf16 = _precision(config.precision) == "bf16"
     splits = {"train": train_split, "validation": eval_split}
     cache = Path(config.output).parent / head.FEATURES_DIR
+    max_length = _max_length(config, model)
     probabilities, cached = head.train_head(
-        model, tokenizer, splits, config.max_length, bf16, cache, config.seed, progress.emit
+        model, tokenizer, splits, max_length, bf16, cache, config.seed, progress.emit
     )
     model.save_pretrained(partial)
     tokenizer.save_pretrained(partial)
@@ -153,6 +155,11 @@ def _train_ngram(config, data, train_split, eval_split, partial, progress) -> Ou
     baseline.save(model, data.label_names, partial)
     probabilities = baseline.class_probabilities(model, eval_split["text"], len(data.label_names))
     return Outcome(eval_split["text"], eval_split["label"], probabilities, list(data.notices))
+
+
+def _max_length(config: TrainConfig, model) -> int:
+    """The run's max length, never past the model's position table (a folder from a starter run has 128)."""
+    return min(config.max_length, model.config.max_position_embeddings)
 
 
 def _eval_record(outcome: Outcome, step: int) -> dict:

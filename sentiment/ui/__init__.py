@@ -39,20 +39,8 @@ def build_app(studio) -> gr.Blocks:
         for tab, parts in ((evaluate_tab, evaluate), (classify_tab, classify)):
             pickers = [parts["run"], parts["seen"]]
             tab.select(parts["refresh"], pickers, pickers, queue=False, api_visibility="private")
-        evaluate_tab.select(
-            lambda chosen: gr.Dropdown(choices=studio.run_names(), value=chosen),
-            [evaluate["compared"]],
-            [evaluate["compared"]],
-            queue=False,
-            api_visibility="private",
-        )
-        tokenizer_tab.select(
-            lambda current: gr.Dropdown(choices=studio.tokenizer_choices(), value=current),
-            [tokenizer["choice"]],
-            [tokenizer["choice"]],
-            queue=False,
-            api_visibility="private",
-        )
+        _refresh_choices(evaluate_tab, evaluate["compared"], studio.run_names)
+        _refresh_choices(tokenizer_tab, tokenizer["choice"], studio.tokenizer_choices)
 
         def shared_text(request: gr.Request) -> str:
             """`?text=…` in the address pre-fills the tokenizer, so a teacher can link to an example."""
@@ -65,6 +53,17 @@ def build_app(studio) -> gr.Blocks:
         show_dataset, dataset_inputs, dataset_outputs = dataset["show"]
         app.load(show_dataset, dataset_inputs, dataset_outputs, api_visibility="private")
     return app
+
+
+def _refresh_choices(tab, picker, choices) -> None:
+    """When `tab` is opened, `picker` offers `choices()` anew, keeping what is chosen."""
+    tab.select(
+        lambda chosen: gr.Dropdown(choices=choices(), value=chosen),
+        [picker],
+        [picker],
+        queue=False,
+        api_visibility="private",
+    )
 
 
 def launch_app(studio, host: str, port: int, share: bool = False, prevent_thread_lock: bool = False):
