@@ -42,3 +42,18 @@ def build_starter_model(
         **label_maps(label_names),
     )
     return BertForSequenceClassification(config)
+
+
+def starting_model(settings: dict, tokenizer, label_names: list[str]):
+    """The model a run started from, rebuilt from its train_config.json: the starter's initialisation is
+    seeded, so it comes out as it was; a pretrained model loads again by its id or folder."""
+    if settings["model"] == STARTER:
+        return build_starter_model(
+            tokenizer,
+            label_names,
+            settings["starter_layers"],
+            settings["starter_hidden"],
+            settings["max_length"],
+            settings["seed"],
+        )
+    return load_model(settings["model"], label_names)

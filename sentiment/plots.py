@@ -121,3 +121,26 @@ def confusion_matrices(metrics_by_run: dict[str, dict], normalized: bool = True)
     figure.update_yaxes(title_text="true / 正解", row=1, col=1)
     figure.update_layout(title=f"Confusion matrices, {_matrix_title(normalized)}", **LAYOUT)
     return figure
+
+
+def embedding_map(view, title: str) -> go.Figure:
+    """One dot per review where the model puts it (`view`: a maps.ModelMap), coloured by its gold label."""
+    figure = go.Figure()
+    labels = np.array(view.labels)
+    for label in dict.fromkeys(view.labels):
+        chosen = np.flatnonzero(labels == label)
+        figure.add_scattergl(
+            x=view.coordinates[chosen, 0],
+            y=view.coordinates[chosen, 1],
+            mode="markers",
+            name=label,
+            marker={"color": _colour(label), "size": 6, "opacity": 0.75},
+            text=[_short(view.texts[i]) for i in chosen],
+            hovertemplate="%{text}<extra>" + label + "</extra>",
+        )
+    figure.update_layout(title=f"{title} ({view.projection})", xaxis_visible=False, yaxis_visible=False, **LAYOUT)
+    return figure
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

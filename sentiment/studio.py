@@ -12,6 +12,7 @@ bundled sample, an upload (by the label the upload returned), a folder given at 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
 import threading
@@ -20,6 +21,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .attribution import Attribution, integrated_gradients
+from .baseline import is_ngram_run
 from .browsing import frame
 from .config import TrainConfig
 from .data import (
@@ -37,13 +40,15 @@ from .data import (
 from .deployment import Deployment
 from .errors import UserError, quoted
 from .evaluation import METRICS_FILE, Report, comparison, evaluate
-from .inference import load_classifier
+from .inference import Classifier, load_classifier
 from .jobs import TrainingJob
 from .limits import MAX_UPLOAD_MB
-from .modeling import STARTER
+from .maps import ModelMap, model_map, sample_rows
+from .modeling import STARTER, starting_model
 from .runs import RunInfo, list_runs, resolve_run, run_dataset
 from .storage import Downloads, keep_newest
 from .tokenization import SOURCE_MODEL, build_starter_tokenizer, load_tokenizer
+from .training import CONFIG_FILE
 
 STARTER_TOKENIZER = "starter (vocabulary learned from the sample)"
 RUN_PREFIX = "run: "
@@ -104,6 +109,8 @@ class Studio:
         self._tokenizers = _Cache(4)
         self._classifiers = _Cache(2)
         self._evaluations = _Cache(8)
+        self._maps = _Cache(4)
+        self._full_precision = _Cache(1)
 
     # Datasets
     def dataset_choices(self) -> list[str]:
@@ -247,6 +254,50 @@ class Studio:
             f"dataset's {split} split, so the numbers are not directly comparable."
         )
         return comparison(reports), metrics, caution
+
+    def full_precision(self, run_name: str) -> Classifier:
+        """A BERT run in full precision, for what needs more than labels: gradients and hidden states."""
+        run_dir = resolve_run(self.runs_dir, run_name)
+        if is_ngram_run(run_dir):
+            raise UserError("The n-gram baseline has no tokens or hidden states to show: pick a BERT run.")
+        with self._lock:
+            return self._full_precision.get_or_make(_run_key(run_dir), lambda: Classifier(run_dir, fast=False))
+
+    def attribution(self, run_name: str, text: str, label: str | None = None) -> Attribution:
+        """How much each token and MeCab word of `text` moved the run toward `label` (default: its prediction)."""
+        model = self.full_precision(run_name)
+        (prediction,) = model.predict([text])
+        label = label or prediction.label
+        if label not in model.label_names:
+            raise UserError(f"{quoted(label)} is not a class of this run: pick one of {', '.join(model.label_names)}.")
+        return integrated_gradients(model.model, model.tokenizer, text, label, model.max_length)
+
+    def model_maps(self, run_name: str, split: str) -> tuple[ModelMap, ModelMap]:
+        """Where the model a run started from, and the trained run, put the reviews of a split."""
+        trained = self.full_precision(run_name)
+        with self._lock:
+            return self._maps.get_or_make((_run_key(trained.run_dir), split), lambda: self._draw_maps(trained, split))
+
+    def _draw_maps(self, trained: Classifier, split: str) -> tuple[ModelMap, ModelMap]:
+        run_dir = trained.run_dir
+        data = self._run_data(run_dir)
+        if split not in data:
+            raise UserError(f"There is no {quoted(split)} split: choose train, validation or test.")
+        rows = data[split].select(sample_rows(len(data[split])))
+        labels = [data.label_names[label] for label in rows["label"]]
+        settings = json.loads((run_dir / CONFIG_FILE).read_text(encoding="utf-8"))
+        try:
+            start = starting_model(settings, trained.tokenizer, trained.label_names)
+        except OSError as error:
+            raise UserError(
+                f"The model run {run_dir.name} started from ({quoted(settings['model'])}) can't be loaded here: "
+                "it needs the Hugging Face Hub."
+            ) from error
+        texts, length = rows["text"], trained.max_length
+        return (
+            model_map(start, trained.tokenizer, texts, labels, length),
+            model_map(trained.model, trained.tokenizer, texts, labels, length),
+        )
 
     def _run_data(self, run_dir: Path) -> SentimentData:
         """The dataset a run was trained on, as its own settings name it."""

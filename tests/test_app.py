@@ -31,6 +31,8 @@ def test_every_event_a_script_may_call_is_named(client):
         "/evaluate",
         "/cell_examples",
         "/compare_runs",
+        "/model_map",
+        "/explain",
         "/classify",
         "/classify_batch",
     }
@@ -185,3 +187,16 @@ def test_the_two_methods_and_the_baseline_side_by_side(client, app_runs, trained
     assert len(heatmaps) == 3
     with pytest.raises(AppError, match="No runs are chosen"):
         client.predict([], "validation", "counts", api_name="/compare_runs")
+
+
+def test_why_a_prediction_was_made_and_the_models_view(client, trained_run):
+    caption, words, tokens = client.predict(trained_run.name, "最高のホテルでした", "negative", api_name="/explain")
+    assert caption.startswith("Why **negative**") and "最高" in words and "[CLS]" in tokens
+    predicted, *_ = client.predict(trained_run.name, "最高のホテルでした", "predicted / 予測", api_name="/explain")
+    assert predicted.startswith("Why **")
+    with pytest.raises(AppError, match="is empty"):
+        client.predict(trained_run.name, "  ", "predicted / 予測", api_name="/explain")
+    before, after = client.predict(trained_run.name, "validation", api_name="/model_map")
+    for figure in (before, after):
+        points = sum(len(trace["x"]) for trace in json.loads(figure["plot"])["data"])
+        assert points == 30, "one point per review of the split"

@@ -111,3 +111,40 @@ def test_a_comparison_has_a_row_per_run_with_per_class_f1(head_run, ngram_run):
 def test_an_unknown_method_is_refused():
     with pytest.raises(UserError, match="method must be one of full, head, ngram"):
         TrainConfig(method="lora")
+
+
+def test_attributions_have_one_value_per_token_and_add_up(trained_run):
+    from sentiment.attribution import integrated_gradients
+    from sentiment.tokenization import explain
+
+    classifier = Classifier(trained_run, fast=False)
+    text = "このホテルは最高でした。また泊まりたい。"
+    result = integrated_gradients(classifier.model, classifier.tokenizer, text, "positive", classifier.max_length)
+    explanation = explain(classifier.tokenizer, text, classifier.max_length)
+    assert result.tokens == [row.token for row in explanation.rows]
+    assert len(result.token_scores) == len(result.tokens)
+    assert result.words == [surface for surface, _ in explanation.words] and len(result.word_scores) == len(
+        result.words
+    )
+    assert abs(sum(result.word_scores) - sum(result.token_scores[1:-1])) < 1e-5, (
+        "words share out the non-special tokens"
+    )
+    assert abs(result.delta) < 0.05 * max(1.0, abs(sum(result.token_scores))), "Integrated Gradients' completeness"
+    other = integrated_gradients(classifier.model, classifier.tokenizer, text, "negative", classifier.max_length)
+    assert other.token_scores != result.token_scores
+
+
+def test_a_map_has_one_point_per_review(trained_run, head_run, tmp_path):
+    import shutil
+
+    from sentiment.studio import Studio
+
+    runs = tmp_path / "runs"
+    for run in (trained_run, head_run):
+        shutil.copytree(run, runs / run.name)
+    studio = Studio(runs)
+    before, after = studio.model_maps(trained_run.name, "validation")
+    assert before.coordinates.shape == after.coordinates.shape == (30, 2)
+    assert after.projection == "UMAP" and len(after.texts) == len(after.labels) == 30
+    frozen_before, frozen_after = studio.model_maps(head_run.name, "validation")
+    assert np.allclose(frozen_before.coordinates, frozen_after.coordinates), "a head-only run's encoder is frozen"

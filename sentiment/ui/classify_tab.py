@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import html
 import time
 from pathlib import Path
 
 import gradio as gr
 import pandas as pd
 
-from ..data import read_frame
+from ..data import LABELS, read_frame
 from ..errors import UserError
 from ..limits import MAX_TEXT_CHARS
 from .common import refresh_runs, user_errors
+from .i18n import t
 
 EXAMPLES = [
     "このイヤホン、音がすごくクリアで買ってよかったです！",
@@ -20,34 +22,72 @@ EXAMPLES = [
     "悪くないけど、期待していたほどではなかった。",
     "最高のホテルでした😊また泊まりたい",
 ]
+PREDICTED = "predicted / 予測"
+WHY_INTRO = (
+    "### Why this prediction\n**Integrated Gradients** measures how much each MeCab word and each token moved the "
+    "model toward a class, compared with a text where every token is `[PAD]`: teal pushes toward it, orange away.",
+    "### 予測の理由\n**Integrated Gradients** は、すべてのトークンが `[PAD]` の文と比べて、MeCab の各単語と各トークンが"
+    "モデルをそのクラスへどれだけ押したかを測ります。緑はそのクラスへ、橙は逆方向へ押しています。",
+)
 NO_RUN = (
     "There is no trained run yet: start one in the Train tab (the starter learns the sample in under a minute), "
     "or run `python train.py --dataset sample --model starter`. / まず学習タブでモデルを学習してください。"
 )
 
 
+def render_scores(items) -> str:
+    """(text, score) pairs as chips: teal pushes toward the class, orange away, stronger the larger."""
+    items = list(items)
+    top = max((abs(score) for _, score in items), default=0.0) or 1.0
+    chips = []
+    for piece, score in items:
+        alpha = abs(score) / top
+        colour = f"rgba(42,157,143,{alpha:.2f})" if score >= 0 else f"rgba(231,111,81,{alpha:.2f})"
+        chips.append(
+            f'<span class="tok" style="background:{colour}">{html.escape(piece)}<small>{score:+.2f}</small></span>'
+        )
+    return f'<div class="tok-line">{"".join(chips)}</div>'
+
+
 def build_classify_tab(studio) -> dict:
     names = studio.run_names()
     run = gr.Dropdown(
-        names, value=names[0] if names else None, label="Run / 学習済みモデル (newest first)", allow_custom_value=True
+        names,
+        value=names[0] if names else None,
+        label=t("Run (newest first)", "学習済みモデル（新しい順）"),
+        allow_custom_value=True,
     )
     with gr.Row():
         with gr.Column(scale=3):
-            text = gr.Textbox(label="Review / レビュー", lines=3, placeholder="日本語のレビューを入力してください")
-            classify = gr.Button("Classify / 分類", variant="primary")
-            gr.Examples(EXAMPLES, [text], label="Examples / 例")
+            text = gr.Textbox(label=t("Review", "レビュー"), lines=3, placeholder="日本語のレビューを入力してください")
+            classify = gr.Button(t("Classify", "分類"), variant="primary")
+            gr.Examples(EXAMPLES, [text], label=t("Examples", "例"))
         with gr.Column(scale=2):
-            label = gr.Label(label="Prediction / 予測", num_top_classes=3, elem_id="prediction")
+            label = gr.Label(label=t("Prediction", "予測"), num_top_classes=3, elem_id="prediction")
             info = gr.Markdown()
-    gr.Markdown("### Many texts / まとめて分類: one text per line, or a CSV with a `text` column")
+    gr.Markdown(t(*WHY_INTRO))
     with gr.Row():
-        lines = gr.Textbox(label="One text per line / 1行に1件", lines=4, scale=3)
+        explained = gr.Radio(
+            [PREDICTED, *LABELS], value=PREDICTED, label=t("Class to explain", "説明するクラス"), scale=3
+        )
+        explain = gr.Button(t("Why?", "理由を見る"), scale=1)
+    why = gr.Markdown()
+    word_scores = gr.HTML(elem_id="why-words")
+    token_scores = gr.HTML(elem_id="why-tokens")
+    gr.Markdown(
+        t(
+            "### Many texts: one text per line, or a CSV with a `text` column",
+            "### まとめて分類: 1 行に 1 件、または `text` 列のある CSV",
+        )
+    )
+    with gr.Row():
+        lines = gr.Textbox(label=t("One text per line", "1 行に 1 件"), lines=4, scale=3)
         upload = gr.File(label="CSV", file_types=[".csv", ".tsv"], scale=1, height=110)
-    classify_many = gr.Button("Classify all / まとめて分類")
+    classify_many = gr.Button(t("Classify all", "まとめて分類"))
     table = gr.Dataframe(
         headers=["text", "label", "p_positive", "p_neutral", "p_negative", "truncated"], interactive=False, wrap=True
     )
-    download = gr.DownloadButton("Download (CSV)", visible=False)
+    download = gr.DownloadButton(t("Download (CSV)", "ダウンロード（CSV）"), visible=False)
 
     def classifier(run_name: str):
         if not run_name:
@@ -94,6 +134,20 @@ def build_classify_tab(studio) -> dict:
         path = studio.downloads.csv(result, "classified.csv")
         return result, gr.DownloadButton(value=str(path), visible=True)
 
+    @user_errors
+    def explain_prediction(run_name: str, value: str, chosen: str):
+        if not run_name:
+            raise UserError(NO_RUN)
+        result = studio.attribution(run_name, value, None if chosen == PREDICTED else chosen)
+        caption = (
+            f"Why **{result.label}**: MeCab words, then WordPiece tokens. The scores add up to how far the "
+            f"{result.label} logit rose from an all-`[PAD]` text ({sum(result.token_scores):+.2f}; "
+            f"approximation error {result.delta:+.3f}). / 緑はこのクラスへ、橙は逆方向へ押した語です。"
+        )
+        words = render_scores(zip(result.words, result.word_scores, strict=True))
+        return caption, words, render_scores(zip(result.tokens, result.token_scores, strict=True))
+
+    explain.click(explain_prediction, [run, text, explained], [why, word_scores, token_scores], api_name="explain")
     classify.click(classify_text, [run, text], [label, info], api_name="classify")
     text.submit(classify_text, [run, text], [label, info], api_visibility="private")
     classify_many.click(classify_batch, [run, lines, upload], [table, download], api_name="classify_batch")
