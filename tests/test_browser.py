@@ -29,17 +29,37 @@ SHOTS = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "test-artifacts" / "screens
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
 
 
-@pytest.fixture()
-def page(app_url):
+def browser_page(locale: str):
+    """A headless Chromium page that asks for `locale`, as a visitor's browser set to that language would."""
     from playwright.sync_api import sync_playwright
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale=locale)
         page.set_default_timeout(60_000)
         yield page
         browser.close()
+
+
+@pytest.fixture()
+def page(app_url):
+    yield from browser_page("en-US")
+
+
+@pytest.fixture()
+def japanese_page(app_url):
+    yield from browser_page("ja-JP")
+
+
+def test_a_japanese_browser_gets_the_page_in_japanese(japanese_page, app_url):
+    japanese_page.goto(app_url, wait_until="load")
+    japanese_page.get_by_role("tab", name="2. トークナイザー").wait_for()
+    assert japanese_page.get_by_role("tab", name="2. Tokenizer").count() == 0
+    japanese_page.get_by_role("tab", name="5. 分類").click()
+    japanese_page.get_by_role("button", name="理由を見る").wait_for()
+    japanese_page.get_by_text("予測の理由").wait_for()
+    shoot(japanese_page, "6-japanese")
 
 
 def shoot(page, name: str) -> None:
@@ -60,8 +80,8 @@ def test_a_visitor_uses_every_tab(page, app_url):
         page.get_by_text("can't be reached").first.wait_for()
         page.locator(".js-plotly-plot").first.wait_for()
         page.get_by_text("Page 1 of 13").wait_for()
-        page.get_by_label("Search text / 検索").fill("最悪")
-        page.get_by_label("Search text / 検索").press("Enter")
+        page.get_by_label("Search text").fill("最悪")
+        page.get_by_label("Search text").press("Enter")
         page.get_by_text("matching rows").filter(has_text="Page 1 of 1 ").wait_for()
         shoot(page, "1-dataset")
 
@@ -90,7 +110,7 @@ def test_a_visitor_uses_every_tab(page, app_url):
         assert page.get_by_label("Dataset (from the Dataset tab)").input_value() == "sample"
         page.locator("#train-epochs input").fill("8")
         page.locator("#train-learning_rate input").fill("0.001")
-        page.get_by_role("button", name="Start / 開始").click()
+        page.get_by_role("button", name="Start", exact=True).click()
         page.locator('#train-progress[data-state="running"]').wait_for()
         page.reload(wait_until="load")  # a reload finds the running job again
         open_tab(page, "3. Train")
@@ -102,24 +122,28 @@ def test_a_visitor_uses_every_tab(page, app_url):
         # 4. Evaluate: the new run is picked; the matrix renders and a cell lists its examples.
         step = "evaluate"
         open_tab(page, "4. Evaluate")
-        assert page.get_by_label("Run / 学習済みモデル").input_value() == "browser-run"
-        page.get_by_role("button", name="Evaluate / 評価").click()
+        assert page.get_by_label("Run", exact=True).input_value() == "browser-run"
+        page.get_by_role("button", name="Evaluate", exact=True).click()
         page.get_by_text("Confusion matrix, normalised").wait_for()
         cell = page.locator('#confusion-table [data-testid="cell-2-2"]')
         cell.click()
         page.get_by_text("examples: true").wait_for()
+        page.get_by_role("button", name="Draw the maps for the run above").click()
+        page.locator("#map-after .js-plotly-plot").wait_for()
         shoot(page, "4-evaluate")
 
         # 5. Classify: a sentence gets a label and per-class probabilities; empty text gets a sentence.
         step = "classify"
         open_tab(page, "5. Classify")
-        page.get_by_label("Review / レビュー").fill("このホテルは最高でした！また泊まりたいです。")
-        page.get_by_role("button", name="Classify / 分類", exact=True).click()
+        page.get_by_label("Review", exact=True).fill("このホテルは最高でした！また泊まりたいです。")
+        page.get_by_role("button", name="Classify", exact=True).click()
         page.get_by_text(" ms").first.wait_for()
         expect(page.locator("#prediction")).to_contain_text("negative")
+        page.get_by_role("button", name="Why?").click()
+        expect(page.locator("#why-words .tok").first).to_contain_text("この")
         shoot(page, "5-classify")
-        page.get_by_label("Review / レビュー").fill("   ")
-        page.get_by_role("button", name="Classify / 分類", exact=True).click()
+        page.get_by_label("Review", exact=True).fill("   ")
+        page.get_by_role("button", name="Classify", exact=True).click()
         page.get_by_text("The text is empty").wait_for()
         assert page.get_by_text("Traceback").count() == 0
     except Exception:

@@ -8,31 +8,35 @@ from ..limits import MAX_UPLOAD_MB
 from .classify_tab import build_classify_tab
 from .dataset_tab import build_dataset_tab
 from .evaluate_tab import build_evaluate_tab
+from .i18n import TRANSLATIONS, t
 from .tokenizer_tab import CSS, DEFAULT_TEXT, build_tokenizer_tab
 from .train_tab import build_train_tab
 
-HEADER = """# Japanese Sentiment Studio / 日本語感情分析スタジオ
-Explore Japanese reviews, see how a BERT tokenizer splits Japanese, fine-tune a classifier and try it.
-レビューの閲覧、トークナイザーの仕組み、ファインチューニング、分類までを体験できます。"""
+HEADER = (
+    "# Japanese Sentiment Studio\nExplore Japanese reviews, see how a BERT tokenizer splits Japanese, fine-tune a "
+    "classifier and try it.",
+    "# 日本語感情分析スタジオ\nレビューの閲覧、BERT のトークナイザーが日本語をどう分割するか、ファインチューニング、"
+    "分類までを体験できます。",
+)
 
 
 def build_app(studio) -> gr.Blocks:
     # Files gradio keeps for visitors (uploads, downloads) are deleted an hour after they were made.
     with gr.Blocks(title="Japanese Sentiment Studio", delete_cache=(1800, 3600)) as app:
-        gr.Markdown(HEADER)
+        gr.Markdown(t(*HEADER))
         if studio.notice:
             gr.Markdown(f"⚠️ {studio.notice}", elem_id="offline-notice")
         dataset_state = gr.State(studio.default_dataset)
         with gr.Tabs():
-            with gr.Tab("1. Dataset / データ", id="dataset"):
+            with gr.Tab(t("1. Dataset", "1. データ"), id="dataset"):
                 dataset = build_dataset_tab(studio, dataset_state)
-            with gr.Tab("2. Tokenizer / トークナイザー", id="tokenizer") as tokenizer_tab:
+            with gr.Tab(t("2. Tokenizer", "2. トークナイザー"), id="tokenizer") as tokenizer_tab:
                 tokenizer = build_tokenizer_tab(studio)
-            with gr.Tab("3. Train / 学習", id="train"):
+            with gr.Tab(t("3. Train", "3. 学習"), id="train"):
                 build_train_tab(studio, dataset_state)
-            with gr.Tab("4. Evaluate / 評価", id="evaluate") as evaluate_tab:
+            with gr.Tab(t("4. Evaluate", "4. 評価"), id="evaluate") as evaluate_tab:
                 evaluate = build_evaluate_tab(studio)
-            with gr.Tab("5. Classify / 分類", id="classify") as classify_tab:
+            with gr.Tab(t("5. Classify", "5. 分類"), id="classify") as classify_tab:
                 classify = build_classify_tab(studio)
 
         # Runs finished since the page opened appear when a tab that lists them is opened.
@@ -76,6 +80,7 @@ def launch_app(studio, host: str, port: int, share: bool = False, prevent_thread
         max_file_size=f"{MAX_UPLOAD_MB}mb",
         prevent_thread_lock=prevent_thread_lock,
         theme=gr.themes.Soft(),
+        i18n=TRANSLATIONS,
         css=CSS,
         footer_links=["api"],
     )

@@ -8,48 +8,53 @@ from ..browsing import ALL_LABELS, label_counts, lengths, page_rows, source_labe
 from ..data import LABELS, SPLITS
 from ..plots import label_distribution, length_histogram
 from .common import user_errors
+from .i18n import t
 
-INTRO = """Choose a dataset: the Hub's **tyqiangz/multilingual-sentiments** (Japanese Amazon reviews), the bundled
-**sample**, a folder this server offers (`data: …`), or upload a CSV with `text` and `label` columns.
-/ データセットを選んでください。"""
+INTRO = (
+    "Choose a dataset: the Hub's **tyqiangz/multilingual-sentiments** (Japanese Amazon reviews), the bundled "
+    "**sample**, a folder this server offers (`data: …`), or upload a CSV with `text` and `label` columns.",
+    "データセットを選んでください: Hub の **tyqiangz/multilingual-sentiments**（日本語の Amazon レビュー）、"
+    "同梱の **sample**、このサーバーが提供するフォルダ（`data: …`）、または `text` と `label` の列を持つ CSV "
+    "のアップロード。",
+)
 
 
 def build_dataset_tab(studio, dataset_state: gr.State) -> dict:
-    gr.Markdown(INTRO)
+    gr.Markdown(t(*INTRO))
     with gr.Row():
         source = gr.Dropdown(
             studio.dataset_choices(),
             value=studio.default_dataset,
             allow_custom_value=True,
             scale=3,
-            label="Source / データの場所",
-            info="pick one, or type a Hub id (owner/name)",
+            label=t("Source", "データの場所"),
+            info=t("pick one, or type a Hub id (owner/name)", "選ぶか、Hub の ID（owner/name）を入力"),
         )
-        load = gr.Button("Load / 読み込む", variant="primary", scale=1)
+        load = gr.Button(t("Load", "読み込む"), variant="primary", scale=1)
         upload = gr.File(
-            label="…or upload a CSV / CSV をアップロード",
+            label=t("…or upload a CSV", "…または CSV をアップロード"),
             file_types=[".csv", ".tsv", ".jsonl", ".parquet"],
             scale=2,
             height=110,
         )
     notices = gr.Markdown()
-    summary = gr.Dataframe(label="Splits and features / 分割と特徴量", interactive=False)
+    summary = gr.Dataframe(label=t("Splits and features", "分割と特徴量"), interactive=False)
     with gr.Row():
-        distribution = gr.Plot(label="Label distribution")
-        sources = gr.Dataframe(label="Source × label / ソース別ラベル数", interactive=False)
+        distribution = gr.Plot(label=t("Label distribution", "ラベルの分布"))
+        sources = gr.Dataframe(label=t("Source × label", "ソース別ラベル数"), interactive=False)
     with gr.Row():
-        characters = gr.Plot(label="Characters per label")
-        tokens = gr.Plot(label="Tokens per label")
-    gr.Markdown("### Rows / データ行")
+        characters = gr.Plot(label=t("Characters per label", "ラベル別の文字数"))
+        tokens = gr.Plot(label=t("Tokens per label", "ラベル別のトークン数"))
+    gr.Markdown(t("### Rows", "### データ行"))
     with gr.Row():
-        split = gr.Dropdown(list(SPLITS), value="train", label="Split")
-        label = gr.Dropdown([ALL_LABELS, *LABELS], value=ALL_LABELS, label="Label")
-        query = gr.Textbox(label="Search text / 検索", placeholder="例: 最高", scale=2)
-        page = gr.Number(value=1, precision=0, minimum=1, label="Page")
+        split = gr.Dropdown(list(SPLITS), value="train", label=t("Split", "分割"))
+        label = gr.Dropdown([ALL_LABELS, *LABELS], value=ALL_LABELS, label=t("Label", "ラベル"))
+        query = gr.Textbox(label=t("Search text", "検索"), placeholder=t("e.g. 最高", "例: 最高"), scale=2)
+        page = gr.Number(value=1, precision=0, minimum=1, label=t("Page", "ページ"))
     with gr.Row():
-        previous = gr.Button("← Previous", size="sm")
+        previous = gr.Button(t("← Previous", "← 前へ"), size="sm")
         caption = gr.Markdown()
-        following = gr.Button("Next →", size="sm")
+        following = gr.Button(t("Next →", "次へ →"), size="sm")
     rows = gr.Dataframe(interactive=False, wrap=True, column_widths=["8%", "62%", "12%", "18%"])
 
     @user_errors

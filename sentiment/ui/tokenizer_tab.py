@@ -10,6 +10,7 @@ import pandas as pd
 from ..limits import MAX_TEXT_CHARS, cap_text
 from ..tokenization import Explanation, explain
 from .common import user_errors
+from .i18n import t
 
 DEFAULT_TEXT = (
     "機械学習のコア部分のロジックを、定型的な実装部分から切り離して定義できるようなインターフェースに工夫されています。"
@@ -17,11 +18,15 @@ DEFAULT_TEXT = (
 DEFAULT_PAIR = "短い文です。"
 # Pastel colours, one per MeCab word in turn, so each word's pieces share a colour.
 PALETTE = ("#ffd6a5", "#caffbf", "#9bf6ff", "#bdb2ff", "#ffc6ff", "#fdffb6", "#a0c4ff", "#ffadad")
-INTRO = """The source model reads Japanese in two stages: **MeCab** (IPA dictionary) splits the text into words,
-then **WordPiece** splits each word into pieces from its vocabulary; a piece that continues a word starts with
-`##`. Pieces become `input_ids`; `[CLS]` and `[SEP]` are added around them.
-/ MeCab で単語に分け、WordPiece でサブワードに分けます。`##` は単語の続きを表します。
-Share an example: add `?text=…` to this page's address."""
+INTRO = (
+    "The source model reads Japanese in two stages: **MeCab** (IPA dictionary) splits the text into words, then "
+    "**WordPiece** splits each word into pieces from its vocabulary; a piece that continues a word starts with `##`. "
+    "Pieces become `input_ids`; `[CLS]` and `[SEP]` are added around them. Share an example: add `?text=…` to this "
+    "page's address.",
+    "元のモデルは日本語を 2 段階で読みます。**MeCab**（IPA 辞書）が文を単語に分け、**WordPiece** が各単語を語彙の"
+    "サブワードに分けます。単語の続きのサブワードは `##` で始まります。サブワードは `input_ids` になり、前後に "
+    "`[CLS]` と `[SEP]` が付きます。例を共有するには、このページのアドレスに `?text=…` を付けてください。",
+)
 
 CSS = """
 .tok-line { display: flex; flex-wrap: wrap; gap: 6px 4px; align-items: flex-end; line-height: 1.2; }
@@ -118,27 +123,41 @@ def render_pair(tokenizer, first: str, second: str, max_length: int) -> str:
 
 
 def build_tokenizer_tab(studio) -> dict:
-    gr.Markdown(INTRO)
+    gr.Markdown(t(*INTRO))
     with gr.Row():
-        text = gr.Textbox(DEFAULT_TEXT, label="Text / テキスト", lines=2, scale=4, elem_id="tokenizer-text")
+        text = gr.Textbox(DEFAULT_TEXT, label=t("Text", "テキスト"), lines=2, scale=4, elem_id="tokenizer-text")
         with gr.Column(scale=1):
             choice = gr.Dropdown(
                 studio.tokenizer_choices(),
                 value=studio.tokenizer_choices()[0],
-                label="Tokenizer",
+                label=t("Tokenizer", "トークナイザー"),
                 allow_custom_value=True,
             )
-            max_length = gr.Number(0, precision=0, minimum=0, label="Max length (0: the model's)")
+            max_length = gr.Number(
+                0, precision=0, minimum=0, label=t("Max length (0: the model's)", "最大長（0: モデルの値）")
+            )
     counts = gr.Markdown()
-    gr.Markdown("#### 1. MeCab words (part of speech) / 形態素解析")
+    gr.Markdown(t("#### 1. MeCab words (part of speech)", "#### 1. MeCab の単語（品詞）"))
     words = gr.HTML(elem_id="mecab-words")
-    gr.Markdown("#### 2. WordPiece pieces, coloured by word, with input_ids / サブワード")
+    gr.Markdown(
+        t(
+            "#### 2. WordPiece pieces, coloured by word, with input_ids",
+            "#### 2. WordPiece のサブワード（単語ごとに色分け）と input_ids",
+        )
+    )
     pieces = gr.HTML(elem_id="wordpiece-pieces")
     specials = gr.Markdown()
-    round_trip = gr.Textbox(label="Round trip: convert_tokens_to_string / 復元", interactive=False)
-    table = gr.Dataframe(label="Model input / モデル入力", interactive=False, max_height=360)
-    gr.Markdown("#### Two texts in one batch, `padding=True`: `[PAD]` tokens get attention mask 0")
-    pair_text = gr.Textbox(DEFAULT_PAIR, label="Second text / 2つ目のテキスト")
+    round_trip = gr.Textbox(
+        label=t("Round trip: convert_tokens_to_string", "復元: convert_tokens_to_string"), interactive=False
+    )
+    table = gr.Dataframe(label=t("Model input", "モデルへの入力"), interactive=False, max_height=360)
+    gr.Markdown(
+        t(
+            "#### Two texts in one batch, `padding=True`: `[PAD]` tokens get attention mask 0",
+            "#### 2 つの文を 1 つのバッチに（`padding=True`）: `[PAD]` の attention mask は 0",
+        )
+    )
+    pair_text = gr.Textbox(DEFAULT_PAIR, label=t("Second text", "2 つ目のテキスト"))
     pair = gr.HTML(elem_id="padded-pair")
 
     @user_errors

@@ -14,6 +14,7 @@ from ..plots import training_curves
 from ..runs import RUN_COLUMNS
 from ..tokenization import SOURCE_MODEL
 from .common import user_errors
+from .i18n import t
 
 # The options a page may set, shown with the help text of TrainConfig; blank means the recipe default.
 FORM_FIELDS = ("epochs", "learning_rate", "batch_size", "max_length", "train_examples", "seed")
@@ -23,14 +24,29 @@ METHOD_CHOICES = [
     ("n-gram baseline / ベースライン", "ngram"),
 ]
 WHOLE_NUMBERS = {"epochs", "batch_size", "max_length", "train_examples", "seed"}
-INTRO = """Fine-tune on the dataset chosen in the **Dataset** tab. Leave a number at 0 for the recipe default:
-the source tutorial's (lr 2e-5, batch 16, 2 epochs) for a pretrained model, a CPU-friendly one for the
-**starter** (a small BERT trained from scratch here, which also learns from a character n-gram teacher's
-probabilities). The source names two methods: **full fine-tuning** (every layer learns; most accurate) and
-**head only** (the encoder stays frozen, its features are computed once and only the classification layer is
-fitted: minutes on a CPU). The **n-gram baseline** needs no BERT at all; compare all three in the Evaluate tab.
-Training runs in the background: other tabs stay usable,
-and a page reload finds the run again. / 学習はバックグラウンドで実行されます。"""
+INTRO = (
+    "Fine-tune on the dataset chosen in the **Dataset** tab. Leave a number at 0 for the recipe default: the source "
+    "tutorial's (lr 2e-5, batch 16, 2 epochs) for a pretrained model, a CPU-friendly one for the **starter** (a small "
+    "BERT trained from scratch here, which also learns from a character n-gram teacher's probabilities). The source "
+    "names two methods: **full fine-tuning** (every layer learns; most accurate) and **head only** (the encoder "
+    "stays frozen, its features are computed once and only the classification layer is fitted: minutes on a CPU). "
+    "The **n-gram baseline** needs no BERT at all; compare all three in the Evaluate tab. Training runs in the "
+    "background: other tabs stay usable, and a page reload finds the run again.",
+    "**データ**タブで選んだデータセットでファインチューニングします。数値を 0 にすると既定のレシピを使います: "
+    "事前学習済みモデルには元のチュートリアルの値（学習率 2e-5、バッチ 16、2 エポック）、**スターター**（ここで一から"
+    "学習する小さな BERT。文字 n-gram の教師モデルの確率からも学びます）には CPU 向けの値。元の記事は 2 つの手法を"
+    "挙げています: **全体のファインチューニング**（すべての層が学習し、最も正確）と **分類ヘッドのみ**（エンコーダーは"
+    "固定し、特徴量を一度だけ計算して分類層だけを学習。CPU で数分）。**n-gram ベースライン**は BERT を使いません。"
+    "3 つは評価タブで比較できます。学習はバックグラウンドで実行され、ページを再読み込みしても続きが表示されます。",
+)
+FIELD_LABELS = {
+    "epochs": ("epochs (0: default)", "エポック数（0: 既定）"),
+    "learning_rate": ("learning rate (0: default)", "学習率（0: 既定）"),
+    "batch_size": ("batch size (0: default)", "バッチサイズ（0: 既定）"),
+    "max_length": ("max length (0: default)", "最大長（0: 既定）"),
+    "train_examples": ("train examples (0: default)", "学習に使う件数（0: 既定）"),
+    "seed": ("seed", "乱数シード"),
+}
 
 
 def config_from_form(studio, model: str, method: str, dataset: str, name: str, values: dict) -> TrainConfig:
@@ -79,23 +95,27 @@ def runs_table(studio) -> pd.DataFrame:
 
 
 def build_train_tab(studio, dataset_state: gr.State) -> dict:
-    gr.Markdown(INTRO)
+    gr.Markdown(t(*INTRO))
     with gr.Row():
         model = gr.Dropdown(
             list(dict.fromkeys([studio.default_model, STARTER, SOURCE_MODEL])),
             value=studio.default_model,
             allow_custom_value=True,
-            label="Model / モデル",
+            label=t("Model", "モデル"),
             info=help_text("model"),
         )
-        method = gr.Radio(METHOD_CHOICES, value="full", label="Method / 手法", info=help_text("method"))
-        dataset = gr.Textbox(studio.default_dataset, label="Dataset (from the Dataset tab)", interactive=False)
-        name = gr.Textbox(label="Run name (optional)", placeholder="e.g. starter-sample")
+        method = gr.Radio(METHOD_CHOICES, value="full", label=t("Method", "手法"), info=help_text("method"))
+        dataset = gr.Textbox(
+            studio.default_dataset,
+            label=t("Dataset (from the Dataset tab)", "データセット（データタブで選択）"),
+            interactive=False,
+        )
+        name = gr.Textbox(label=t("Run name (optional)", "学習名（任意）"), placeholder="starter-sample")
     with gr.Row():
         fields = {
             key: gr.Number(
                 42 if key == "seed" else 0,
-                label=key.replace("_", " ") + ("" if key == "seed" else " (0: default)"),
+                label=t(*FIELD_LABELS[key]),
                 info=help_text(key),
                 minimum=0,
                 elem_id=f"train-{key}",
@@ -103,7 +123,8 @@ def build_train_tab(studio, dataset_state: gr.State) -> dict:
             )
             for key in FORM_FIELDS
         }
-    gr.Markdown(f"Runs on / 実行環境: **{studio.device()}**")
+    device = studio.device()
+    gr.Markdown(t(f"Runs on: **{device}**", f"実行環境: **{device}**"))
     deployment = studio.deployment
     if deployment.public:
         bounds = deployment.bounds
@@ -117,16 +138,16 @@ def build_train_tab(studio, dataset_state: gr.State) -> dict:
         )
     with gr.Row():
         password = gr.Textbox(
-            label="Training password / パスワード", type="password", visible=deployment.public, scale=1
+            label=t("Training password", "学習用パスワード"), type="password", visible=deployment.public, scale=1
         )
-        start = gr.Button("Start / 開始", variant="primary", interactive=deployment.training_open)
-        stop = gr.Button("Stop / 停止", variant="stop")
-        current = gr.Textbox(label="Started run / 実行中の学習", interactive=False)
+        start = gr.Button(t("Start", "開始"), variant="primary", interactive=deployment.training_open)
+        stop = gr.Button(t("Stop", "停止"), variant="stop")
+        current = gr.Textbox(label=t("Started run", "開始した学習"), interactive=False)
     progress = gr.HTML(progress_html(studio.job.status()))
     throughput = gr.Markdown()
-    curves = gr.Plot(label="Loss and metrics")
-    log = gr.Textbox(label="Log", lines=8, max_lines=8, autoscroll=True, interactive=False)
-    gr.Markdown("### Finished runs / 学習済みモデル")
+    curves = gr.Plot(label=t("Loss and metrics", "損失と評価指標"))
+    log = gr.Textbox(label=t("Log", "ログ"), lines=8, max_lines=8, autoscroll=True, interactive=False)
+    gr.Markdown(t("### Finished runs", "### 学習済みモデル"))
     runs = gr.Dataframe(runs_table(studio), interactive=False)
     shown_records = gr.State(-1)  # how many progress records this page has drawn
 
