@@ -9,7 +9,7 @@ head only (frozen encoder), and the character n-gram baseline.
     extrapolated to the source's 2 epochs on the same training split.
 
     python bench/methods.py                 # everything (about 10 minutes on 2 cores)
-    python bench/methods.py --rows 300 --layers 2 --hidden 128 --full-steps 2   # a tiny run (tests)
+    python bench/methods.py --rows 90 --layers 1 --hidden 64 --full-steps 1 --starter-steps 2   # tiny (tests)
 """
 
 from __future__ import annotations
@@ -65,13 +65,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_shape_options(parser)
     parser.add_argument("--full-steps", type=int, default=16, help="steps timed for full fine-tuning's rate")
+    parser.add_argument("--starter-steps", type=int, default=-1, help="cap the starter's full run (tiny runs, tests)")
     options = parser.parse_args()
     train, held_out = split_80_20(reviews(options.rows))
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
         folder = write_split_folder(scratch / "data", train, held_out)
         starter = {
-            "full": run(folder, scratch / "runs" / "full", model="starter", method="full"),
+            "full": run(
+                folder, scratch / "runs" / "full", model="starter", method="full", max_steps=options.starter_steps
+            ),
             "head_random_encoder": run(folder, scratch / "runs" / "head", model="starter", method="head"),
             "head_on_the_full_runs_encoder": run(
                 folder, scratch / "runs" / "head-on-full", model=str(scratch / "runs" / "full"), method="head"
