@@ -130,8 +130,8 @@ def embedding_map(view, title: str) -> go.Figure:
     for label in dict.fromkeys(view.labels):
         chosen = np.flatnonzero(labels == label)
         figure.add_scattergl(
-            x=view.coordinates[chosen, 0],
-            y=view.coordinates[chosen, 1],
+            x=view.coordinates[chosen, 0].tolist(),  # lists, not plotly's binary arrays: readable by any client
+            y=view.coordinates[chosen, 1].tolist(),
             mode="markers",
             name=label,
             marker={"color": _colour(label), "size": 6, "opacity": 0.75},

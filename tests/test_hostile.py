@@ -42,10 +42,10 @@ def client(public_app):
     return Client(public_app[0], verbose=False)
 
 
-def refusal(call, *args, api_name: str) -> str:
+def refusal(call, *args, **kwargs) -> str:
     """The one sentence a refused request gets, checked to leak nothing of the server."""
     with pytest.raises(AppError) as refused:
-        call(*args, api_name=api_name)
+        call(*args, **kwargs)
     message = str(refused.value)
     assert not any(leak in message for leak in LEAKS), message
     return message
@@ -98,9 +98,9 @@ def test_a_data_dir_folder_and_an_upload_are_offered_by_label(client, tmp_path):
 
 # 3. Public mode: a password for training, bounded runs, stops by the starter only, row cap, queue.
 def test_public_training_needs_the_password_and_stays_within_bounds(client, public_app):
-    assert "not the training password" in refusal(start, client, "no-password", api_name="/start_training")
-    assert "not the training password" in refusal(start, client, "wrong", None, "guess", api_name="/start_training")
-    message = refusal(start, client, "too-long", 1000, PASSWORD, api_name="/start_training")
+    assert "not the training password" in refusal(start, client, "no-password")
+    assert "not the training password" in refusal(start, client, "wrong", None, "guess")
+    message = refusal(start, client, "too-long", 1000, PASSWORD)
     assert f"epochs can be at most {PUBLIC.epochs:g}" in message
 
 
@@ -150,7 +150,7 @@ def test_odd_run_names_get_one_sentence(client, name):
 
 @pytest.mark.parametrize("name", ["<b>bold</b>", "a" * 101, ".hidden", "run.partial", "a\x00b", "x y"])
 def test_a_new_run_name_follows_the_rule(client, name):
-    assert "can't be a run name" in refusal(start, client, name, None, PASSWORD, api_name="/start_training")
+    assert "can't be a run name" in refusal(start, client, name, None, PASSWORD)
 
 
 @pytest.mark.parametrize(
@@ -182,7 +182,7 @@ def test_a_restarted_app_reattaches_to_the_trainer_a_crash_left_running(tmp_path
     try:
         client = Client(url, verbose=False)
         assert "survivor" in wait_for_training(client, states=("running",), timeout=30)
-        assert "already in progress" in refusal(start, client, "second", 1, api_name="/start_training")
+        assert "already in progress" in refusal(start, client, "second", 1)
         assert "Stopped survivor" in client.predict("", api_name="/stop_training")
         deadline = time.monotonic() + 10
         while running(trainer) and time.monotonic() < deadline:

@@ -64,7 +64,7 @@ def build_classify_tab(studio) -> dict:
             gr.Examples(EXAMPLES, [text], label=t("Examples", "例"))
         with gr.Column(scale=2):
             label = gr.Label(label=t("Prediction", "予測"), num_top_classes=3, elem_id="prediction")
-            info = gr.Markdown()
+            info = gr.Markdown(elem_id="prediction-info")
     gr.Markdown(t(*WHY_INTRO))
     with gr.Row():
         explained = gr.Radio(

@@ -102,7 +102,12 @@ def build_evaluate_tab(studio) -> dict:
         )
         compare = gr.Button(t("Compare", "比較"), scale=1)
     caution = gr.Markdown()
-    compare_table = gr.Dataframe(label=t("Runs side by side", "比較表"), interactive=False, elem_id="compare-table")
+    compare_table = gr.Dataframe(
+        headers=["run", "method", "accuracy", "f1_weighted", "f1_macro", "train_seconds"],
+        label=t("Runs side by side", "比較表"),
+        interactive=False,
+        elem_id="compare-table",
+    )
     compare_plot = gr.Plot(label=t("Confusion matrices", "混同行列"))
     gr.Markdown(t(*MAP_INTRO))
     draw = gr.Button(t("Draw the maps for the run above", "上の学習のマップを描く"))
