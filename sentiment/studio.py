@@ -152,7 +152,9 @@ class Studio:
         """Each --data-dir folder and its sub-folders that hold data files, by label."""
         folders = {}
         for root in self.deployment.data_dirs:
-            for folder in [root, *sorted(path for path in root.iterdir() if path.is_dir())] if root.is_dir() else []:
+            if not root.is_dir():
+                continue
+            for folder in [root, *sorted(path for path in root.iterdir() if path.is_dir())]:
                 resolved = folder.resolve()
                 inside = resolved == root or root in resolved.parents  # no symlinks out of it
                 if inside and any(path.suffix in SUFFIXES for path in folder.iterdir()):
