@@ -25,6 +25,7 @@ TINY = {
     "inference_latency.py": ["--rows", "90", "--layers", "1", "--hidden", "64", "--reviews", "6", "--bulk", "12"],
     "starter_quality.py": ["--rows", "150", "--max_steps", "2", "--starter_vocab_size", "500", "--seeds", "7", "8"],
     "teacher_cost.py": ["--sizes", "60", "120"],
+    "input_cap.py": ["--lengths", "1000", "20000", "--crash-lengths", "1000", "--repeats", "1"],
     "methods.py": ["--rows", "90", "--layers", "1", "--hidden", "64", "--full-steps", "1", "--starter-steps", "2"],
     "memory.py": ["--rows", "90", "--layers", "1", "--hidden", "64", "--classifications", "3", "--train-steps", "2"],
 }
