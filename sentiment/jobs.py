@@ -4,7 +4,7 @@ Training runs in a child process through the same code path as `train.py` (`pyth
 train config.json`), so the server stays responsive, a stop is ending a process, and progress is
 read from the run's `progress.jsonl`. A second start while one runs is refused.
 
-The running job is recorded on disk (`<runs>/.jobs/active.json`: pid, name, start, owner), not
+The running job is recorded on disk (`<runs>/.jobs/.active.json`: pid, name, start, owner), not
 only in memory, and every start holds a file lock. So an app that crashed and restarted, or a
 second app on the same runs folder, finds a trainer that is still running and re-attaches to it
 (progress, stop) instead of starting another on the same name; and a trainer that died with the

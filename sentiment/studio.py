@@ -325,18 +325,18 @@ class Studio:
     def start_training(self, config: TrainConfig, session: str = "", password: str | None = None) -> str:
         """Start a run for the page `session`, within what this deployment allows."""
         self.deployment.check_may_train(password)
-        config = self.deployment.bounded(config)
-        self._make_room_for_a_run()
-        return self.job.start(config, owner=session)
+        name = self.job.start(self.deployment.bounded(config), owner=session)
+        self._make_room_for_a_run()  # after the start: a refused start removes nothing
+        return name
 
     def stop_training(self, session: str = "", password: str | None = None) -> str:
         self.deployment.check_may_stop(self.job.owner(), session, password)
         return self.job.stop()
 
     def _make_room_for_a_run(self) -> None:
-        """Keep the runs trained from the page within the quota; the oldest go first."""
-        trained_here = [run for run in self.job.started_runs() if (run / METRICS_FILE).is_file()]
-        keep_newest(trained_here, self.deployment.bounds.runs_kept - 1)
+        """Keep the runs trained from the page, the one just started included, within the quota; the oldest go first."""
+        finished = [run for run in self.job.started_runs() if (run / METRICS_FILE).is_file()]
+        keep_newest(finished, self.deployment.bounds.runs_kept - 1)
 
     @staticmethod
     def device() -> str:

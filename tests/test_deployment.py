@@ -13,7 +13,7 @@ import pytest
 from sentiment.config import TrainConfig
 from sentiment.deployment import Deployment
 from sentiment.errors import UserError
-from sentiment.evaluation import PREDICTIONS_FILE, report
+from sentiment.evaluation import METRICS_FILE, PREDICTIONS_FILE, report
 from sentiment.jobs import ACTIVE_FILE, JobError, TrainingJob
 from sentiment.limits import LOCAL, PUBLIC
 from sentiment.storage import Downloads, keep_newest
@@ -87,6 +87,26 @@ def test_uploads_beyond_the_quota_are_removed_oldest_first(tmp_path):
     with pytest.raises(UserError, match="no longer on this server"):
         studio.dataset(choices[0])
     assert studio.dataset(choices[2])["train"].num_rows == 8
+
+
+def test_runs_started_from_the_page_beyond_the_quota_are_removed_oldest_first(tmp_path):
+    runs = tmp_path / "runs"
+    studio = Studio(runs, deployment=Deployment(bounds=dataclasses.replace(LOCAL, runs_kept=2)))
+    for age, name in enumerate(["old", "newer"]):  # two finished runs the page started earlier
+        (runs / name).mkdir()
+        (runs / name / METRICS_FILE).write_text("{}")
+        (runs / ".jobs" / f"{name}.json").write_text("{}")
+        os.utime(runs / name, (age, age))
+    config = TrainConfig(model="starter", dataset="sample", method="ngram", output=str(runs / "old"))
+    with pytest.raises(JobError, match="already exists"):
+        studio.start_training(config)
+    assert (runs / "old").is_dir(), "a refused start removes nothing"
+    studio.start_training(dataclasses.replace(config, output=str(runs / "new")))
+    assert not (runs / "old").exists() and (runs / "newer").is_dir()
+    deadline = time.monotonic() + 120
+    while studio.job.status().state == "running" and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert studio.job.status().state == "finished"
 
 
 def test_predictions_file_neutralises_formulas(tmp_path):
