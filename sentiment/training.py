@@ -139,12 +139,12 @@ def _train_head(config, data, train_split, eval_split, partial, progress) -> Out
     splits = {"train": train_split, "validation": eval_split}
     cache = Path(config.output).parent / head.FEATURES_DIR
     max_length = _max_length(config, model)
-    probabilities, cached = head.train_head(
+    probabilities, cache_notices = head.train_head(
         model, tokenizer, splits, max_length, bf16, cache, config.seed, progress.emit
     )
     model.save_pretrained(partial)
     tokenizer.save_pretrained(partial)
-    return Outcome(eval_split["text"], eval_split["label"], probabilities, [*data.notices, *cached])
+    return Outcome(eval_split["text"], eval_split["label"], probabilities, [*data.notices, *cache_notices])
 
 
 def _train_ngram(config, data, train_split, eval_split, partial, progress) -> Outcome:
