@@ -4,6 +4,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
+from pathlib import Path
+
+PERSISTENT_STORAGE = Path("/data")
+PASSWORD_WARNING = (
+    "warning: the training password was given on the command line, where every user of this machine can read it "
+    "(ps); set the TRAIN_PASSWORD environment variable (a Space secret) instead."
+)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -23,7 +31,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="Model offered for training: a Hub id, a folder or 'starter' (default: the source model, "
         "or the starter offline).",
     )
-    parser.add_argument("--runs", default="runs", help="Folder where training runs are written and listed.")
+    parser.add_argument(
+        "--runs",
+        default=default_runs_folder(),
+        help="Folder where training runs are written and listed (default: /data/runs where a Space's persistent "
+        "storage is mounted at /data, else runs).",
+    )
+    parser.add_argument(
+        "--no-first-runs",
+        action="store_true",
+        help="Don't train the first runs (the n-gram baseline and the starter on the sample) when the runs folder "
+        "has no finished run.",
+    )
     parser.add_argument(
         "--data-dir",
         action="append",
@@ -39,10 +58,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--train-password",
         default=None,
-        help="On a public server, the password that allows training (better: the TRAIN_PASSWORD secret). "
-        "Without one, a public server does not train.",
+        help="On a public server, the password that allows runs bigger than a lesson (better: the TRAIN_PASSWORD "
+        "secret, which other users of the machine can't read in the process list).",
     )
     return parser.parse_args(argv)
+
+
+def default_runs_folder(persistent: Path = PERSISTENT_STORAGE) -> str:
+    """/data/runs where /data is writable (a Space with persistent storage keeps it across restarts), else runs."""
+    return str(persistent / "runs") if persistent.is_dir() and os.access(persistent, os.W_OK) else "runs"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -51,11 +75,27 @@ def main(argv: list[str] | None = None) -> None:
     from sentiment.studio import Studio
     from sentiment.ui import launch_app
 
+    if args.train_password:
+        print(PASSWORD_WARNING, flush=True)
     deployment = Deployment.from_launch(args.public, args.share, args.train_password, args.data_dir)
     studio = Studio(args.runs, args.dataset, args.model, deployment)
     if studio.notice:
         print(studio.notice, flush=True)
+    if not args.no_first_runs and (first := studio.prepare_first_runs()):
+        print(f"No run has finished yet: training the first runs ({', '.join(first)}) in the background.", flush=True)
+    stop_training_on_exit(studio)
     launch_app(studio, args.host, args.port, args.share)
+
+
+def stop_training_on_exit(studio) -> None:
+    """Ctrl-C or SIGTERM (a Space restarting, a test ending) stops the app's own training run with it."""
+
+    def stop(signum, frame):
+        studio.job.shutdown()
+        raise KeyboardInterrupt  # gradio's launch closes the server on it
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, stop)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,9 @@ their embeddings. A token's score is its share of the difference: positive pushe
 negative away, and the scores add up to the logit's rise from the baseline (up to `delta`, the
 approximation's error). A MeCab word's score is the sum of its pieces' scores, so a teacher can read
 the explanation in the words the tokenizer tab shows.
+
+Its cost is steps × tokens × the model's size, so a server may give it a budget (limits.Bounds.why_budget,
+in BERT-base token-steps): fewer steps first, down to MIN_STEPS, then only the first tokens.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ import torch
 from .tokenization import explain
 
 STEPS = 32
+MIN_STEPS = 8
+BERT_BASE_WORK = 12 * 768**2  # layers × hidden²: what one token-step costs, in BERT-base units
 
 
 @dataclass
@@ -27,13 +32,32 @@ class Attribution:
     words: list[str]  # MeCab words
     word_scores: list[float]  # each word's pieces' scores, summed
     delta: float  # sum of the scores minus the logit's rise from the baseline
+    steps: int  # points on the path: STEPS unless the budget asked for fewer
+    cut: bool  # only the first tokens were explained, to stay within the budget
 
 
-def integrated_gradients(model, tokenizer, text: str, label: str, max_length: int) -> Attribution:
-    """Explain `model`'s logit for `label` on `text`; `model` must be in full precision (gradients)."""
+def plan(config, tokens: int, budget: float) -> tuple[int, int]:
+    """Steps and tokens for explaining `tokens` tokens within `budget` BERT-base token-steps."""
+    scale = config.num_hidden_layers * config.hidden_size**2 / BERT_BASE_WORK
+    steps = STEPS
+    while steps > MIN_STEPS and steps * tokens * scale > budget:
+        steps //= 2
+    affordable = budget / (steps * scale)
+    return steps, tokens if affordable >= tokens else max(3, int(affordable))  # [CLS], one piece, [SEP] at least
+
+
+def integrated_gradients(
+    model, tokenizer, text: str, label: str, max_length: int, budget: float = float("inf")
+) -> Attribution:
+    """Explain `model`'s logit for `label` on `text`; `model` must be in full precision (gradients).
+
+    It runs hooks on the model's embedding layer: the caller must keep other work off `model` meanwhile."""
     from captum.attr import LayerIntegratedGradients
 
     explanation = explain(tokenizer, text, max_length)
+    steps, tokens = plan(model.config, len(explanation.rows), budget)
+    if tokens < len(explanation.rows):
+        explanation = explain(tokenizer, text, tokens)
     rows = explanation.rows
     ids = torch.tensor([[row.input_id for row in rows]])
     baseline = torch.tensor([[row.input_id if row.special else tokenizer.pad_token_id for row in rows]])
@@ -48,8 +72,8 @@ def integrated_gradients(model, tokenizer, text: str, label: str, max_length: in
         baselines=baseline,
         additional_forward_args=(mask,),
         target=model.config.label2id[label],
-        n_steps=STEPS,
-        internal_batch_size=STEPS,
+        n_steps=steps,
+        internal_batch_size=steps,
         return_convergence_delta=True,
     )
     token_scores = scores.sum(dim=-1)[0].tolist()
@@ -64,4 +88,6 @@ def integrated_gradients(model, tokenizer, text: str, label: str, max_length: in
         words=[surface for surface, _ in explanation.words],
         word_scores=word_scores,
         delta=float(delta[0]),
+        steps=steps,
+        cut=tokens < max_length and explanation.truncated,
     )

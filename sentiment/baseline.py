@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import skops.io
 
-from .inference import Prediction, RunError, check_texts
-from .limits import MAX_TEXT_CHARS, cap_text
+from .limits import cap_text, is_capped
+from .prediction import Prediction, RunError, check_texts
 from .teacher import ngram_classifier
 
 MODEL_FILE = "ngram.skops"
@@ -69,7 +69,7 @@ class NgramClassifier:
                 text=text,
                 label=self.label_names[int(np.argmax(row))],
                 probabilities={name: float(p) for name, p in zip(self.label_names, row, strict=True)},
-                truncated=len(text) > MAX_TEXT_CHARS,
+                truncated=is_capped(text),
             )
             for text, row in zip(texts, probabilities, strict=True)
         ]

@@ -1,7 +1,9 @@
 """Command lines: `train.py` (training) and `python -m sentiment evaluate|predict`.
 
 Errors a user can cause (a missing folder, a bad file, an unreachable model, empty text) print
-one line and exit 2; anything else is a bug and keeps its traceback.
+one line, `error: …`, and exit 2; other value and system errors print one line, `failed: …` (their
+text may name server paths, so the app shows only `error:` lines to its visitors) and exit 2;
+anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -18,11 +20,16 @@ USAGE_EXIT = 2
 def _guarded(command: Callable[[], int]) -> int:
     from transformers.utils import logging
 
+    from .errors import UserError
+
     logging.disable_progress_bar()
     try:
         return command()
-    except (ValueError, OSError) as error:
+    except UserError as error:
         print(f"error: {error}", file=sys.stderr)
+        return USAGE_EXIT
+    except (ValueError, OSError) as error:
+        print(f"failed: {error}", file=sys.stderr)
         return USAGE_EXIT
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from .data import DEFAULT_CONFIG, DEFAULT_SOURCE
@@ -42,9 +42,12 @@ PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 # The source tutorial names two ways to build the classifier; the baseline gives both a yardstick.
 METHODS = ("full", "head", "ngram")
 # One rule for run names in the page, the API and the CLI: a plain folder name that is safe in a
-# path, a URL and HTML alike. Letters include Japanese (\w is Unicode).
+# path, a URL and HTML alike. Letters include Japanese (\w is Unicode), and a name has at most
+# RUN_NAME_BYTES bytes in UTF-8 (a kanji takes three), so it and its `.partial` fit a file name.
 RUN_NAME = re.compile(r"[\w-][\w.-]{0,99}")
+RUN_NAME_BYTES = 100
 PARTIAL_SUFFIX = ".partial"  # a run being written (training.py)
+WHOLE_NUMBERS = {"epochs", "max_steps", "batch_size", "max_length", "train_examples", "eval_examples", "seed"}
 
 
 def _help(text: str, **kwargs):
@@ -70,6 +73,10 @@ class TrainConfig:
     )
     epochs: float | None = _help("Passes over the training data (default: 2, starter 10).", default=None)
     max_steps: int = _help("Stop after this many optimiser steps (-1: run all epochs).", default=-1)
+    step_limit: int | None = _help(
+        "Stop at this many optimiser steps only if the epochs would take more (a public server's bound).",
+        default=None,
+    )
     learning_rate: float | None = _help("Peak learning rate (default: 2e-5, starter 3e-4).", default=None)
     batch_size: int | None = _help("Examples per step on each device (default: 16, starter 32).", default=None)
     max_length: int | None = _help("Truncate inputs to this many tokens (default: 512, starter 128).", default=None)
@@ -107,6 +114,8 @@ class TrainConfig:
             value = getattr(self, name)
             if value is not None and value <= 0:
                 raise UserError(f"{name} must be positive, not {value}.")
+        if self.learning_rate is not None and self.learning_rate > 1:
+            raise UserError(f"learning_rate is far too large at {self.learning_rate:g}: try 2e-5 to 1e-3.")
         if self.warmup is not None and not 0 <= self.warmup < 1:
             raise UserError(f"warmup is a share of the steps, from 0 up to 1, not {self.warmup}.")
         if self.distill is not None and not 0 <= self.distill <= 1:
@@ -125,24 +134,33 @@ class TrainConfig:
         recipe = STARTER_RECIPE if self.is_starter else PRETRAINED_RECIPE
         filled = {name: value for name, value in recipe.items() if getattr(self, name) is None}
         if self.output is None:
-            filled["output"] = f"runs/{default_run_name(self.model)}"
+            taken = Path("runs").joinpath  # the CLI's runs folder: the first free name there
+            name = default_run_name(self.method, self.model, self.dataset, lambda n: taken(n).exists())
+            filled["output"] = f"runs/{name}"
         return dataclasses.replace(self, **filled)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
 
-def default_run_name(model: str) -> str:
-    model = re.sub(r"[^\w.-]", "-", model.rstrip("/").split("/")[-1])
-    return f"{datetime.now():%Y%m%d-%H%M%S}-{model}"[:100]
+def default_run_name(method: str, model: str, dataset: str, taken: Callable[[str], bool] = lambda name: False) -> str:
+    """`<method>-<model>-<dataset>` (the baseline has no model), then `-2`, `-3` … for the first name not taken."""
+    parts = [method] if method == "ngram" else [method, _name_part(model)]
+    base = "-".join([*parts, _name_part(dataset)])[:RUN_NAME_BYTES // 3 * 2]
+    return next(name for n in range(1, 10_000) if not taken(name := base if n == 1 else f"{base}-{n}"))
+
+
+def _name_part(spec: str) -> str:
+    """The last part of a model or dataset spec, as run-name characters ('cl-tohoku/bert-base…' → 'bert-base…')."""
+    return re.sub(r"[^\w.-]", "-", spec.rstrip("/").split("/")[-1]).lstrip(".") or "data"
 
 
 def check_run_name(name: str) -> str:
     """`name` if it is a valid run name, else one sentence saying what a run name may be."""
-    if not RUN_NAME.fullmatch(name or "") or name.endswith(PARTIAL_SUFFIX):
+    if not RUN_NAME.fullmatch(name or "") or name.endswith(PARTIAL_SUFFIX) or len(name.encode()) > RUN_NAME_BYTES:
         raise UserError(
             f"{quoted(name)} can't be a run name: use up to 100 letters, digits, '-', '_' and '.' "
-            f"(not first), not ending in {PARTIAL_SUFFIX}."
+            f"(not first; up to 33 Japanese characters), not ending in {PARTIAL_SUFFIX}."
         )
     return name
 

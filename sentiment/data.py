@@ -19,7 +19,7 @@ import datasets
 import pandas as pd
 
 from .errors import UserError, quoted
-from .limits import MAX_TEXT_CHARS, cap_text
+from .limits import MAX_DATASET_ROWS, MAX_TEXT_CHARS, cap_text, has_content, is_capped
 
 logger = logging.getLogger(__name__)
 LABELS = ("positive", "neutral", "negative")
@@ -33,8 +33,10 @@ SAMPLE_DIR = Path(__file__).parent / "samples"
 # File stems that name each split, and the readers for each suffix.
 SPLIT_STEMS = {"train": ("train",), "validation": ("validation", "valid", "dev"), "test": ("test",)}
 SUFFIXES = (".csv", ".tsv", ".jsonl", ".json", ".parquet")
-# UTF-8 first; cp932 is what Excel on Japanese Windows writes.
-ENCODINGS = ("utf-8", "utf-8-sig", "cp932")
+# UTF-8 first; cp932 is what Excel on Japanese Windows writes; EUC-JP is what older Unix tools wrote.
+# EUC-JP bytes also decode as cp932 (as half-width katakana), so of those two the one that reads
+# as more hiragana wins: Japanese prose is mostly hiragana.
+LEGACY_ENCODINGS = ("cp932", "euc_jp")
 CARVE_SEED = 42
 MIN_ROWS_TO_CARVE = 10
 
@@ -68,10 +70,11 @@ def load_dataset(source: str = DEFAULT_SOURCE, config: str | None = DEFAULT_CONF
     if source == SAMPLE:
         return _finish(_read_folder(SAMPLE_DIR), "sample (bundled)", [])
     path = Path(source).expanduser()
+    # Messages name a file or folder by its own name, never by where it lies on the server.
     if path.is_dir():
-        return _finish(_read_folder(path), str(path), [])
+        return _finish(_read_folder(path), path.name, [])
     if path.is_file():
-        return _finish({"train": read_file(path)}, str(path), [])
+        return _finish({"train": read_file(path)}, path.name, [])
     if _looks_like_path(source):
         raise DataError(f"No folder or file at {quoted(source)}: check the path.")
     return load_hub_dataset(source, config)
@@ -106,6 +109,11 @@ def load_hub_dataset(source: str, config: str | None = DEFAULT_CONFIG) -> Sentim
             )
             return _with_notices(sample, [notice, *sample.notices])
         raise DataError(f"The Hugging Face Hub can't be reached, so the dataset {quoted(source)} can't be loaded.")
+    not_loaded = DataError(
+        f"Could not load {quoted(source)} ({quoted(config)}) from the Hub: check the dataset id and configuration."
+    )
+    if Path(source).exists():  # `datasets` would read a local path of that name: answer as for a missing id
+        raise not_loaded
     try:
         loaded = datasets.load_dataset(source, config)
     except Exception as error:  # the Hub raises many types; the user needs one sentence
@@ -115,10 +123,7 @@ def load_hub_dataset(source: str, config: str | None = DEFAULT_CONFIG) -> Sentim
             loaded = datasets.load_dataset(source, config, revision=PARQUET_EXPORT)
         except Exception:
             logger.warning("Loading %s (%s) from the Hub failed", source, config, exc_info=error)
-            raise DataError(
-                f"Could not load {quoted(source)} ({quoted(config)}) from the Hub: check the dataset id and "
-                "configuration."
-            ) from error
+            raise not_loaded from error
     splits = {}
     for name, split in loaded.items():
         if _split_name(name):
@@ -155,7 +160,7 @@ def read_file(path: Path) -> datasets.Dataset:
     sources = frame["source"].astype(str) if "source" in frame.columns else [path.name] * len(frame)
     labels = [_label_id(value, path, row) for row, value in enumerate(frame["label"], start=1)]
     for row, text in enumerate(frame["text"], start=1):
-        if not isinstance(text, str) or not text.strip():
+        if not isinstance(text, str) or not has_content(text):
             raise DataError(f"{path.name}, row {row}: the text is empty; fill it in or remove the row.")
     if frame.empty:
         raise DataError(f"{path.name} has no rows.")
@@ -163,42 +168,68 @@ def read_file(path: Path) -> datasets.Dataset:
     return datasets.Dataset.from_dict(columns, features=FEATURES)
 
 
-def read_frame(path: Path) -> pd.DataFrame:
+def read_frame(path: Path, max_rows: int = MAX_DATASET_ROWS, name: str | None = None) -> pd.DataFrame:
+    """A file's rows as a table, refused past `max_rows` before they are all read (`name`: how messages call
+    the file, by default its own name)."""
+    name = name or path.name
     if path.suffix == ".parquet":
+        frame = _read_parquet(path, max_rows, name)
+    else:
+        from io import StringIO
+
+        buffer = StringIO(decode(path.read_bytes(), name))
         try:
-            return pd.read_parquet(path)
-        except Exception as error:  # pyarrow's errors vary by what is wrong with the file
-            raise DataError(
-                f"{path.name} is not a readable Parquet file: save it again as Parquet, or as CSV."
-            ) from error
-    raw = path.read_bytes()
-    for encoding in ENCODINGS:
+            if path.suffix in (".jsonl", ".json"):
+                frame = pd.read_json(buffer, lines=True, dtype=False, nrows=max_rows + 1)
+            else:
+                separator = "\t" if path.suffix == ".tsv" else ","
+                frame = pd.read_csv(buffer, sep=separator, dtype=str, keep_default_na=False, nrows=max_rows + 1)
+        except ValueError as error:
+            raise DataError(_parse_problem(name, path.suffix, error)) from error
+    if len(frame) > max_rows:
+        raise DataError(f"{name} has more than {max_rows:,} rows: this app reads up to {max_rows:,}; send fewer.")
+    return frame
+
+
+def _read_parquet(path: Path, max_rows: int, name: str) -> pd.DataFrame:
+    import pyarrow.parquet as parquet
+
+    try:
+        rows = parquet.ParquetFile(path).metadata.num_rows  # counted from the footer, before reading
+        if rows > max_rows:
+            raise DataError(f"{name} has {rows:,} rows: this app reads up to {max_rows:,}; send fewer.")
+        return pd.read_parquet(path)
+    except DataError:
+        raise
+    except Exception as error:  # pyarrow's errors vary by what is wrong with the file
+        raise DataError(f"{name} is not a readable Parquet file: save it again as Parquet, or as CSV.") from error
+
+
+def decode(raw: bytes, name: str) -> str:
+    """A file's text: UTF-8, else cp932 or EUC-JP, whichever reads as more hiragana."""
+    try:
+        return raw.decode("utf-8").lstrip("\ufeff")
+    except UnicodeDecodeError:
+        pass
+    readings = []
+    for encoding in LEGACY_ENCODINGS:
         try:
-            text = raw.decode(encoding)
-            break
+            readings.append(raw.decode(encoding))
         except UnicodeDecodeError:
             continue
-    else:
-        raise DataError(f"{path.name} is neither UTF-8 nor cp932 (Shift-JIS) text: save it as UTF-8.")
-    from io import StringIO
-
-    buffer = StringIO(text.lstrip("\ufeff"))
-    try:
-        if path.suffix in (".jsonl", ".json"):
-            return pd.read_json(buffer, lines=True, dtype=False)
-        return pd.read_csv(buffer, sep="\t" if path.suffix == ".tsv" else ",", dtype=str, keep_default_na=False)
-    except ValueError as error:
-        raise DataError(_parse_problem(path, error)) from error
+    if not readings:
+        raise DataError(f"{name} is not UTF-8, cp932 (Shift-JIS) or EUC-JP text: save it as UTF-8.")
+    return max(readings, key=lambda text: sum("\u3041" <= char <= "\u3096" for char in text))
 
 
-def _parse_problem(path: Path, error: ValueError) -> str:
+def _parse_problem(name: str, suffix: str, error: ValueError) -> str:
     """The parser's complaint in the user's terms: which line, and what to check (not pandas' own text)."""
-    if path.suffix in (".jsonl", ".json"):
-        return f"{path.name} is not JSON Lines: each line must be one JSON object with text and label."
+    if suffix in (".jsonl", ".json"):
+        return f"{name} is not JSON Lines: each line must be one JSON object with text and label."
     line = re.search(r"line (\d+)", str(error))
     where = f" near line {line.group(1)}" if line else ""
-    kind = path.suffix[1:].upper()
-    return f"{path.name} could not be read as {kind}{where}: check the quoting and that every row has the same columns."
+    kind = suffix[1:].upper()
+    return f"{name} could not be read as {kind}{where}: check the quoting and that every row has the same columns."
 
 
 def _label_id(value, path: Path, row: int) -> int:
@@ -236,7 +267,7 @@ def _finish(splits: dict[str, datasets.Dataset], source: str, notices: list[str]
 
 def _cap_texts(split: datasets.Dataset, name: str, notices: list[str]) -> datasets.Dataset:
     """`split` with every text cut to MAX_TEXT_CHARS (see limits.py), and a notice if any was cut."""
-    cut = sum(length > MAX_TEXT_CHARS for length in map(len, split["text"]))
+    cut = sum(map(is_capped, split["text"]))
     if not cut:
         return split
     notices.append(f"{cut:,} {name} texts were longer than {MAX_TEXT_CHARS:,} characters and were cut there.")

@@ -3,8 +3,10 @@
 An app is public when anyone may reach it: on a Hugging Face Space (`SPACE_ID` is set), with a
 gradio.live link (`--share`) or when launched with `--public`. A public app:
 
-- trains only for the holder of the training password (`--train-password` or the `TRAIN_PASSWORD`
-  secret), and with no password set, not at all;
+- trains lesson-size runs for anyone (the sample with the starter or the n-gram baseline, at most
+  LESSON_STEPS steps and LESSON_MINUTES minutes), so every visitor of a shared link can do the lesson;
+- trains anything bigger only for the holder of the training password (`--train-password` or the
+  `TRAIN_PASSWORD` secret), and with no password set, not at all;
 - bounds what a run may ask for (limits.PUBLIC), and stops a run that passes its time limit;
 - lets only the page that started a run, or the password holder, stop it;
 - reads datasets only from the Hub, the bundled sample, uploads, and folders named at launch with
@@ -16,19 +18,29 @@ from __future__ import annotations
 import dataclasses
 import hmac
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import TrainConfig
+from .data import SAMPLE
 from .errors import UserError
-from .limits import LOCAL, PUBLIC, Bounds
+from .guards import PasswordThrottle
+from .limits import LESSON_MINUTES, LESSON_STEPS, LOCAL, PUBLIC, Bounds
+from .modeling import STARTER
 
 PASSWORD_VARIABLE = "TRAIN_PASSWORD"
-TRAINING_OFF = (
-    "Training is off on this public server: its owner has set no training password. The other tabs work; "
-    "to train, run the app on your own machine (python app.py). / この公開サーバーでは学習できません。"
+LESSON = (
+    "On this public server anyone may train lesson-size runs: the sample dataset with the starter model (full or "
+    "head only) or the n-gram baseline, recipe settings, up to {steps} steps."
 )
-WRONG_PASSWORD = "That is not the training password: type the password this server's owner gave you."
+TRAINING_OFF = (
+    LESSON + " Bigger runs need a training password, and this server's owner has set none: run the app on your "
+    "own machine (python app.py). / 公開サーバーではサンプルとスターターの小さな学習のみ可能です。"
+)
+WRONG_PASSWORD = (
+    "That is not the training password: type the password this server's owner gave you, or train a lesson-size "
+    "run (the sample with the starter or the baseline) with no password. / パスワードが違います。"
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +49,7 @@ class Deployment:
     train_password: str = ""
     data_dirs: tuple[Path, ...] = ()
     bounds: Bounds = LOCAL
+    throttle: PasswordThrottle = field(default_factory=PasswordThrottle, compare=False, repr=False)
 
     @classmethod
     def from_launch(
@@ -55,22 +68,37 @@ class Deployment:
     def training_open(self) -> bool:
         return not self.public or bool(self.train_password)
 
-    def holds_password(self, password: str | None) -> bool:
-        return bool(self.train_password) and hmac.compare_digest(
-            (password or "").encode(), self.train_password.encode()
+    def holds_password(self, password: str | None, visitor: str = "") -> bool:
+        """Whether `password` is the training password, compared in constant time; a visitor who keeps
+        guessing wrong is made to wait (guards.PasswordThrottle). A blank password is no guess."""
+        if not self.train_password or not password:
+            return False
+        return self.throttle.check(
+            visitor, lambda: hmac.compare_digest(password.encode(), self.train_password.encode())
         )
 
-    def check_may_train(self, password: str | None) -> None:
+    def check_may_train(self, password: str | None, visitor: str = "") -> None:
+        """Whether this visitor may train runs bigger than a lesson."""
         if not self.public:
             return
         if not self.train_password:
-            raise UserError(TRAINING_OFF)
-        if not self.holds_password(password):
+            raise UserError(TRAINING_OFF.format(steps=LESSON_STEPS))
+        if not self.holds_password(password, visitor):
             raise UserError(WRONG_PASSWORD)
 
-    def check_may_stop(self, owner: str | None, session: str, password: str | None) -> None:
+    def admit(self, config: TrainConfig, password: str | None, visitor: str = "") -> tuple[TrainConfig, float | None]:
+        """The run as this server trains it and its time limit in minutes (None: none); or one sentence why not.
+
+        The password is checked first, so a refused visitor learns nothing of the rest (paths, models)."""
+        if self.public and not password and is_lesson(config):
+            return dataclasses.replace(config, step_limit=LESSON_STEPS), LESSON_MINUTES
+        self.check_may_train(password, visitor)
+        limit = self.bounds.run_minutes
+        return self.bounded(config), None if limit == float("inf") else limit
+
+    def check_may_stop(self, owner: str | None, session: str, password: str | None, visitor: str = "") -> None:
         """On a public server only the page that started the run, or the password holder, may stop it."""
-        if self.public and owner != session and not self.holds_password(password):
+        if self.public and owner != session and not self.holds_password(password, visitor):
             raise UserError("Only the page that started this run can stop it (or someone with the training password).")
 
     def bounded(self, config: TrainConfig) -> TrainConfig:
@@ -93,6 +121,23 @@ class Deployment:
             return config
         return dataclasses.replace(
             config,
+            step_limit=int(bounds.max_steps),  # where the epochs would take more steps, the run stops there
             train_examples=resolved.train_examples or bounds.train_examples,
             eval_examples=min(resolved.eval_examples or bounds.eval_examples, bounds.eval_examples),
         )
+
+
+def is_lesson(config: TrainConfig) -> bool:
+    """A run of lesson size: the sample, with the starter or the baseline, at the recipe's size or smaller."""
+    resolved = config.resolved()
+    recipe = TrainConfig(model=STARTER, dataset=SAMPLE).resolved()
+    return (
+        resolved.dataset == SAMPLE
+        and (resolved.method == "ngram" or resolved.model == STARTER)
+        and resolved.epochs <= recipe.epochs
+        and resolved.max_length <= recipe.max_length
+        and resolved.starter_layers <= recipe.starter_layers
+        and resolved.starter_hidden <= recipe.starter_hidden
+        and resolved.starter_vocab_size <= recipe.starter_vocab_size
+    )
+

@@ -9,41 +9,20 @@ records that in metrics.json; a run is served in int8 only where the agreement i
 from __future__ import annotations
 
 import json
+import threading
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-from .errors import UserError
-from .limits import MAX_TEXT_CHARS
+from .baseline import NgramClassifier, is_ngram_run
+from .limits import is_capped
+from .prediction import Prediction, RunError, check_texts
 from .tokenization import STARTER_MAX_LENGTH, encode
 
 FAST_PATH_AGREEMENT = 0.99
 AGREEMENT_KEY = "int8_agreement"
-
-
-class RunError(UserError):
-    """A run folder that can't be loaded; the message says which and why."""
-
-
-@dataclass
-class Prediction:
-    text: str
-    label: str
-    probabilities: dict[str, float]
-    truncated: bool
-
-
-def check_texts(texts: list[str]) -> None:
-    """Refuse empty input: a model asked about nothing would still answer, confidently."""
-    if not texts:
-        raise UserError("There is no text to classify: type a review or give one text per line.")
-    for number, text in enumerate(texts, start=1):
-        if not isinstance(text, str) or not text.strip():
-            where = "The text" if len(texts) == 1 else f"Text {number}"
-            raise UserError(f"{where} is empty: type a review to classify.")
 
 
 class Classifier:
@@ -54,6 +33,7 @@ class Classifier:
         if not (run_dir / "config.json").is_file():
             raise RunError(f"{run_dir.name} is not a trained model folder (it has no config.json).")
         self.run_dir = run_dir
+        self.lock = threading.Lock()  # held by work that hooks the model (attribution) and work beside it
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.batch_size = batch_size
         self.tokenizer = AutoTokenizer.from_pretrained(run_dir)
@@ -84,9 +64,7 @@ class Classifier:
         """Padded tensors for `texts`, and which of them were cut (at the maximum length, or first at
         MAX_TEXT_CHARS characters)."""
         encoded, lengths = encode(self.tokenizer, texts, self.max_length)
-        cut = [
-            length > self.max_length or len(text) > MAX_TEXT_CHARS for text, length in zip(texts, lengths, strict=True)
-        ]
+        cut = [length > self.max_length or is_capped(text) for text, length in zip(texts, lengths, strict=True)]
         return self.tokenizer.pad(encoded, return_tensors="pt"), cut
 
     @torch.inference_mode()
@@ -107,8 +85,6 @@ class Classifier:
 
 def load_classifier(run_dir: str | Path):
     """The classifier a run folder holds: a BERT model, or the n-gram baseline (baseline.py)."""
-    from .baseline import NgramClassifier, is_ngram_run
-
     return NgramClassifier(run_dir) if is_ngram_run(run_dir) else Classifier(run_dir)
 
 

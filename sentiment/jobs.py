@@ -9,6 +9,9 @@ only in memory, and every start holds a file lock. So an app that crashed and re
 second app on the same runs folder, finds a trainer that is still running and re-attaches to it
 (progress, stop) instead of starting another on the same name; and a trainer that died with the
 app has its unfinished folder removed at start-up.
+
+Starts that arrive while a run trains wait in a queue (in memory: an app restart forgets them), and
+each starts when the runs before it have ended; the page shows their places.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import logging
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -30,7 +35,10 @@ from .config import TrainConfig
 from .errors import UserError
 from .training import PROGRESS_FILE, partial_dir
 
+logger = logging.getLogger(__name__)
 STOP_GRACE_SECONDS = 8.0
+MAX_WAITING = 10
+QUEUE_POLL_SECONDS = 0.5
 # Run names never start with ".", so these never clash with a run's own files here.
 ACTIVE_FILE = ".active.json"
 LOCK_FILE = ".start.lock"
@@ -47,6 +55,7 @@ class JobStatus:
     records: list[dict] = field(default_factory=list)
     log_tail: str = ""
     message: str = ""
+    waiting: list[str] = field(default_factory=list)  # runs queued to start after this one, in order
 
     @property
     def latest(self) -> dict:
@@ -64,36 +73,98 @@ class ActiveRun:
     started: float
     owner: str = ""  # the page (gradio session) that started it
     stopped: str = ""  # why it was stopped, when it was
+    max_minutes: float | None = None  # stopped when still running after this long; None: no limit
+
+
+@dataclass
+class Waiting:
+    """A run queued to start when the one training has ended."""
+
+    config: TrainConfig
+    owner: str
+    max_minutes: float | None
 
 
 class TrainingJob:
-    def __init__(self, runs_dir: Path, max_minutes: float = float("inf")):
+    def __init__(self, runs_dir: Path):
         self.runs_dir = Path(runs_dir)
         self.jobs_dir = self.runs_dir / ".jobs"
         self.jobs_dir.mkdir(parents=True, exist_ok=True)
-        self.max_seconds = max_minutes * 60
         self._lock = threading.Lock()
         self._process: subprocess.Popen | None = None  # only for a trainer this app started
         self._restart_notice = ""
+        self._waiting: list[Waiting] = []
+        self._queue_thread: threading.Thread | None = None
         self._recover()
 
     # Starting and stopping
-    def start(self, config: TrainConfig, owner: str = "") -> str:
-        """Start training as `config` says; return the run's name."""
+    def start(self, config: TrainConfig, owner: str = "", max_minutes: float | None = None) -> str:
+        """Start training as `config` says, now; return the run's name."""
+        with self._lock:
+            return self._start(config.resolved(), owner, max_minutes)
+
+    def submit(self, config: TrainConfig, owner: str = "", max_minutes: float | None = None) -> int:
+        """Start training now or, while another run trains, queue it; return its place in the queue (0: started)."""
         config = config.resolved()
+        with self._lock:
+            active = self._active()
+            if not self._waiting and not (active and self._alive(active)):
+                self._start(config, owner, max_minutes)
+                return 0
+            self._check_name(Path(config.output))
+            if len(self._waiting) >= MAX_WAITING:
+                raise JobError(f"{MAX_WAITING} runs are waiting to train already: try again when one has finished.")
+            self._waiting.append(Waiting(config, owner, max_minutes))
+            if self._queue_thread is None:
+                self._queue_thread = threading.Thread(target=self._serve_queue, daemon=True)
+                self._queue_thread.start()
+            return len(self._waiting)
+
+    def name_taken(self, name: str) -> bool:
+        """Whether a run, an unfinished run or a queued run has this name."""
+        output = self.runs_dir / name
+        with self._lock:
+            return output.exists() or partial_dir(output).exists() or name in self._waiting_names()
+
+    def _waiting_names(self) -> list[str]:
+        return [Path(waiting.config.output).name for waiting in self._waiting]
+
+    def _check_name(self, output: Path) -> None:
+        if output.exists():
+            raise JobError(f"A run called {output.name} already exists: choose another name.")
+        if partial_dir(output).exists():
+            raise JobError(
+                f"A run called {output.name} is still being written, or was left unfinished: choose another name."
+            )
+        if output.name in self._waiting_names():
+            raise JobError(f"A run called {output.name} is waiting to train already: choose another name.")
+
+    def _serve_queue(self) -> None:
+        """Start each queued run once the one before it has ended; end when the queue is empty."""
+        while True:
+            time.sleep(QUEUE_POLL_SECONDS)
+            with self._lock:
+                active = self._active()
+                if active and self._alive(active):
+                    continue
+                if not self._waiting:
+                    self._queue_thread = None
+                    return
+                waiting = self._waiting.pop(0)
+                try:
+                    self._start(waiting.config, waiting.owner, waiting.max_minutes)
+                except JobError as error:  # another app on the runs folder took the name or the slot
+                    logger.warning("A queued run could not start: %s", error)
+
+    def _start(self, config: TrainConfig, owner: str, max_minutes: float | None) -> str:
         output = Path(config.output)
-        with self._lock, self._start_lock():
+        with self._start_lock():
             active = self._active()
             if active and self._alive(active):
                 raise JobError(
                     f"A training run ({active.name}) is already in progress: stop it or wait for it to finish."
                 )
-            if output.exists():
-                raise JobError(f"A run called {output.name} already exists: choose another name.")
-            if partial_dir(output).exists():
-                raise JobError(
-                    f"A run called {output.name} is still being written, or was left unfinished: choose another name."
-                )
+            self._check_name(output)
             config_file = self.jobs_dir / f"{output.name}.json"
             config_file.write_text(json.dumps(config.to_dict(), ensure_ascii=False), encoding="utf-8")
             with (self.jobs_dir / f"{output.name}.log").open("wb") as log:
@@ -107,7 +178,7 @@ class TrainingJob:
                     start_new_session=True,  # a stop ends the whole process group; an app crash does not
                     preexec_fn=_lower_priority,
                 )
-            active = ActiveRun(output.name, self._process.pid, str(config_file), time.time(), owner)
+            active = ActiveRun(output.name, self._process.pid, str(config_file), time.time(), owner, "", max_minutes)
             self._write(active)
             self._restart_notice = ""
             self._watch(active)
@@ -125,11 +196,32 @@ class TrainingJob:
             shutil.rmtree(partial_dir(self.runs_dir / active.name), ignore_errors=True)
             return active.name
 
+    def shutdown(self) -> None:
+        """The app is stopping on purpose: forget the queue and stop the run this app started. (A trainer
+        outlives only a crash of its app, which a restarted app re-attaches to.)"""
+        with self._lock:
+            self._waiting.clear()
+            active = self._active()
+            started_here = active is not None and self._process is not None and self._process.pid == active.pid
+        if started_here and self._alive(active):
+            with contextlib.suppress(JobError):
+                self.stop("the app was stopped")
+
     def started_runs(self) -> list[Path]:
         """The run folders this job has started (finished or not), from the configs it wrote."""
         return [
             self.runs_dir / path.stem for path in self.jobs_dir.glob("*.json") if (self.runs_dir / path.stem).is_dir()
         ]
+
+    def forget_removed_runs(self) -> None:
+        """Remove the config and log of every run whose folder is gone, but the job's current one."""
+        active = self._active()
+        for path in [*self.jobs_dir.glob("*.json"), *self.jobs_dir.glob("*.log")]:
+            name = path.stem
+            if path.name.startswith(".") or (active and name == active.name):
+                continue
+            if not (self.runs_dir / name).exists() and not partial_dir(self.runs_dir / name).exists():
+                path.unlink(missing_ok=True)
 
     def owner(self) -> str | None:
         """The page that started the running job; None when none runs."""
@@ -139,25 +231,33 @@ class TrainingJob:
     # What the page shows
     def status(self) -> JobStatus:
         with self._lock:
-            active = self._active()
-            if active is None:
-                return JobStatus("idle")
-            output = self.runs_dir / active.name
-            progress = output / PROGRESS_FILE
-            if not progress.exists():
-                progress = partial_dir(output) / PROGRESS_FILE
-            records = _read_jsonl(progress)
-            log_tail = _tail(self.jobs_dir / f"{active.name}.log")
-            if self._alive(active):
-                return JobStatus("running", active.name, records, log_tail)
-            if active.stopped:
-                message = f"Run {active.name} was stopped{_because(active.stopped)}; nothing was saved."
-                return JobStatus("stopped", active.name, records, log_tail, message)
-            if output.is_dir():
-                return JobStatus("finished", active.name, records, log_tail, f"Run {active.name} finished.")
-            error = next((line for line in reversed(log_tail.splitlines()) if line.startswith("error:")), "")
-            message = error.removeprefix("error: ") or self._restart_notice or f"Run {active.name} failed; see the log."
-            return JobStatus("failed", active.name, records, log_tail, message)
+            status = self._status()
+            status.waiting = self._waiting_names()
+            return status
+
+    def _status(self) -> JobStatus:
+        active = self._active()
+        if active is None:
+            return JobStatus("idle")
+        output = self.runs_dir / active.name
+        progress = output / PROGRESS_FILE
+        if not progress.exists():
+            progress = partial_dir(output) / PROGRESS_FILE
+        records = _read_jsonl(progress)
+        log_tail = visible_log(_tail(self.jobs_dir / f"{active.name}.log"))
+        if self._alive(active):
+            return JobStatus("running", active.name, records, log_tail)
+        if active.stopped:
+            message = f"Run {active.name} was stopped{_because(active.stopped)}; nothing was saved."
+            return JobStatus("stopped", active.name, records, log_tail, message)
+        if output.is_dir():
+            return JobStatus("finished", active.name, records, log_tail, f"Run {active.name} finished.")
+        # The trainer ended without finishing (killed, or failed): what it left half-written goes, so
+        # the name is free again.
+        shutil.rmtree(partial_dir(output), ignore_errors=True)
+        error = next((line for line in reversed(log_tail.splitlines()) if line.startswith(ERROR_PREFIX)), "")
+        message = error.removeprefix(ERROR_PREFIX) or self._restart_notice or FAILED.format(name=active.name)
+        return JobStatus("failed", active.name, records, log_tail, message)
 
     # The record on disk
     def _active(self) -> ActiveRun | None:
@@ -223,19 +323,19 @@ class TrainingJob:
         return True
 
     def _watch(self, active: ActiveRun) -> None:
-        """Stop the run when it passes the time limit (on a public server, so no one holds the slot for days)."""
-        remaining = active.started + self.max_seconds - time.time()
-        if remaining == float("inf"):
+        """Stop the run when it passes its time limit (on a public server, so no one holds the slot for days)."""
+        if active.max_minutes is None:
             return
-        timer = threading.Timer(max(0.0, remaining), self._time_out, (active.pid,))
+        remaining = active.started + active.max_minutes * 60 - time.time()
+        timer = threading.Timer(max(0.0, remaining), self._time_out, (active.pid, active.max_minutes))
         timer.daemon = True
         timer.start()
 
-    def _time_out(self, pid: int) -> None:
+    def _time_out(self, pid: int, minutes: float) -> None:
         active = self._active()
         if active is not None and active.pid == pid:
             with contextlib.suppress(JobError):
-                self.stop(f"it reached this server's limit of {self.max_seconds / 60:g} minutes")
+                self.stop(f"it reached this server's limit of {minutes:g} minutes")
 
 
 def _is_trainer(pid: int, config_file: str) -> bool:
@@ -254,6 +354,22 @@ def _trainer_environment() -> dict[str, str]:
     path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
     # Library deprecation notices are noise in a log meant for the person training.
     return {**os.environ, "PYTHONPATH": path, "PYTHONUNBUFFERED": "1", "PYTHONWARNINGS": "ignore::FutureWarning"}
+
+
+ERROR_PREFIX = "error: "  # how the trainer reports a problem a person can fix (cli.py)
+FAILED = (
+    "Run {name} failed: training stopped with an error (the details are in the server's log). Try other "
+    "settings, for example a smaller learning rate."
+)
+# What the page shows of a trainer's output: its notes, steps, one-sentence errors and where it saved.
+VISIBLE_LINE = re.compile(r"(note: |step |error: |saved )")
+SERVER_PATH = re.compile(r"(?:/[^\s/'\"]+)+/")
+
+
+def visible_log(text: str) -> str:
+    """The trainer's output as a visitor may see it: no tracebacks or library output, no server paths."""
+    lines = [line for line in text.splitlines() if VISIBLE_LINE.match(line)]
+    return "\n".join(SERVER_PATH.sub("", line) for line in lines)
 
 
 def _because(reason: str) -> str:

@@ -6,21 +6,47 @@ on a run of about 160,000 or more ASCII characters. Reviews are far shorter (the
 3,000 real ones has 1,215 characters) and the model reads at most 512 tokens, so a text is cut
 at `MAX_TEXT_CHARS` characters before it is tokenized, and the page says so.
 
+The cut counts characters *after* NFKC normalisation too, which the Japanese tokenizers apply first:
+one '㌖' becomes the six characters 'キロメートル', so 10,000 of them would be 60,000 characters to
+MeCab (5 s to tokenize, where 10,000 katakana take 0.3 s; docs/benchmarks.md). Control characters
+become spaces: MeCab stops reading at a NUL, and a text made of nothing but them is no text.
+
 The public bounds apply when the app is reachable by anyone (a Space, `--share`, `--public`):
 they keep one visitor from holding the one training slot, the disk or the queue for long.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 
 MAX_TEXT_CHARS = 10_000
 MAX_UPLOAD_MB = 20  # the app refuses larger uploads (in the browser and again on the server)
+# The source's train split has 120,000 reviews: allow that, refuse far beyond before building anything.
+MAX_DATASET_ROWS = 150_000
+# C0 and C1 control characters but tab and line breaks.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def cap_text(text: str) -> str:
-    """`text` cut to the characters MeCab may safely be given."""
-    return text[:MAX_TEXT_CHARS]
+    """`text` as MeCab may safely be given it: control characters as spaces, and at most
+    MAX_TEXT_CHARS characters both as written and after NFKC normalisation."""
+    text = CONTROL.sub(" ", text[:MAX_TEXT_CHARS])
+    while (normalized := len(unicodedata.normalize("NFKC", text))) > MAX_TEXT_CHARS:
+        # Shrink in proportion: each round is shorter, and one or two rounds reach the cap.
+        text = text[: len(text) * MAX_TEXT_CHARS // normalized]
+    return text
+
+
+def is_capped(text: str) -> bool:
+    """Whether `cap_text` cuts `text` short."""
+    return len(cap_text(text)) < len(text)
+
+
+def has_content(text: str) -> bool:
+    """Whether `text` has anything to read: not only spaces, control, format (zero-width) or unassigned characters."""
+    return any(unicodedata.category(char)[0] not in "CZ" for char in text[:MAX_TEXT_CHARS])
 
 
 @dataclass(frozen=True)
@@ -38,7 +64,12 @@ class Bounds:
     uploads_kept: int
     downloads_kept: int
     batch_rows: int  # texts per /classify_batch call
+    batch_chars: float  # characters of all the texts of one /classify_batch call together
+    why_budget: float  # "Why?" work per request, in BERT-base token-steps (attribution.py)
     queue_size: int  # requests waiting in gradio's queue
+    upload_cache_mb: float  # gradio's own upload folder, all visitors together
+    uploads_per_hour: float  # files one visitor may post to gradio's upload route
+    upload_lifetime: int  # seconds gradio keeps an uploaded file
 
 
 UNBOUNDED = float("inf")
@@ -55,7 +86,12 @@ LOCAL = Bounds(
     uploads_kept=200,
     downloads_kept=200,
     batch_rows=100_000,
+    batch_chars=UNBOUNDED,
+    why_budget=UNBOUNDED,
     queue_size=256,
+    upload_cache_mb=UNBOUNDED,
+    uploads_per_hour=UNBOUNDED,
+    upload_lifetime=3600,
 )
 PUBLIC = Bounds(
     epochs=10,
@@ -69,5 +105,17 @@ PUBLIC = Bounds(
     uploads_kept=20,
     downloads_kept=50,
     batch_rows=1_000,
+    batch_chars=200_000,
+    # About 5 s of CPU on 2 cores: "Why?" on BERT-base at 512 tokens and 32 steps (16,384) took 47 s.
+    why_budget=1_500,
     queue_size=32,
+    upload_cache_mb=500,
+    uploads_per_hour=30,
+    upload_lifetime=900,
 )
+
+# A lesson-size run, which any visitor of a public server may start without the password: the bundled
+# sample with the starter (full or head) or the n-gram baseline, at most this many optimiser steps and
+# minutes (the starter's recipe on the sample takes 80 steps, about a minute on 2 cores).
+LESSON_STEPS = 100
+LESSON_MINUTES = 3

@@ -34,13 +34,21 @@ def write_csv(table: pd.DataFrame, path: Path) -> Path:
 
 
 def keep_newest(entries: list[Path], keep: int) -> None:
-    """Remove all but the `keep` most recently modified of `entries` (files or folders)."""
-    entries = sorted(entries, key=lambda entry: entry.stat().st_mtime, reverse=True)
+    """Remove all but the `keep` most recently modified of `entries` (files or folders). Two requests may
+    prune one folder at once, so an entry the other removed meanwhile is passed over."""
+    entries = sorted(entries, key=_modified, reverse=True)
     for entry in entries[keep:]:
         if entry.is_dir() and not entry.is_symlink():
             shutil.rmtree(entry, ignore_errors=True)
         else:
             entry.unlink(missing_ok=True)
+
+
+def _modified(entry: Path) -> float:
+    try:
+        return entry.stat().st_mtime
+    except FileNotFoundError:
+        return float("-inf")
 
 
 class Downloads:

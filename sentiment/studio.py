@@ -24,7 +24,7 @@ import pandas as pd
 from .attribution import Attribution, integrated_gradients
 from .baseline import is_ngram_run
 from .browsing import frame
-from .config import TrainConfig
+from .config import WHOLE_NUMBERS, TrainConfig, check_run_name, default_run_name
 from .data import (
     DEFAULT_CONFIG,
     DEFAULT_SOURCE,
@@ -42,10 +42,11 @@ from .errors import UserError, quoted
 from .evaluation import METRICS_FILE, Report, comparison, evaluate
 from .inference import Classifier, load_classifier
 from .jobs import TrainingJob
-from .limits import MAX_UPLOAD_MB
+from .limits import MAX_UPLOAD_MB, cap_text
 from .maps import ModelMap, model_map, sample_rows
 from .modeling import STARTER, starting_model
-from .runs import RunInfo, list_runs, resolve_run, run_dataset
+from .prediction import Prediction, check_texts
+from .runs import RunInfo, list_runs, resolve_run, run_dataset, shown_source
 from .storage import Downloads, keep_newest
 from .tokenization import SOURCE_MODEL, build_starter_tokenizer, load_tokenizer
 from .training import CONFIG_FILE
@@ -56,6 +57,7 @@ UPLOAD_PREFIX = "upload: "
 DATA_PREFIX = "data: "
 UPLOADS = ".uploads"
 MAX_COMPARED = 6
+FIRST_RUNS_OWNER = "server"  # the first runs belong to no page: only the password holder may stop them
 DOWNLOADS = ".downloads"
 # A Hub repository id: an optional owner and a name, each of letters, digits, '-', '_' and '.'.
 HUB_ID = re.compile(r"(?!.*\.\.)([A-Za-z0-9][\w.-]{0,95}/)?[A-Za-z0-9][\w.-]{0,95}", re.ASCII)
@@ -68,22 +70,39 @@ OFFLINE_NOTICE = (
 )
 
 
-class _Cache(OrderedDict):
-    """A small least-recently-used cache: models are large, keep only the last few."""
+class _Cache:
+    """A small least-recently-used cache that many requests share.
+
+    Each value is made once: a request asking for a value being made waits for it, while requests for
+    other values go on (one visitor loading a 120,000-row upload never blocks another's classify).
+    A failed make is not kept; the next request tries again."""
 
     def __init__(self, size: int):
-        super().__init__()
         self.size = size
+        self._values: OrderedDict = OrderedDict()
+        self._making: dict = {}
+        self._lock = threading.Lock()
 
     def get_or_make(self, key, make):
-        if key in self:
-            self.move_to_end(key)
-            return self[key]
-        value = make()
-        self[key] = value
-        while len(self) > self.size:
-            self.popitem(last=False)
-        return value
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key]
+            making = self._making.setdefault(key, threading.Lock())
+        with making:
+            try:
+                with self._lock:
+                    if key in self._values:  # made while this request waited
+                        return self._values[key]
+                value = make()
+                with self._lock:
+                    self._values[key] = value
+                    while len(self._values) > self.size:
+                        self._values.popitem(last=False)
+                return value
+            finally:
+                with self._lock:
+                    self._making.pop(key, None)
 
 
 class Studio:
@@ -101,9 +120,8 @@ class Studio:
         self.default_dataset = dataset or (DEFAULT_SOURCE if self.online else SAMPLE)
         self.default_model = model or (SOURCE_MODEL if self.online else STARTER)
         self.notice = "" if self.online else OFFLINE_NOTICE
-        self.job = TrainingJob(self.runs_dir, self.deployment.bounds.run_minutes)
+        self.job = TrainingJob(self.runs_dir)
         self.downloads = Downloads(self.runs_dir / DOWNLOADS, self.deployment.bounds.downloads_kept)
-        self._lock = threading.RLock()
         self._datasets = _Cache(3)
         self._frames = _Cache(6)
         self._tokenizers = _Cache(4)
@@ -111,6 +129,7 @@ class Studio:
         self._evaluations = _Cache(8)
         self._maps = _Cache(4)
         self._full_precision = _Cache(1)
+        self._attributions = _Cache(256)
 
     # Datasets
     def dataset_choices(self) -> list[str]:
@@ -119,8 +138,7 @@ class Studio:
 
     def dataset(self, choice: str) -> SentimentData:
         source = self.resolve_dataset(choice)
-        with self._lock:
-            return self._datasets.get_or_make(source, lambda: self._load(source))
+        return self._datasets.get_or_make(source, lambda: self._load(source))
 
     def resolve_dataset(self, choice: str) -> str:
         """The source that `load_dataset` reads for a dataset chosen in the page, if the app offers it."""
@@ -137,7 +155,7 @@ class Studio:
             raise DataError(f"The upload {quoted(name)} is no longer on this server: upload the file again.")
         if choice in (folders := self._data_folders()):
             return str(folders[choice])
-        if HUB_ID.fullmatch(choice) and not Path(choice).exists():
+        if HUB_ID.fullmatch(choice):  # loaded from the Hub only, whether or not such a path exists here
             return choice
         raise DataError(NOT_OFFERED.format(name=quoted(choice)))
 
@@ -167,15 +185,17 @@ class Studio:
         if split not in SPLITS:
             raise DataError(f"There is no {quoted(split)} split: choose train, validation or test.")
         data = self.dataset(choice)
-        with self._lock:
-            return self._frames.get_or_make((self.resolve_dataset(choice), split), lambda: frame(data, split))
+        return self._frames.get_or_make((self.resolve_dataset(choice), split), lambda: frame(data, split))
 
     def length_tokenizer(self):
         """The tokenizer that counts tokens in the Dataset tab: the source model's, or the starter's offline."""
         return self.tokenizer(SOURCE_MODEL if self.online else STARTER_TOKENIZER)
 
     def save_upload(self, path: str | Path) -> str:
-        """Check an uploaded file and keep a copy under the runs folder; return its label as a dataset choice."""
+        """Check an uploaded file and keep a copy under the runs folder; return its label as a dataset choice.
+
+        The uploads that finished runs were trained on are kept beyond the quota (the runs have a quota
+        of their own), so those runs can still be evaluated."""
         path = Path(path)
         suffix = path.suffix.lower()
         if suffix not in (".csv", ".tsv", ".jsonl", ".parquet"):
@@ -188,11 +208,12 @@ class Studio:
         stem = re.sub(r"[^\w-]", "-", path.stem)[:40] or "upload"
         uploads = self.runs_dir / UPLOADS
         uploads.mkdir(exist_ok=True)
-        keep_newest(list(uploads.iterdir()), self.deployment.bounds.uploads_kept - 1)
+        in_use = {Path(run_dataset(run_dir)[0]).name for run_dir in self._run_dirs()}
+        prunable = [upload for upload in uploads.iterdir() if upload.name not in in_use]
+        keep_newest(prunable, self.deployment.bounds.uploads_kept - 1)
         kept = uploads / f"{stem}-{digest}{suffix}"
         shutil.copyfile(path, kept)
-        with self._lock:
-            self._datasets.get_or_make(str(kept.resolve()), lambda: data)
+        self._datasets.get_or_make(str(kept.resolve()), lambda: data)
         return UPLOAD_PREFIX + kept.name
 
     # Tokenizers
@@ -204,8 +225,7 @@ class Studio:
 
     def tokenizer(self, choice: str):
         choice = choice or STARTER_TOKENIZER
-        with self._lock:
-            return self._tokenizers.get_or_make(choice, lambda: self._load_tokenizer(choice))
+        return self._tokenizers.get_or_make(choice, lambda: self._load_tokenizer(choice))
 
     def _load_tokenizer(self, choice: str):
         if choice == STARTER_TOKENIZER:
@@ -223,18 +243,85 @@ class Studio:
     def run_names(self) -> list[str]:
         return [run.name for run in self.runs()]
 
+    def run_choices(self, bert_only: bool = False) -> list[tuple[str, str]]:
+        """Runs as a picker offers them, newest first: ('full-starter-sample · full · 0.57', name)."""
+        return [
+            (f"{run.name} · {run.method} · {run.accuracy:.2f}", run.name)
+            for run in self.runs()
+            if not (bert_only and run.method == "ngram")
+        ]
+
+    def newest_run(self, bert_only: bool = False) -> str | None:
+        """The newest finished run (a BERT run, for what needs tokens: "Why?", the maps), or None."""
+        return next((name for _, name in self.run_choices(bert_only)), None)
+
+    def preparing_notice(self) -> str:
+        """While a fresh app trains its first runs and none has finished: what is going on and how long it
+        should take; '' once a run has finished, or when nothing is training."""
+        if self.runs():
+            return ""
+        status = self.job.status()
+        if status.state != "running" and not status.waiting:
+            return ""
+        left = status.latest.get("remaining")
+        eta = f" (about {left:.0f} s left for {status.run_name})" if left else ""
+        return (
+            f"The first model is being prepared{eta}: this page fills in by itself when it is ready. "
+            f"/ 最初のモデルを準備しています{eta}。完了すると自動的に表示されます。"
+        )
+
+    def quality_note(self, run_name: str) -> str:
+        """How good a run is, honestly: its accuracy on its test split beside the n-gram baseline's on the same
+        split, and why a from-scratch starter is weak."""
+        infos = {run.name: run for run in self.runs()}
+        run = infos.get(run_name)
+        if run is None:
+            return ""
+        accuracy = self.evaluation(run_name, "test").metrics["accuracy"]
+        note = f"This run's accuracy on its test split: **{accuracy:.2f}**"
+        baseline = next(
+            (other for other in infos.values() if other.method == "ngram" and other.dataset == run.dataset), None
+        )
+        if baseline is not None and baseline.name != run_name:
+            baseline_accuracy = self.evaluation(baseline.name, "test").metrics["accuracy"]
+            note += f"; the n-gram baseline's on the same split: **{baseline_accuracy:.2f}**"
+        note += "."
+        if run.model == STARTER:
+            note += (
+                " The starter is a small BERT trained from scratch on this data only, with no pretraining, so it "
+                "gets many texts wrong; the Hub model (cl-tohoku) is pretrained on Japanese Wikipedia and does far "
+                "better. / スターターは事前学習なしの小さなモデルなので、誤りが多くなります。"
+            )
+        return note
+
+    def _run_dirs(self) -> list[Path]:
+        return [self.runs_dir / run.name for run in self.runs()]
+
     def classifier(self, run_name: str):
         run_dir = resolve_run(self.runs_dir, run_name)
-        with self._lock:
-            return self._classifiers.get_or_make(_run_key(run_dir), lambda: load_classifier(run_dir))
+        return self._classifiers.get_or_make(_run_key(run_dir), lambda: load_classifier(run_dir))
+
+    def classify_many(self, run_name: str, texts: list[str]) -> list[Prediction]:
+        """Many texts at once, within this server's bounds on their number and their characters together."""
+        bounds = self.deployment.bounds
+        if len(texts) > bounds.batch_rows:
+            raise UserError(
+                f"There are {len(texts):,} texts; this server classifies up to {bounds.batch_rows:,} at a time."
+            )
+        characters = sum(len(cap_text(text)) for text in texts)  # what would be tokenized
+        if characters > bounds.batch_chars:
+            raise UserError(
+                f"These texts have {characters:,} characters together; this server classifies up to "
+                f"{bounds.batch_chars:,} at a time: send fewer or shorter texts."
+            )
+        return self.classifier(run_name).predict(texts)
 
     def evaluation(self, run_name: str, split: str) -> Report:
         run_dir = resolve_run(self.runs_dir, run_name)
-        with self._lock:
-            return self._evaluations.get_or_make(
-                (_run_key(run_dir), split),
-                lambda: evaluate(run_dir, self._run_data(run_dir), split, self.classifier(run_name)),
-            )
+        return self._evaluations.get_or_make(
+            (_run_key(run_dir), split),
+            lambda: evaluate(run_dir, self._run_data(run_dir), split, self.classifier(run_name)),
+        )
 
     def comparison(self, run_names: list[str], split: str) -> tuple[pd.DataFrame, dict[str, dict], str]:
         """Several runs scored on the same split: a table, each run's metrics, and a caution if their data differ."""
@@ -262,23 +349,31 @@ class Studio:
         run_dir = resolve_run(self.runs_dir, run_name)
         if is_ngram_run(run_dir):
             raise UserError("The n-gram baseline has no tokens or hidden states to show: pick a BERT run.")
-        with self._lock:
-            return self._full_precision.get_or_make(_run_key(run_dir), lambda: Classifier(run_dir, fast=False))
+        return self._full_precision.get_or_make(_run_key(run_dir), lambda: Classifier(run_dir, fast=False))
 
     def attribution(self, run_name: str, text: str, label: str | None = None) -> Attribution:
-        """How much each token and MeCab word of `text` moved the run toward `label` (default: its prediction)."""
+        """How much each token and MeCab word of `text` moved the run toward `label` (default: its prediction).
+
+        Answers are kept per run, text and class: a class asking "Why?" of the same example pays once."""
         model = self.full_precision(run_name)
-        (prediction,) = model.predict([text])
-        label = label or prediction.label
-        if label not in model.label_names:
+        check_texts([text])
+        if label is not None and label not in model.label_names:
             raise UserError(f"{quoted(label)} is not a class of this run: pick one of {', '.join(model.label_names)}.")
-        return integrated_gradients(model.model, model.tokenizer, text, label, model.max_length)
+        key = (_run_key(model.run_dir), hashlib.sha256(text.encode()).hexdigest(), label)
+        return self._attributions.get_or_make(key, lambda: self._attribute(model, text, label))
+
+    def _attribute(self, model: Classifier, text: str, label: str | None) -> Attribution:
+        # Integrated Gradients hooks the model's embedding layer: while it runs, no other request may use
+        # this model (its answers would mix with this one's), so each full-precision model has a lock.
+        with model.lock:
+            label = label or model.predict([text])[0].label
+            budget = self.deployment.bounds.why_budget
+            return integrated_gradients(model.model, model.tokenizer, text, label, model.max_length, budget)
 
     def model_maps(self, run_name: str, split: str) -> tuple[ModelMap, ModelMap]:
         """Where the model a run started from, and the trained run, put the reviews of a split."""
         trained = self.full_precision(run_name)
-        with self._lock:
-            return self._maps.get_or_make((_run_key(trained.run_dir), split), lambda: self._draw_maps(trained, split))
+        return self._maps.get_or_make((_run_key(trained.run_dir), split), lambda: self._draw_maps(trained, split))
 
     def _draw_maps(self, trained: Classifier, split: str) -> tuple[ModelMap, ModelMap]:
         run_dir = trained.run_dir
@@ -296,10 +391,9 @@ class Studio:
                 "it needs the Hugging Face Hub."
             ) from error
         texts, length = rows["text"], trained.max_length
-        return (
-            model_map(start, trained.tokenizer, texts, labels, length),
-            model_map(trained.model, trained.tokenizer, texts, labels, length),
-        )
+        before = model_map(start, trained.tokenizer, texts, labels, length)
+        with trained.lock:  # the trained model is the one "Why?" hooks (see _attribute)
+            return before, model_map(trained.model, trained.tokenizer, texts, labels, length)
 
     def _run_data(self, run_dir: Path) -> SentimentData:
         """The dataset a run was trained on, as its own settings name it."""
@@ -309,34 +403,75 @@ class Studio:
                 f"The dataset run {run_dir.name} was trained on is no longer on this server "
                 "(uploads are kept for a while only): upload it again and train a new run."
             )
-        with self._lock:
-            return self._datasets.get_or_make(source, lambda: self._load(source, config))
+        return self._datasets.get_or_make(source, lambda: self._load(source, config))
 
     # Training
     def resolve_model(self, spec: str) -> str:
         """A model named in the page, if the app offers it: the starter, the launch default or a Hub id."""
         spec = (spec or "").strip()
         if spec in (STARTER, SOURCE_MODEL, self.default_model) or (HUB_ID.fullmatch(spec) and not Path(spec).exists()):
+            # A local folder of that name would load instead of the Hub's model, so it is refused; on a public
+            # server only the password holder gets this far (start_from_page).
             return spec
         raise UserError(
             f"{quoted(spec)} is not a model this app offers: pick one from the list, or give a Hub id (owner/name)."
         )
 
-    def start_training(self, config: TrainConfig, session: str = "", password: str | None = None) -> str:
-        """Start a run for the page `session`, within what this deployment allows."""
-        self.deployment.check_may_train(password)
-        name = self.job.start(self.deployment.bounded(config), owner=session)
+    def start_training(
+        self, config: TrainConfig, session: str = "", password: str | None = None, visitor: str = ""
+    ) -> tuple[str, int]:
+        """Start a run for the page `session`, within what this deployment allows, now or after the runs
+        already waiting; return its name and its place in the queue (0: started)."""
+        config, minutes = self.deployment.admit(config, password, visitor)
+        place = self.job.submit(config, owner=session, max_minutes=minutes)
         self._make_room_for_a_run()  # after the start: a refused start removes nothing
-        return name
+        return Path(config.resolved().output).name, place
 
-    def stop_training(self, session: str = "", password: str | None = None) -> str:
-        self.deployment.check_may_stop(self.job.owner(), session, password)
+    def start_from_page(
+        self, model: str, method: str, dataset: str, name: str, values: dict, session="", password=None, visitor=""
+    ) -> tuple[str, int]:
+        """A run as the Train tab asks for it (0 or blank: the recipe's value). On a public server anything
+        but a lesson checks the password before the form is read, so a refused visitor learns nothing of
+        what the server holds."""
+        method = method or "full"
+        lesson_shaped = dataset == SAMPLE and (method == "ngram" or model == STARTER)
+        if self.deployment.public and (password or not lesson_shaped):
+            self.deployment.check_may_train(password, visitor)
+        model, dataset = self.resolve_model(model), self.resolve_dataset(dataset)
+        name = check_run_name((name or "").strip() or self.free_run_name(method, model, dataset))
+        # 0 or blank leaves an option to the recipe (a number box can't be empty in every browser).
+        options = {key: int(value) if key in WHOLE_NUMBERS else value for key, value in values.items() if value}
+        output = str(self.runs_dir / name)
+        config = TrainConfig(model=model, method=method, dataset=dataset, output=output, **options)
+        return self.start_training(config, session, password, visitor)
+
+    def free_run_name(self, method: str, model: str, dataset: str) -> str:
+        """The default name of a new run: `<method>-<model>-<dataset>`, numbered when taken."""
+        return default_run_name(method, model, shown_source(dataset), self.job.name_taken)
+
+    def stop_training(self, session: str = "", password: str | None = None, visitor: str = "") -> str:
+        self.deployment.check_may_stop(self.job.owner(), session, password, visitor)
         return self.job.stop()
 
     def _make_room_for_a_run(self) -> None:
         """Keep the runs trained from the page, the one just started included, within the quota; the oldest go first."""
         finished = [run for run in self.job.started_runs() if (run / METRICS_FILE).is_file()]
         keep_newest(finished, self.deployment.bounds.runs_kept - 1)
+        self.job.forget_removed_runs()
+
+    def prepare_first_runs(self) -> list[str]:
+        """When no run has finished yet, queue the first ones through the ordinary job, so a fresh app (a new
+        Space) has a model to classify with in about a minute: the n-gram baseline on the sample (seconds),
+        then the starter fully fine-tuned on it. Return their names."""
+        if self.runs():
+            return []
+        names = []
+        for method in ("ngram", "full"):
+            name = self.free_run_name(method, STARTER, SAMPLE)
+            config = TrainConfig(model=STARTER, method=method, dataset=SAMPLE, output=str(self.runs_dir / name))
+            self.job.submit(config, owner=FIRST_RUNS_OWNER)
+            names.append(name)
+        return names
 
     @staticmethod
     def device() -> str:

@@ -9,14 +9,15 @@ WordPiece vocabulary learned here from the training texts, so it works with no H
 from __future__ import annotations
 
 import tempfile
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
-from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 from transformers import AutoTokenizer, BertJapaneseTokenizer, PreTrainedTokenizerBase
 
-from .limits import MAX_TEXT_CHARS, cap_text
+from .limits import cap_text, is_capped
 
 SOURCE_MODEL = "cl-tohoku/bert-base-japanese-whole-word-masking"
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
@@ -37,27 +38,29 @@ def build_starter_tokenizer(
 ) -> BertJapaneseTokenizer:
     """A MeCab-ipadic + WordPiece tokenizer whose vocabulary is learned from `texts`.
 
-    The vocabulary holds `vocab_size` learned entries plus the `##` form of any single character
-    that lacks one, so it can be somewhat larger than `vocab_size`.
+    The vocabulary is the special tokens, every character of the texts (and of BASE_ALPHABET) alone
+    and in its `##` form, then the most frequent MeCab words that occur at least twice, until it has
+    `vocab_size` entries (more when the characters alone pass it). WordPiece then reads a frequent word
+    as one piece and spells a rare one out character by character, as BERT's vocabularies do.
+
+    It is learned by counting, with ties broken by the text itself, so the same texts give the same
+    vocabulary and the same token ids in every process. (The `tokenizers` WordPiece trainer does not:
+    its hash maps are randomly seeded, and two processes learned 2,648 and 2,649 entries from the
+    sample, with different ids.)
     """
     word_tokenizer = _mecab_tokenizer()
-    wordpiece = Tokenizer(models.WordPiece(unk_token="[UNK]"))
-    # Words come pre-split by MeCab and joined by spaces, so WordPiece learns pieces of MeCab words.
-    wordpiece.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    trainer = trainers.WordPieceTrainer(
-        vocab_size=vocab_size,
-        special_tokens=SPECIAL_TOKENS,
-        initial_alphabet=BASE_ALPHABET,
-        continuing_subword_prefix="##",
-        show_progress=False,
-    )
-    words = (" ".join(word_tokenizer.tokenize(cap_text(text))) for text in texts)
-    wordpiece.train_from_iterator(words, trainer=trainer)
-    vocab = [token for token, _ in sorted(wordpiece.get_vocab().items(), key=lambda item: item[1])]
-    # WordPiece turns a whole word into [UNK] when one piece is missing. Giving every character its
-    # `##` form too (as BERT's vocabularies do) means any word of known characters can be spelled out.
+    words: Counter[str] = Counter()
+    for text in texts:
+        words.update(word_tokenizer.tokenize(cap_text(text)))
+    characters: Counter[str] = Counter()
+    for word, count in words.items():
+        for character in word:
+            characters[character] += count
+    alphabet = [char for char, _ in _by_frequency(characters)] + [c for c in BASE_ALPHABET if c not in characters]
+    vocab = [*SPECIAL_TOKENS, *alphabet, *(f"##{char}" for char in alphabet)]
     known = set(vocab)
-    vocab += [f"##{token}" for token in vocab if len(token) == 1 and f"##{token}" not in known]
+    frequent = (word for word, count in _by_frequency(words) if count >= 2 and len(word) > 1 and word not in known)
+    vocab += list(islice(frequent, max(0, vocab_size - len(vocab))))
     with tempfile.TemporaryDirectory() as folder:
         vocab_file = Path(folder) / "vocab.txt"
         vocab_file.write_text("".join(f"{token}\n" for token in vocab), encoding="utf-8")
@@ -69,6 +72,11 @@ def build_starter_tokenizer(
             mecab_kwargs=MECAB_KWARGS,
             model_max_length=max_length,
         )
+
+
+def _by_frequency(counts: Counter[str]) -> list[tuple[str, int]]:
+    """Most frequent first; equal counts in the order of the text itself, so the result never varies."""
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
 def _mecab_tokenizer():
@@ -100,14 +108,14 @@ class Explanation:
     truncated: bool
     max_length: int
     round_trip: str
-    capped: bool  # the text was cut to MAX_TEXT_CHARS characters before MeCab
+    capped: bool  # the text was cut before MeCab (limits.cap_text)
     counts: dict[str, int] = field(default_factory=dict)
 
 
 def encode(tokenizer: PreTrainedTokenizerBase, texts: list[str], max_length: int) -> tuple[dict, list[int]]:
     """Token ids for `texts` cut at `max_length`, and each text's length before the cut.
 
-    Each text is first cut to MAX_TEXT_CHARS characters, which MeCab can take safely. Tokenized
+    Each text is first cut as limits.cap_text says, so MeCab can take it safely. Tokenized
     once without truncation (MeCab is most of the cost); only the rare texts that are too long are
     tokenized again, truncated. (transformers 5's `return_overflowing_tokens` fails
     on Python tokenizers, so the cut is found this way.)
@@ -127,7 +135,7 @@ def encode(tokenizer: PreTrainedTokenizerBase, texts: list[str], max_length: int
 def explain(tokenizer: PreTrainedTokenizerBase, text: str, max_length: int | None = None) -> Explanation:
     """How `tokenizer` turns `text` into model input, one row per token, with its MeCab word."""
     max_length = max_length or _max_length(tokenizer)
-    characters, text = len(text), cap_text(text)
+    characters, capped, text = len(text), is_capped(text), cap_text(text)
     batch, (full_length,) = encode(tokenizer, [text], max_length)
     encoding = {key: values[0] for key, values in batch.items()}
     tokens = tokenizer.convert_ids_to_tokens(encoding["input_ids"])
@@ -163,7 +171,7 @@ def explain(tokenizer: PreTrainedTokenizerBase, text: str, max_length: int | Non
         truncated=full_length > max_length,
         max_length=max_length,
         round_trip=tokenizer.convert_tokens_to_string(content),
-        capped=characters > MAX_TEXT_CHARS,
+        capped=capped,
         counts={
             "characters": characters,
             "words": len(words),

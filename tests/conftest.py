@@ -69,8 +69,12 @@ def app_runs(trained_run, tmp_path_factory) -> Path:
     return runs
 
 
-def serve_app(runs: Path, *flags: str, log_name: str = "app.log") -> tuple[str, subprocess.Popen]:
-    """`python app.py --runs RUNS FLAGS…` serving offline on a free port; its URL and process."""
+def serve_app(
+    runs: Path, *flags: str, log_name: str = "app.log", first_runs: bool = False
+) -> tuple[str, subprocess.Popen]:
+    """`python app.py --runs RUNS FLAGS…` serving offline on a free port; its URL and process. The first runs
+    (trained when no run has finished) only where a test asks for them: other tests want an idle trainer."""
+    flags = flags if first_runs else (*flags, "--no-first-runs")
     import time
     import urllib.request
 
@@ -121,3 +125,26 @@ def start_training(client, name: str, epochs=None, password: str = "", method: s
     """Start a starter run through the app's /start_training, as the Train tab does (blank fields: defaults)."""
     form = ("starter", method, name, epochs, None, None, None, None, None, password)
     return client.predict(*form, api_name="/start_training")
+
+
+def wait_until(condition, timeout: float = 60, what: str = "the condition"):
+    """Poll `condition()` until it returns something true (which is returned), failing after `timeout` s."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not (result := condition()):
+        assert time.monotonic() < deadline, f"timed out after {timeout} s waiting for {what}"
+        time.sleep(0.2)
+    return result
+
+
+def training_step_recorded(run_folder: Path) -> bool:
+    """Whether the trainer writing `run_folder` has logged an optimiser step (it is really training, so a stop
+    now has a half-written folder to clean up)."""
+    import json
+
+    progress = run_folder.with_name(run_folder.name + ".partial") / "progress.jsonl"
+    if not progress.is_file():
+        return False
+    lines = progress.read_text(encoding="utf-8").splitlines()
+    return any(json.loads(line).get("step", 0) >= 1 for line in lines[:-1])  # the last may be half-written

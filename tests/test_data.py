@@ -98,7 +98,7 @@ def test_bad_files_get_one_clear_error(tmp_path, rows, columns, message):
 def test_undecodable_bytes_are_named(tmp_path):
     path = tmp_path / "train.csv"
     path.write_bytes(b"text,label\n\x85\x40\x81\x7f,positive\n")
-    with pytest.raises(DataError, match=r"train\.csv is neither UTF-8 nor cp932"):
+    with pytest.raises(DataError, match=r"train\.csv is not UTF-8, cp932 \(Shift-JIS\) or EUC-JP"):
         load_dataset(str(tmp_path))
 
 
@@ -143,3 +143,26 @@ def test_texts_longer_than_mecab_takes_safely_are_cut_when_loaded(tmp_path):
     data = load_dataset(str(write(tmp_path / "long.csv", [(long, "negative"), *ROWS])))
     assert max(len(text) for split in data.values() for text in split["text"]) == MAX_TEXT_CHARS
     assert any("longer than 10,000 characters and were cut" in notice for notice in data.notices)
+
+
+def test_euc_jp_files_are_detected_not_read_as_mojibake(tmp_path):
+    pairs = (f"とても良い商品でした{i},positive\n残念な対応でした{i},negative\n" for i in range(6))
+    rows = "text,label\n" + "".join(pairs)
+    path = tmp_path / "train.csv"
+    path.write_bytes(rows.encode("euc_jp"))
+    assert read_file(path)["text"][0] == "とても良い商品でした0"
+
+
+def test_texts_of_nothing_but_control_or_zero_width_characters_are_empty(tmp_path):
+    from sentiment.errors import UserError
+    from sentiment.limits import cap_text
+    from sentiment.prediction import check_texts
+
+    for nothing in ("\x00\x00", "\u200b\u200b", "\x01 \x7f", "\ufeff"):
+        with pytest.raises(UserError, match="is empty"):
+            check_texts([nothing])
+    assert cap_text("良い\x00悪い") == "良い 悪い", "MeCab would stop reading at the NUL"
+    path = tmp_path / "train.csv"
+    path.write_text("text,label\n\u200b,positive\n", encoding="utf-8")
+    with pytest.raises(DataError, match="row 1: the text is empty"):
+        read_file(path)

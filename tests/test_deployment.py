@@ -3,6 +3,7 @@
 import dataclasses
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -10,12 +11,13 @@ import time
 import pandas as pd
 import pytest
 
-from sentiment.config import TrainConfig
+from sentiment.config import TrainConfig, check_run_name
 from sentiment.deployment import Deployment
 from sentiment.errors import UserError
 from sentiment.evaluation import METRICS_FILE, PREDICTIONS_FILE, report
+from sentiment.guards import FREE_GUESSES, PasswordThrottle, UploadGuard
 from sentiment.jobs import ACTIVE_FILE, JobError, TrainingJob
-from sentiment.limits import LOCAL, PUBLIC
+from sentiment.limits import LESSON_MINUTES, LESSON_STEPS, LOCAL, PUBLIC
 from sentiment.storage import Downloads, keep_newest
 from sentiment.studio import Studio
 from sentiment.training import TrainingError, partial_dir, train
@@ -23,12 +25,54 @@ from sentiment.training import TrainingError, partial_dir, train
 from .conftest import free_port
 
 
-def test_a_public_server_without_a_password_does_not_train():
+def test_a_public_server_without_a_password_trains_lessons_only():
     deployment = Deployment(public=True, bounds=PUBLIC)
     assert not deployment.training_open
-    with pytest.raises(UserError, match="Training is off"):
+    with pytest.raises(UserError, match="Bigger runs need a training password"):
         deployment.check_may_train("anything")
+    for method in ("full", "head", "ngram"):
+        lesson, minutes = deployment.admit(TrainConfig(model="starter", dataset="sample", method=method), None)
+        assert (lesson.step_limit, minutes) == (LESSON_STEPS, LESSON_MINUTES)
+    bigger = [
+        TrainConfig(model="starter", dataset="sample", epochs=50),
+        TrainConfig(model="starter", dataset="sample", starter_layers=12),
+        TrainConfig(model="starter", dataset="someone/reviews"),
+        TrainConfig(model="cl-tohoku/bert-base-japanese-whole-word-masking", dataset="sample"),
+    ]
+    for config in bigger:
+        with pytest.raises(UserError, match="Bigger runs need a training password"):
+            deployment.admit(config, None)
     Deployment().check_may_train(None)  # a private app trains for anyone at its keyboard
+
+
+def test_wrong_passwords_make_a_visitor_wait_longer_and_longer():
+    now = [0.0]
+    deployment = Deployment(public=True, train_password="pw", bounds=PUBLIC, throttle=PasswordThrottle(lambda: now[0]))
+    for _ in range(FREE_GUESSES):
+        assert not deployment.holds_password("guess", "visitor-a")
+    waits = []
+    for _ in range(4):
+        with pytest.raises(UserError, match="Too many wrong passwords") as refused:
+            deployment.holds_password("pw", "visitor-a")  # even the right one is not checked while waiting
+        waits.append(float(re.search(r"wait (\d+) s", str(refused.value)).group(1)))
+        now[0] += waits[-1]
+        assert not deployment.holds_password("guess", "visitor-a")  # checked again once the wait has passed
+    assert waits == [1, 2, 4, 8]
+    assert deployment.holds_password("pw", "visitor-b"), "another visitor is not held up"
+    now[0] += 16
+    assert deployment.holds_password("pw", "visitor-a") and not deployment.holds_password("x", "visitor-a"), (
+        "the right password clears the record"
+    )
+    assert not deployment.holds_password("", "visitor-c") and not deployment.holds_password("", "visitor-c")
+
+
+def test_public_steps_are_bounded_even_when_the_epochs_would_take_more():
+    public = Deployment(public=True, train_password="pw", bounds=PUBLIC)
+    asked = TrainConfig(model="starter", dataset="sample", batch_size=1, epochs=10)  # 2,490 steps on the sample
+    assert public.bounded(asked).step_limit == PUBLIC.max_steps  # training.py stops there: see test_training
+    with pytest.raises(UserError, match="max steps can be at most 2,000"):
+        public.bounded(dataclasses.replace(asked, max_steps=5000))
+    assert Deployment().bounded(asked).step_limit is None
 
 
 def test_space_and_share_make_an_app_public(monkeypatch):
@@ -103,6 +147,7 @@ def test_runs_started_from_the_page_beyond_the_quota_are_removed_oldest_first(tm
     assert (runs / "old").is_dir(), "a refused start removes nothing"
     studio.start_training(dataclasses.replace(config, output=str(runs / "new")))
     assert not (runs / "old").exists() and (runs / "newer").is_dir()
+    assert not (runs / ".jobs" / "old.json").exists(), "a removed run's job record goes with it"
     deadline = time.monotonic() + 120
     while studio.job.status().state == "running" and time.monotonic() < deadline:
         time.sleep(0.5)
@@ -144,8 +189,9 @@ def test_an_app_restart_cleans_up_after_a_trainer_that_died(tmp_path):
 
 
 def test_a_run_past_the_time_limit_is_stopped(tmp_path):
-    job = TrainingJob(tmp_path, max_minutes=0.05)
-    job.start(TrainConfig(model="starter", dataset="sample", output=str(tmp_path / "slow"), epochs=50))
+    job = TrainingJob(tmp_path)
+    slow = TrainConfig(model="starter", dataset="sample", output=str(tmp_path / "slow"), epochs=50)
+    job.start(slow, max_minutes=0.05)
     deadline = time.monotonic() + 60
     while job.status().state == "running" and time.monotonic() < deadline:
         time.sleep(0.5)
@@ -163,3 +209,48 @@ def test_a_public_app_bounds_its_queue(tmp_path):
         assert app._queue.max_size == PUBLIC.queue_size
     finally:
         app.close()
+
+
+def test_uploads_that_runs_were_trained_on_outlive_the_upload_quota(tmp_path):
+    runs = tmp_path / "runs"
+    studio = Studio(runs, deployment=Deployment(bounds=dataclasses.replace(LOCAL, uploads_kept=1)))
+    first = tmp_path / "first.csv"
+    first.write_text("text,label\n" + "".join(f"良い{i},positive\n悪い{i},negative\n" for i in range(10)), "utf-8")
+    choice = studio.save_upload(first)
+    config = TrainConfig(dataset=studio.resolve_dataset(choice), method="ngram", output=str(runs / "on-upload"))
+    train(config)
+    for number in range(2):
+        later = tmp_path / f"later{number}.csv"
+        later.write_text(first.read_text("utf-8").replace("良い", f"最高{number}"), "utf-8")
+        studio.save_upload(later)
+        time.sleep(0.01)
+    assert studio.evaluation("on-upload", "test").metrics["examples"] > 0
+
+
+def test_a_trainer_killed_on_its_own_leaves_no_partial_folder_and_its_name_free(tmp_path):
+    job = TrainingJob(tmp_path)
+    config = TrainConfig(model="starter", dataset="sample", output=str(tmp_path / "killed"), epochs=50)
+    job.start(config)
+    deadline = time.monotonic() + 60
+    while not partial_dir(tmp_path / "killed").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    active = json.loads((tmp_path / ".jobs" / ACTIVE_FILE).read_text(encoding="utf-8"))
+    os.kill(active["pid"], 9)
+    while job.status().state == "running" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    status = job.status()
+    assert status.state == "failed" and "details are in the server's log" in status.message
+    assert not partial_dir(tmp_path / "killed").exists() and not job.name_taken("killed")
+
+
+def test_the_upload_guard_refuses_past_the_disk_budget(tmp_path):
+    guard = UploadGuard(None, tmp_path, max_bytes=1000, per_hour=100)
+    assert guard.refusal("visitor", 600) == ""
+    (tmp_path / "kept.csv").write_bytes(b"x" * 600)
+    assert "upload space is full" in guard.refusal("visitor", 600)
+
+
+def test_run_names_fit_a_file_name_in_bytes():
+    check_run_name("感" * 33)
+    with pytest.raises(UserError, match="can't be a run name"):
+        check_run_name("感" * 34)  # 102 bytes

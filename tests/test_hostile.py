@@ -12,10 +12,10 @@ import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-from sentiment.limits import MAX_TEXT_CHARS, PUBLIC
+from sentiment.limits import LESSON_STEPS, MAX_DATASET_ROWS, MAX_TEXT_CHARS, PUBLIC
 from sentiment.studio import STARTER_TOKENIZER
 
-from .conftest import ROOT, serve_app, wait_for_training
+from .conftest import ROOT, serve_app, wait_for_training, wait_until
 from .conftest import start_training as start
 
 PASSWORD = "s3cret-for-tests"
@@ -75,19 +75,18 @@ def test_a_huge_text_reaches_every_endpoint_cut_and_the_server_survives(client, 
 # 2. Datasets come only from what the app offers.
 @pytest.mark.parametrize(
     "choice",
-    [
-        "/etc/passwd",
-        "/etc",
-        "sentiment/samples",
-        "../shared/data/multilingual-sentiments-ja",
-        "/no/such/folder",
-        "x" * 5000,
-        "a\x00b",
-    ],
+    ["/etc/passwd", "/etc", "../shared/data/multilingual-sentiments-ja", "/no/such/folder", "x" * 5000, "a\x00b"],
 )
 def test_load_dataset_reads_no_server_path(client, choice):
     message = refusal(client.predict, choice, api_name="/load_dataset")
     assert "is not a dataset this app offers" in message, "one answer, whether or not the path exists"
+
+
+def test_a_hub_shaped_name_gets_the_same_answer_whether_or_not_such_a_path_exists(client):
+    assert (ROOT / "sentiment" / "data.py").is_file() and not (ROOT / "sentiment" / "nothing.py").exists()
+    existing = refusal(client.predict, "sentiment/data.py", api_name="/load_dataset")
+    missing = refusal(client.predict, "sentiment/nothing.py", api_name="/load_dataset")
+    assert existing.replace("data.py", "X") == missing.replace("nothing.py", "X")
 
 
 def test_a_data_dir_folder_and_an_upload_are_offered_by_label(client, tmp_path):
@@ -96,12 +95,27 @@ def test_a_data_dir_folder_and_an_upload_are_offered_by_label(client, tmp_path):
     assert "no longer on this server" in message
 
 
-# 3. Public mode: a password for training, bounded runs, stops by the starter only, row cap, queue.
-def test_public_training_needs_the_password_and_stays_within_bounds(client, public_app):
-    assert "not the training password" in refusal(start, client, "no-password")
+# 3. Public mode: a password for runs bigger than a lesson, bounded runs, stops by the starter only, row cap, queue.
+def test_public_training_beyond_a_lesson_needs_the_password_and_stays_within_bounds(client, public_app):
+    assert "not the training password" in refusal(start, client, "bigger", 50)
     assert "not the training password" in refusal(start, client, "wrong", None, "guess")
     message = refusal(start, client, "too-long", 1000, PASSWORD)
     assert f"epochs can be at most {PUBLIC.epochs:g}" in message
+
+
+def test_wrong_passwords_are_throttled_per_visitor(public_app):
+    # Each Client is a visitor behind a proxy on loopback (guards.visitor_address), so this one's wait holds
+    # up no other test.
+    guesser = Client(public_app[0], verbose=False, headers={"X-Forwarded-For": "203.0.113.7"})
+    messages = []
+    for number in range(6):
+        with pytest.raises(AppError) as refused:
+            start(guesser, "guess", 50, f"guess-{number}")
+        messages.append(str(refused.value))
+    assert all("not the training password" in message for message in messages[:3])
+    assert "Too many wrong passwords" in messages[-1]
+    other = Client(public_app[0], verbose=False, headers={"X-Forwarded-For": "203.0.113.8"})
+    assert "not the training password" in refusal(start, other, "guess", 50, "guess")
 
 
 def test_only_the_page_that_started_a_run_or_the_password_holder_stops_it(client, public_app):
@@ -118,17 +132,75 @@ def test_only_the_page_that_started_a_run_or_the_password_holder_stops_it(client
     wait_for_training(client, states=("stopped",), timeout=20)
 
 
-def test_batch_rows_are_capped(client, trained_run):
+def test_batch_rows_and_characters_are_capped(client, trained_run, tmp_path):
     lines = "\n".join(["良い"] * (PUBLIC.batch_rows + 1))
     message = refusal(client.predict, trained_run.name, lines, None, api_name="/classify_batch")
     assert f"up to {PUBLIC.batch_rows:,} at a time" in message
+    long_lines = "\n".join(["あ" * MAX_TEXT_CHARS] * (PUBLIC.batch_chars // MAX_TEXT_CHARS + 1))
+    message = refusal(client.predict, trained_run.name, long_lines, None, api_name="/classify_batch")
+    assert f"up to {PUBLIC.batch_chars:,} at a time" in message
+    many = tmp_path / "many.csv"
+    many.write_text("text\n" + "良い\n" * (PUBLIC.batch_rows + 5), encoding="utf-8")
+    message = refusal(client.predict, trained_run.name, "", handle_file(str(many)), api_name="/classify_batch")
+    assert f"many.csv has more than {PUBLIC.batch_rows:,} rows" in message
 
 
-def test_public_page_says_training_needs_the_password(public_app):
+# 8. No request costs more than a few seconds, whatever its text; uploads are bounded in rows and in disk.
+def test_a_text_that_normalisation_expands_is_cut_to_the_same_bound(client, trained_run):
+    expanding = "㌖" * MAX_TEXT_CHARS  # NFKC makes each one six characters: キロメートル
+    counts = client.predict(STARTER_TOKENIZER, expanding, None, "", api_name="/tokenize")[0]
+    assert f"only the first {MAX_TEXT_CHARS:,} characters" in counts
+    _, info = client.predict(trained_run.name, expanding, api_name="/classify")
+    assert "✂" in info
+    assert "Why" in client.predict(trained_run.name, expanding, "predicted / 予測", api_name="/explain")[0]
+
+
+def test_a_huge_upload_is_refused_by_its_row_count(client, tmp_path):
+    path = tmp_path / "million.csv"
+    path.write_text("text,label\n" + "a,0\n" * 1_000_000, encoding="utf-8")
+    message = refusal(client.predict, handle_file(str(path)), api_name="/upload_dataset")
+    assert f"million.csv has more than {MAX_DATASET_ROWS:,} rows" in message
+
+
+def test_a_small_upload_is_named_by_its_own_file_name(client, tmp_path):
+    path = tmp_path / "five.csv"
+    path.write_text("text,label\n良い,positive\n悪い,negative\n普通,neutral\n", encoding="utf-8")
+    message = refusal(client.predict, handle_file(str(path)), api_name="/upload_dataset")
+    assert message.startswith("five.csv has only 3 rows") or "five.csv has only 3 rows" in message
+
+
+def test_gradio_upload_route_is_rate_limited_per_visitor(public_app):
+    import urllib.error
+    import urllib.request
+
+    def post(number: int) -> tuple[int, str]:
+        boundary = "studio-test"
+        body = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="f{number}.csv"\r\n'
+            f"Content-Type: text/csv\r\n\r\ntext,label\r\n--{boundary}--\r\n"
+        ).encode()
+        request = urllib.request.Request(
+            public_app[0] + "gradio_api/upload",
+            data=body,
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}", "X-Forwarded-For": "198.51.100.9"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    answers = [post(number) for number in range(int(PUBLIC.uploads_per_hour) + 1)]
+    assert all(status == 200 for status, _ in answers[:-1])
+    status, message = answers[-1]
+    assert status == 429 and "uploaded 30 files in the last hour" in message
+
+
+def test_public_page_says_who_may_train_what(public_app):
     import urllib.request
 
     config = urllib.request.urlopen(public_app[0] + "config").read().decode("utf-8")
-    assert "training needs the password" in config
+    assert "anyone may train lesson-size runs" in config and "Bigger runs need the training password" in config
 
 
 # 5. Downloads are safe to open in a spreadsheet.
@@ -137,7 +209,7 @@ def test_downloads_neutralise_formulas(client, trained_run):
     _, download = client.predict(trained_run.name, "\n".join(formulas), None, api_name="/classify_batch")
     import pandas as pd
 
-    cells = pd.read_csv(download["value"])["text"].tolist()
+    cells = pd.read_csv(download)["text"].tolist()
     assert cells == ["'" + text for text in formulas[:4]] + [formulas[4]]
 
 
@@ -159,7 +231,7 @@ def test_a_new_run_name_follows_the_rule(client, name):
         ("broken.parquet", b"PAR1 this is not parquet", "broken.parquet is not a readable Parquet file"),
         ("quotes.csv", 'text,label\n"良い,positive\n悪い,negative,extra\n'.encode(), "quotes.csv could not be read"),
         ("bad.jsonl", b"{not json}\n", "bad.jsonl is not JSON Lines"),
-        ("latin.csv", b"text,label\n\xff\xfe\xfa,positive\n", "neither UTF-8 nor cp932"),
+        ("latin.csv", b"text,label\n\xff\xfe\xfa,positive\n", "is not UTF-8, cp932 (Shift-JIS) or EUC-JP"),
     ],
 )
 def test_bad_files_get_one_sentence_naming_the_file(client, tmp_path, filename, content, expected):
@@ -182,13 +254,12 @@ def test_a_restarted_app_reattaches_to_the_trainer_a_crash_left_running(tmp_path
     try:
         client = Client(url, verbose=False)
         assert "survivor" in wait_for_training(client, states=("running",), timeout=30)
-        assert "already in progress" in refusal(start, client, "second", 1)
+        assert start(client, "second", 1) == "second", "a second start waits; it never runs beside the survivor"
         assert "Stopped survivor" in client.predict("", api_name="/stop_training")
-        deadline = time.monotonic() + 10
-        while running(trainer) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not running(trainer), "the re-attached trainer was ended"
+        wait_until(lambda: not running(trainer), 10, "the re-attached trainer to end")
         assert not (runs / "survivor.partial").exists() and not (runs / "survivor").exists()
+        assert "second" in wait_for_training(client, states=("running",), timeout=30), "the queue goes on"
+        assert "Stopped second" in client.predict("", api_name="/stop_training")
     finally:
         app.terminate()
         app.wait(20)
@@ -200,3 +271,21 @@ def running(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def test_any_visitor_trains_a_lesson_and_a_second_visitor_waits_in_the_queue(public_app):
+    url, _, runs = public_app
+    first = Client(url, verbose=False, headers={"X-Forwarded-For": "192.0.2.1"})
+    second = Client(url, verbose=False, headers={"X-Forwarded-For": "192.0.2.2"})
+    wait_for_training(first)
+    assert start(first, "lesson-a", None, "", "ngram") == "lesson-a"
+    assert start(second, "lesson-b", None, "", "full") == "lesson-b", "queued, not refused"
+    assert "Waiting to train" in second.predict(api_name="/training_status")[0]
+    config = json.loads((runs / ".jobs" / "lesson-a.json").read_text(encoding="utf-8"))
+    assert config["step_limit"] == LESSON_STEPS
+    deadline = time.monotonic() + 240
+    while not (runs / "lesson-b" / "metrics.json").is_file() and time.monotonic() < deadline:
+        time.sleep(1)
+    assert (runs / "lesson-a" / "metrics.json").is_file() and (runs / "lesson-b" / "metrics.json").is_file()
+    log = wait_for_training(first, states=("finished",))
+    assert "Finished" in log

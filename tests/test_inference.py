@@ -1,10 +1,11 @@
 import json
 import shutil
 
+import pandas as pd
 import pytest
 
 from sentiment.data import load_dataset
-from sentiment.inference import AGREEMENT_KEY, Classifier
+from sentiment.inference import AGREEMENT_KEY, FAST_PATH_AGREEMENT, Classifier
 
 
 def test_fast_path_gives_the_plain_labels(trained_run):
@@ -24,9 +25,18 @@ def test_fast_path_gives_the_plain_labels(trained_run):
     assert decided >= 10
 
 
-def test_fast_path_follows_the_agreement_recorded_at_training(trained_run, tmp_path):
+def test_the_recorded_agreement_is_int8_against_full_precision_on_the_validation_texts(trained_run):
     recorded = json.loads((trained_run / "metrics.json").read_text())[AGREEMENT_KEY]
-    assert 0 <= recorded <= 1
+    rows = pd.read_csv(trained_run / "predictions.csv")
+    texts = list(rows["text"])
+    plain = [p.label for p in Classifier(trained_run, device="cpu", fast=False).predict(texts)]
+    assert plain == list(rows["predicted"]), "predictions.csv holds the full-precision answers"
+    quick = [p.label for p in Classifier(trained_run, device="cpu", fast=True).predict(texts)]
+    assert recorded == pytest.approx(sum(a == b for a, b in zip(plain, quick, strict=True)) / len(texts))
+    assert Classifier(trained_run, device="cpu").fast is (recorded >= FAST_PATH_AGREEMENT)
+
+
+def test_fast_path_follows_the_agreement_recorded_at_training(trained_run, tmp_path):
     copy = shutil.copytree(trained_run, tmp_path / "run")
     for agreement, expected in ((1.0, True), (0.9, False)):
         metrics = json.loads((copy / "metrics.json").read_text())

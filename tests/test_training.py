@@ -118,3 +118,29 @@ def test_cpu_trains_in_bf16_autocast_and_refuses_fp16(tmp_path):
     output = train(dataclasses.replace(config, starter_vocab_size=1000))
     model = AutoModelForSequenceClassification.from_pretrained(output)
     assert next(model.parameters()).dtype == torch.float32  # autocast: the weights stay fp32
+
+
+def test_the_same_data_options_and_seed_give_the_same_run_in_another_process(trained_run, tmp_path):
+    """Two processes, one recipe: the same vocabulary, the same token ids and the same metrics."""
+    from .conftest import run_cli, starter_on_sample
+
+    again = tmp_path / "starter-sample"
+    result = run_cli("train.py", *starter_on_sample(again, steps=64), "--learning_rate", "1e-3")
+    assert result.returncode == 0, result.stderr
+    assert (again / "vocab.txt").read_text(encoding="utf-8") == (trained_run / "vocab.txt").read_text(encoding="utf-8")
+    first, second = (json.loads((run / "metrics.json").read_text()) for run in (trained_run, again))
+    for key in ("accuracy", "f1_weighted", "f1_macro"):
+        assert second[key] == pytest.approx(first[key], abs=1e-6)
+    assert second["confusion_matrix"]["counts"] == first["confusion_matrix"]["counts"]
+    losses = [pd.read_csv(run / "predictions.csv")["loss"].tolist() for run in (trained_run, again)]
+    assert losses[1] == pytest.approx(losses[0], abs=1e-4)
+
+
+def test_a_step_limit_cuts_only_a_run_whose_epochs_would_take_longer(tmp_path):
+    base = TrainConfig(dataset="sample", model="starter", epochs=1, distill=0, starter_vocab_size=3000)
+    steps = {}
+    for name, limit in (("within", 100), ("beyond", 3)):
+        run = train(dataclasses.replace(base, output=str(tmp_path / name), step_limit=limit))
+        records = [json.loads(line) for line in (run / "progress.jsonl").read_text().splitlines()]
+        steps[name] = max(record.get("total_steps", 0) for record in records)
+    assert steps == {"within": 8, "beyond": 3}, "249 sentences in batches of 32 are 8 steps an epoch"

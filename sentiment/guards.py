@@ -1,0 +1,142 @@
+"""What keeps one visitor of a public server from wearing it down: password guesses and uploads.
+
+Visitors are told apart by their network address. Behind a proxy (a Space's, or gradio's share
+tunnel), which reaches the app from a private or loopback address, that is the last address of
+`X-Forwarded-For`: the one the proxy itself saw, which a visitor can't choose (the entries before it
+are whatever the visitor sent). A visitor reaching the app directly is known by their own address,
+whatever headers they send.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+
+from .errors import UserError
+
+FREE_GUESSES = 3  # a typo or two costs nothing
+MAX_DELAY = 300.0  # seconds; the delay doubles with each wrong guess after the free ones
+VISITORS_REMEMBERED = 10_000
+
+
+def visitor_address(client_host: str | None, forwarded_for: str | None) -> str:
+    """Who is asking, as far as the server can tell (see the module's docstring)."""
+    if forwarded_for and _is_proxy(client_host):
+        return forwarded_for.split(",")[-1].strip()
+    return client_host or "unknown"
+
+
+def _is_proxy(host: str | None) -> bool:
+    try:
+        address = ipaddress.ip_address(host or "")
+    except ValueError:
+        return False
+    return address.is_private or address.is_loopback
+
+
+class _PerVisitor(OrderedDict):
+    """A bounded record per visitor: the least recently seen are forgotten first."""
+
+    def touch(self, visitor: str, default):
+        value = self.pop(visitor, default)
+        self[visitor] = value
+        while len(self) > VISITORS_REMEMBERED:
+            self.popitem(last=False)
+        return value
+
+
+class PasswordThrottle:
+    """After FREE_GUESSES wrong passwords, a visitor waits 1 s, then 2 s, 4 s … (up to MAX_DELAY) before
+    the next guess is even checked. A right password clears the record."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic):
+        self.clock = clock
+        self._failures = _PerVisitor()  # visitor → (wrong guesses in a row, time of the last)
+        self._lock = threading.Lock()
+
+    def check(self, visitor: str, guess_is_right: Callable[[], bool]) -> bool:
+        with self._lock:
+            failures, last = self._failures.touch(visitor, (0, 0.0))
+            wait = math.ceil(self.delay(failures) - (self.clock() - last))
+            if wait > 0:
+                raise UserError(
+                    f"Too many wrong passwords from your address: wait {wait} s, then try again. "
+                    f"/ パスワードの誤りが続いたため、{wait} 秒待ってから再度お試しください。"
+                )
+            right = guess_is_right()
+            if right:
+                self._failures.pop(visitor, None)
+            else:
+                self._failures[visitor] = (failures + 1, self.clock())
+            return right
+
+    @staticmethod
+    def delay(failures: int) -> float:
+        return 0.0 if failures < FREE_GUESSES else min(MAX_DELAY, 2.0 ** (failures - FREE_GUESSES))
+
+
+class UploadGuard:
+    """ASGI middleware in front of gradio's own upload route (`…/gradio_api/upload`), which saves any file
+    a visitor posts for an hour, outside the app's quotas: it refuses a post when the upload folder
+    holds `max_bytes` already, or when the visitor has posted `per_hour` files in the last hour."""
+
+    ROUTE = "/gradio_api/upload"
+
+    def __init__(self, app, folder: str | Path, max_bytes: float, per_hour: float, clock=time.monotonic):
+        self.app, self.folder, self.max_bytes, self.per_hour, self.clock = app, Path(folder), max_bytes, per_hour, clock
+        self._posts = _PerVisitor()  # visitor → times of their recent posts
+        self._lock = threading.Lock()
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"].endswith(self.ROUTE):
+            headers = {key.decode("latin-1"): value.decode("latin-1") for key, value in scope["headers"]}
+            client = scope.get("client") or (None, None)
+            visitor = visitor_address(client[0], headers.get("x-forwarded-for"))
+            refusal = self.refusal(visitor, int(headers.get("content-length") or 0))
+            if refusal:
+                await _plain_text(send, 429, refusal)
+                return
+        await self.app(scope, receive, send)
+
+    def refusal(self, visitor: str, size: int) -> str:
+        """Why this post is refused, or '' when it may go on (and then it is counted)."""
+        with self._lock:
+            now = self.clock()
+            recent = [moment for moment in self._posts.touch(visitor, []) if now - moment < 3600]
+            self._posts[visitor] = recent
+            if len(recent) >= self.per_hour:
+                return (
+                    f"You have uploaded {len(recent)} files in the last hour, this server's limit: try again later. "
+                    "/ アップロードの上限に達しました。しばらくしてからお試しください。"
+                )
+            if folder_bytes(self.folder) + size > self.max_bytes:
+                return (
+                    "This server's upload space is full for now: try again in a few minutes. "
+                    "/ アップロード領域がいっぱいです。数分後にお試しください。"
+                )
+            recent.append(now)
+            return ""
+
+
+def folder_bytes(folder: Path) -> int:
+    total = 0
+    for root, _, files in os.walk(folder):
+        for name in files:
+            try:
+                total += os.stat(os.path.join(root, name), follow_symlinks=False).st_size
+            except OSError:  # removed meanwhile by gradio's own clean-up
+                continue
+    return total
+
+
+async def _plain_text(send, status: int, message: str) -> None:
+    body = message.encode("utf-8")
+    headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,40 @@
+"""Every shared thing gives, under concurrent requests, exactly what it gives alone."""
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from sentiment.data import SAMPLE
+from sentiment.studio import Studio
+
+ADJECTIVES = ("最高の", "ひどい", "普通の", "悪くない")
+TEXTS = [f"{adjective}{thing}でした。" for adjective in ADJECTIVES for thing in ("商品", "対応")]
+
+
+def test_concurrent_explanations_equal_the_same_explanations_made_alone(app_runs):
+    """"Why?" hooks the model's embedding layer; two at once on one model used to return each other's scores."""
+    run = next(path.name for path in app_runs.iterdir() if (path / "metrics.json").is_file())
+    together = Studio(app_runs)
+    with ThreadPoolExecutor(max_workers=len(TEXTS)) as pool:
+        concurrent = list(pool.map(lambda text: together.attribution(run, text), TEXTS))
+    alone = Studio(app_runs)  # a fresh studio: nothing cached
+    for text, answer in zip(TEXTS, concurrent, strict=True):
+        expected = alone.attribution(run, text)
+        assert answer.label == expected.label and answer.tokens == expected.tokens
+        assert max(abs(a - b) for a, b in zip(answer.token_scores, expected.token_scores, strict=True)) < 1e-4
+
+
+def test_one_visitor_loading_a_big_upload_does_not_block_another_visitors_classify(app_runs, tmp_path):
+    run = next(path.name for path in app_runs.iterdir() if (path / "metrics.json").is_file())
+    studio = Studio(app_runs)
+    classifier = studio.classifier(run)  # loaded once, before the upload arrives
+    big = tmp_path / "big.csv"
+    big.write_text("text,label\n" + "".join(f"レビュー{i}は良い,positive\n" for i in range(120_000)), encoding="utf-8")
+    loading = threading.Thread(target=studio.save_upload, args=(big,))
+    loading.start()
+    time.sleep(0.2)  # the upload is being read
+    answered = studio.classifier(run).predict(["良い"])
+    assert loading.is_alive(), "classify answered while the upload was still loading"
+    assert answered[0].label in classifier.label_names
+    loading.join()
+    assert studio.dataset(SAMPLE)["train"].num_rows > 0
