@@ -10,7 +10,7 @@ from gradio_client.exceptions import AppError
 
 from sentiment.studio import STARTER_TOKENIZER
 
-from .conftest import TOKENIZER_EXAMPLE, start_training, wait_for_training
+from .conftest import TOKENIZER_EXAMPLE, start_training, training_step_recorded, wait_for_training, wait_until
 
 
 @pytest.fixture()
@@ -110,7 +110,7 @@ def test_classify_gives_probabilities_and_refuses_empty_text(client, trained_run
 
 def test_classify_batch_lines(client, trained_run):
     table, download = client.predict(trained_run.name, "良い\n\n悪い\n普通", None, api_name="/classify_batch")
-    assert Path(download["value"]).read_text(encoding="utf-8").startswith("text,label,p_positive")
+    assert Path(download).read_text(encoding="utf-8").startswith("text,label,p_positive")
     assert [row[0] for row in table["data"]] == ["良い", "悪い", "普通"]
     assert table["headers"] == ["text", "label", "p_positive", "p_neutral", "p_negative", "truncated"]
     with pytest.raises(AppError, match="no text to classify"):
@@ -131,7 +131,7 @@ def test_evaluate_and_the_examples_behind_a_cell(client, trained_run):
             caption, examples = client.predict(trained_run.name, "test", row[0], predicted, api_name="/cell_examples")
             assert len(examples["data"]) == count and f"**{count:,}** examples" in caption
             assert all(e[1] == row[0] and e[2] == predicted for e in examples["data"])
-    assert len(Path(download["value"]).read_text(encoding="utf-8").splitlines()) == 31
+    assert len(Path(download).read_text(encoding="utf-8").splitlines()) == 31
     losses = [row[-1] for row in worst["data"]]
     assert losses == sorted(losses, reverse=True)
 
@@ -142,29 +142,25 @@ def test_runs_resolve_only_inside_the_runs_folder(client, name):
         client.predict(name, "validation", "counts", api_name="/evaluate")
 
 
-def test_training_start_refuse_second_stop_and_restart(client, app_runs):
+def test_training_start_queue_stop_and_restart(client, app_runs):
     wait_for_training(client)
-    started = start_training(client, "to-stop", 200)
-    assert started == "to-stop"
-    with pytest.raises(AppError, match="already in progress"):
-        start_training(client, "")
+    assert start_training(client, "to-stop", 200) == "to-stop"
+    assert start_training(client, "queued-next", 2) == "queued-next", "a second start waits in the queue"
     other_page = Client(client.src, verbose=False)  # a reload or another visitor sees the same job
-    wait_for_training(other_page, states=("running",))
-    assert "to-stop" in other_page.predict(api_name="/training_status")[0]
+    progress = wait_for_training(other_page, states=("running",))
+    assert "to-stop" in progress and "queued-next" in progress
+    wait_until(lambda: training_step_recorded(app_runs / "to-stop"), 120, "the first optimiser step")
     assert "Stopped to-stop" in client.predict("", api_name="/stop_training")
-    progress = wait_for_training(client, states=("stopped",), timeout=20)
-    assert "nothing was saved" in progress
     assert not (app_runs / "to-stop").exists() and not (app_runs / "to-stop.partial").exists()
-    with pytest.raises(AppError, match="No training run is in progress"):
-        client.predict("", api_name="/stop_training")
 
-    started = start_training(client, "quick", 2)
+    wait_until(lambda: (app_runs / "queued-next" / "metrics.json").is_file(), 240, "the queued run")
     assert "Finished" in wait_for_training(client, states=("finished", "failed"))
-    assert (app_runs / started / "metrics.json").is_file() and not (app_runs / "quick.partial").exists()
-    summary, *_ = client.predict(started, "validation", "counts", api_name="/evaluate")
+    assert not (app_runs / "queued-next.partial").exists()
+    summary, *_ = client.predict("queued-next", "validation", "counts", api_name="/evaluate")
     assert "30 examples (validation)" in summary
     with pytest.raises(AppError, match="already exists"):
-        start_training(client, "quick", 2)
+        start_training(client, "queued-next", 2)
+    assert "Nothing is training" in client.predict("", api_name="/stop_training"), "a calm sentence, not an error"
 
 
 def test_the_two_methods_and_the_baseline_side_by_side(client, app_runs, trained_run):
@@ -191,7 +187,7 @@ def test_the_two_methods_and_the_baseline_side_by_side(client, app_runs, trained
 
 def test_why_a_prediction_was_made_and_the_models_view(client, trained_run):
     caption, words, tokens = client.predict(trained_run.name, "最高のホテルでした", "negative", api_name="/explain")
-    assert caption.startswith("Why **negative**") and "最高" in words and "[CLS]" in tokens
+    assert caption.startswith("Why **") and "(negative)**" in caption and "最高" in words and "[CLS]" in tokens
     predicted, *_ = client.predict(trained_run.name, "最高のホテルでした", "predicted / 予測", api_name="/explain")
     assert predicted.startswith("Why **")
     with pytest.raises(AppError, match="is empty"):

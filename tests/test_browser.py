@@ -6,6 +6,7 @@ Visits all five tabs as a person would and saves a screenshot of each, on succes
 """
 
 import os
+import re
 import shutil
 from pathlib import Path
 from urllib.parse import quote
@@ -13,7 +14,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import ROOT
+from .conftest import ROOT, serve_app
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
@@ -29,14 +30,14 @@ SHOTS = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "test-artifacts" / "screens
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
 
 
-def browser_page(locale: str):
+def browser_page(locale: str, viewport=(1400, 1000)):
     """A headless Chromium page that asks for `locale`, as a visitor's browser set to that language would."""
     from playwright.sync_api import sync_playwright
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale=locale)
+        page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]}, locale=locale)
         page.set_default_timeout(60_000)
         yield page
         browser.close()
@@ -52,23 +53,122 @@ def japanese_page(app_url):
     yield from browser_page("ja-JP")
 
 
+@pytest.fixture()
+def phone_page(app_url):
+    yield from browser_page("en-US", viewport=(390, 844))
+
+
+# Texts of the page's own labels, help and hints: a Japanese browser shows none of them in English.
+ENGLISH = [
+    "Choose a dataset",
+    "Search text",
+    "Splits and features",
+    "How a text becomes",
+    "MeCab words (part of speech)",
+    "Round trip",
+    "Fine-tune on the dataset",
+    "Passes over the training data",
+    "Peak learning rate",
+    "Random seed for",
+    "Run name (optional)",
+    "Loss and metrics",
+    "Finished runs",
+    "Pick a run and a split",
+    "Compare runs",
+    "Draw the maps",
+    "Run (newest first)",
+    "Class to explain",
+    "Examples: click",
+    "Many texts",
+    "Classify all",
+    "Copy link",
+    "can't be reached",
+    "No run yet",
+]
+TABS = ["1. データ", "2. トークナイザー", "3. 学習", "4. 評価", "5. 分類"]
+
+
+def choose_run(page, label: str, name: str) -> None:
+    """Pick the run `name` in the picker labelled `label` (its choices read `name · method · accuracy`)."""
+    run = page.get_by_label(label, exact=True)
+    run.click()
+    run.fill(name)
+    page.get_by_role("option", name=re.compile(f"^{re.escape(name)} · ")).first.click()
+    expect(run).to_have_value(re.compile(f"^{re.escape(name)} · "))
+
+
+def shown_top_label(page) -> str:
+    """The class the page shows on top of its prediction (as the page writes it)."""
+    return page.locator('#prediction [data-testid="label-output-value"], #prediction .output-class').first.inner_text()
+
+
 def test_a_japanese_browser_gets_the_page_in_japanese(japanese_page, app_url):
     japanese_page.goto(app_url, wait_until="load")
     japanese_page.get_by_role("tab", name="2. トークナイザー").wait_for()
     assert japanese_page.get_by_role("tab", name="2. Tokenizer").count() == 0
-    japanese_page.get_by_role("tab", name="5. 分類").click()
-    run = japanese_page.get_by_label("学習済みモデル（新しい順）")
-    expect(run).not_to_have_value("")  # the app's other tests may have added runs: pick the BERT one
-    run.click()
-    run.fill("starter-sample")
-    run.press("Enter")
-    expect(run).to_have_value("starter-sample")
+    japanese_page.locator(".js-plotly-plot").first.wait_for()
+    for tab in TABS:
+        japanese_page.get_by_role("tab", name=tab).click()
+        japanese_page.wait_for_timeout(500)
+        shown = japanese_page.locator("body").inner_text()
+        english = [text for text in ENGLISH if text in shown]
+        assert not english, f"{tab} shows English: {english}"
+    choose_run(japanese_page, "学習済みモデル（新しい順）", "starter-sample")
     japanese_page.get_by_label("レビュー", exact=True).fill("最高のホテルでした。また泊まりたいです。")
     japanese_page.get_by_role("button", name="分類", exact=True).click()
     expect(japanese_page.locator("#prediction-info")).to_contain_text(" ms")
+    expect(japanese_page.locator("#prediction-info")).to_contain_text("test split")  # how good this run is
+    assert shown_top_label(japanese_page) in ("ポジティブ", "ニュートラル", "ネガティブ")
     japanese_page.get_by_role("button", name="理由を見る").click()
     japanese_page.get_by_text("[CLS]").first.wait_for()
     shoot(japanese_page, "6-japanese")
+
+
+def test_a_link_opens_the_tokenizer_with_its_text(page, app_url):
+    page.goto(app_url + "?tab=tokenizer&text=" + quote("悪くないけど高い"), wait_until="load")
+    page.locator("#mecab-words").get_by_text("けど").wait_for()  # no click: the link opened the tab
+    assert page.locator("#tokenizer-text textarea").input_value() == "悪くないけど高い"
+    page.get_by_role("button", name="Copy link").click()
+    expect(page.locator("#tokenizer-link textarea")).to_have_value(re.compile(r"\?tab=tokenizer&text=%E6%82%AA"))
+
+
+def test_a_link_opens_classify_with_the_text_classified(page, app_url, trained_run):
+    from gradio_client import Client
+
+    text = "最高のホテルでした。"
+    page.goto(f"{app_url}?tab=classify&run={trained_run.name}&text={quote(text)}", wait_until="load")
+    expect(page.locator("#prediction-info")).to_contain_text(" ms")
+    assert page.locator("#classify-text textarea").input_value() == text
+    expected = Client(app_url, verbose=False).predict(trained_run.name, text, api_name="/classify")[0]["label"]
+    assert shown_top_label(page) == expected
+
+
+def test_a_fresh_app_classifies_an_example_without_training(tmp_path):
+    """An empty runs folder: the app prepares its first runs, and Classify fills in by itself."""
+    from gradio_client import Client
+
+    url, server = serve_app(tmp_path / "runs", first_runs=True, log_name="fresh.log")
+    try:
+        for page in browser_page("en-US"):
+            page.goto(url, wait_until="load")
+            page.get_by_role("tab", name="5. Classify").click()
+            picker = page.get_by_label("Run (newest first)", exact=True)
+            if not picker.is_visible():  # the first runs are being prepared: the card says so, then fills in
+                expect(page.get_by_text("The first model is being prepared")).to_be_visible()
+                assert page.get_by_text("Error", exact=True).count() == 0
+            picker.wait_for(state="visible", timeout=120_000)
+            example = "このイヤホン、音がすごくクリアで買ってよかったです！"
+            page.get_by_text(example).first.click()
+            expect(page.locator("#prediction-info")).to_contain_text(" ms", timeout=60_000)
+            assert page.locator("#classify-text textarea").input_value() == example
+            run_name = picker.input_value().split(" · ")[0]
+            expected = Client(url, verbose=False).predict(run_name, example, api_name="/classify")[0]["label"]
+            assert shown_top_label(page) == expected
+            assert page.get_by_text("Error", exact=True).count() == 0
+            shoot(page, "0-first-run")
+    finally:
+        server.terminate()
+        server.wait(20)
 
 
 def shoot(page, name: str) -> None:
@@ -81,6 +181,8 @@ def open_tab(page, name: str) -> None:
 
 
 def test_a_visitor_uses_every_tab(page, app_url):
+    from gradio_client import Client
+
     step = "start"
     try:
         # 1. Dataset: the sample loads by itself offline, with its plots and rows.
@@ -93,6 +195,14 @@ def test_a_visitor_uses_every_tab(page, app_url):
         page.get_by_label("Search text").press("Enter")
         page.get_by_text("matching rows").filter(has_text="Page 1 of 1 ").wait_for()
         shoot(page, "1-dataset")
+        page.get_by_label("Search text").fill("")
+        page.get_by_label("Search text").press("Enter")
+        page.get_by_label("Page", exact=True).fill("3")
+        page.get_by_label("Page", exact=True).press("Enter")
+        page.get_by_text("Page 3 of 13").wait_for()
+        page.get_by_label("Split", exact=True).click()
+        page.get_by_role("option", name="validation / 検証").click()
+        page.get_by_text("Page 1 of 2 ").wait_for()  # another split starts at its first page
 
         # 2. Tokenizer: typing Japanese shows MeCab words, ## pieces and ids, updated as you type.
         step = "tokenizer"
@@ -106,9 +216,8 @@ def test_a_visitor_uses_every_tab(page, app_url):
         page.locator("#padded-pair .tok.pad").first.wait_for()
         shoot(page, "2-tokenizer")
 
-        # A shared link pre-fills the text.
+        # A shared link (the older `?text=…` too) opens the tokenizer with the text.
         page.goto(app_url + "?text=" + quote("悪くないけど高い"), wait_until="load")
-        open_tab(page, "2. Tokenizer")
         page.locator("#mecab-words").get_by_text("けど").wait_for()
         assert page.locator("#tokenizer-text textarea").input_value() == "悪くないけど高い"
 
@@ -131,7 +240,7 @@ def test_a_visitor_uses_every_tab(page, app_url):
         # 4. Evaluate: the new run is picked; the matrix renders and a cell lists its examples.
         step = "evaluate"
         open_tab(page, "4. Evaluate")
-        assert page.get_by_label("Run", exact=True).input_value() == "browser-run"
+        assert page.get_by_label("Run", exact=True).input_value().startswith("browser-run · full · ")
         page.get_by_role("button", name="Evaluate", exact=True).click()
         page.get_by_text("Confusion matrix, normalised").wait_for()
         cell = page.locator('#confusion-table [data-testid="cell-2-2"]')
@@ -140,7 +249,7 @@ def test_a_visitor_uses_every_tab(page, app_url):
         picker = page.get_by_label("Runs to compare")
         picker.click()
         picker.fill("browser-run")
-        picker.press("Enter")
+        page.get_by_role("option", name=re.compile("^browser-run · ")).first.click()
         page.get_by_role("button", name="Compare", exact=True).click()
         expect(page.locator("#compare-table")).to_contain_text("browser-run")
         page.get_by_role("button", name="Draw the maps for the run above").click()
@@ -150,10 +259,14 @@ def test_a_visitor_uses_every_tab(page, app_url):
         # 5. Classify: a sentence gets a label and per-class probabilities; empty text gets a sentence.
         step = "classify"
         open_tab(page, "5. Classify")
-        page.get_by_label("Review", exact=True).fill("このホテルは最高でした！また泊まりたいです。")
+        text = "このホテルは最高でした！また泊まりたいです。"
+        page.get_by_label("Review", exact=True).fill(text)
         page.get_by_role("button", name="Classify", exact=True).click()
         expect(page.locator("#prediction-info")).to_contain_text(" ms")
-        expect(page.locator("#prediction")).to_contain_text("negative")
+        run_name = page.get_by_label("Run (newest first)", exact=True).input_value().split(" · ")[0]
+        assert run_name == "browser-run", "the run just trained is picked"
+        expected = Client(app_url, verbose=False).predict(run_name, text, api_name="/classify")[0]["label"]
+        assert shown_top_label(page) == expected
         page.get_by_role("button", name="Why?").click()
         expect(page.locator("#why-words .tok").first).to_contain_text("この")
         shoot(page, "5-classify")
@@ -161,6 +274,33 @@ def test_a_visitor_uses_every_tab(page, app_url):
         page.get_by_role("button", name="Classify", exact=True).click()
         page.get_by_text("The text is empty").wait_for()
         assert page.get_by_text("Traceback").count() == 0
+        page.get_by_role("tab", name="3. Train").click()
+        page.get_by_role("button", name="Stop", exact=True).click()
+        page.get_by_text("Nothing is training right now").wait_for()  # a calm sentence, no error toast
     except Exception:
         page.screenshot(path=str(SHOTS / f"failed-{step}.png"), full_page=True)
         raise
+
+
+def test_a_phone_gets_the_prediction_under_the_input(phone_page, app_url):
+    phone_page.goto(app_url, wait_until="load")
+    header = phone_page.locator("#app-header").bounding_box()
+    assert header["height"] < 844 / 3, "the header leaves the first screen to the app"
+    more = phone_page.get_by_role("button", name="More tabs")  # a phone shows the last tabs in a menu
+    if more.is_visible():
+        more.click()
+    phone_page.get_by_role("tab", name="5. Classify").or_(phone_page.get_by_text("5. Classify").last).first.click()
+    choose_run(phone_page, "Run (newest first)", "starter-sample")
+    phone_page.get_by_label("Review", exact=True).fill("最高のホテルでした。")
+    phone_page.get_by_role("button", name="Classify", exact=True).click()
+    expect(phone_page.locator("#prediction-info")).to_contain_text(" ms")
+    box = phone_page.locator("#classify-text").bounding_box()
+    prediction = phone_page.locator("#prediction").bounding_box()
+    examples_top = phone_page.get_by_text("Examples: click").bounding_box()["y"]
+    assert box["y"] < prediction["y"] < examples_top, "the prediction sits right under the input"
+    phone_page.get_by_label("One text per line").fill("良い\n悪い")
+    phone_page.get_by_role("button", name="Classify all").click()
+    heading = phone_page.locator("#batch-table th").filter(has_text="p_positive").first
+    heading.wait_for()
+    assert heading.bounding_box()["height"] < 60, "table headers stay on a line or two"
+    shoot(phone_page, "7-phone")

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import gradio as gr
+from gradio.utils import get_upload_folder
+from starlette.middleware import Middleware
 
+from ..guards import UploadGuard
 from ..limits import MAX_UPLOAD_MB
 from .classify_tab import build_classify_tab
 from .dataset_tab import build_dataset_tab
@@ -13,21 +16,47 @@ from .tokenizer_tab import CSS, DEFAULT_TEXT, build_tokenizer_tab
 from .train_tab import build_train_tab
 
 HEADER = (
-    "# Japanese Sentiment Studio\nExplore Japanese reviews, see how a BERT tokenizer splits Japanese, fine-tune a "
+    "## Japanese Sentiment Studio\nExplore Japanese reviews, see how a BERT tokenizer splits Japanese, fine-tune a "
     "classifier and try it.",
-    "# 日本語感情分析スタジオ\nレビューの閲覧、BERT のトークナイザーが日本語をどう分割するか、ファインチューニング、"
+    "## 日本語感情分析スタジオ\nレビューの閲覧、BERT のトークナイザーが日本語をどう分割するか、ファインチューニング、"
     "分類までを体験できます。",
 )
+TABS = ("dataset", "tokenizer", "train", "evaluate", "classify")
+PAGE_CSS = """
+#offline-notice { font-size: .85em; opacity: .85; }
+#offline-notice p { margin: 0; }
+#batch-table th, #compare-table th, .run-table th { word-break: keep-all; overflow-wrap: normal; }
+@media (max-width: 640px) {
+  #app-header h2 { font-size: 1.2em; margin: 0; }
+  #app-header p { display: none; }
+  .table-wrap th, .table-wrap td { min-width: 5.5em; }
+}
+"""
+# gr.Label shows class names as the model gives them (the API's); a Japanese browser reads them in Japanese.
+CLASS_NAMES_JS = """
+() => {
+  if (!(navigator.language || "").toLowerCase().startsWith("ja")) return;
+  const names = {positive: "ポジティブ", neutral: "ニュートラル", negative: "ネガティブ"};
+  const translate = () => document.querySelectorAll("#prediction *").forEach((node) => {
+    if (node.children.length === 0 && names[node.textContent.trim()]) node.textContent = names[node.textContent.trim()];
+  });
+  new MutationObserver(translate).observe(document.body, {childList: true, subtree: true, characterData: true});
+}
+"""
 
 
 def build_app(studio) -> gr.Blocks:
-    # Files gradio keeps for visitors (uploads, downloads) are deleted an hour after they were made.
-    with gr.Blocks(title="Japanese Sentiment Studio", delete_cache=(1800, 3600)) as app:
-        gr.Markdown(t(*HEADER))
+    # Files gradio keeps for visitors (uploads, downloads) are deleted this long after they were made.
+    lifetime = studio.deployment.bounds.upload_lifetime
+    with gr.Blocks(title="Japanese Sentiment Studio", delete_cache=(lifetime // 2, lifetime)) as app:
+        gr.Markdown(t(*HEADER), elem_id="app-header")
         if studio.notice:
-            gr.Markdown(f"⚠️ {studio.notice}", elem_id="offline-notice")
+            english, _, japanese = studio.notice.partition(" / ")
+            gr.Markdown(
+                f"⚠️ {studio.notice}" if not japanese else t(f"⚠️ {english}", f"⚠️ {japanese}"), elem_id="offline-notice"
+            )
         dataset_state = gr.State(studio.default_dataset)
-        with gr.Tabs():
+        with gr.Tabs() as tabs:
             with gr.Tab(t("1. Dataset", "1. データ"), id="dataset"):
                 dataset = build_dataset_tab(studio, dataset_state)
             with gr.Tab(t("2. Tokenizer", "2. トークナイザー"), id="tokenizer") as tokenizer_tab:
@@ -35,27 +64,50 @@ def build_app(studio) -> gr.Blocks:
             with gr.Tab(t("3. Train", "3. 学習"), id="train"):
                 build_train_tab(studio, dataset_state)
             with gr.Tab(t("4. Evaluate", "4. 評価"), id="evaluate") as evaluate_tab:
-                evaluate = build_evaluate_tab(studio)
+                evaluate = build_evaluate_tab(studio, tabs)
             with gr.Tab(t("5. Classify", "5. 分類"), id="classify") as classify_tab:
-                classify = build_classify_tab(studio)
+                classify = build_classify_tab(studio, tabs)
 
         # Runs finished since the page opened appear when a tab that lists them is opened.
         for tab, parts in ((evaluate_tab, evaluate), (classify_tab, classify)):
             pickers = [parts["run"], parts["seen"]]
             tab.select(parts["refresh"], pickers, pickers, queue=False, api_visibility="private")
-        _refresh_choices(evaluate_tab, evaluate["compared"], studio.run_names)
+        _refresh_choices(evaluate_tab, evaluate["compared"], studio.run_choices)
         _refresh_choices(tokenizer_tab, tokenizer["choice"], studio.tokenizer_choices)
 
-        def shared_text(request: gr.Request) -> str:
-            """`?text=…` in the address pre-fills the tokenizer, so a teacher can link to an example."""
-            return request.query_params.get("text") or DEFAULT_TEXT
+        linked = gr.State(False)  # whether the address asks for a text to be classified
+
+        def shared_link(request: gr.Request):
+            """A link opens the tab it is about, with its text: `?tab=tokenizer&text=…` (plain `?text=…` too)
+            or `?tab=classify&run=…&text=…`, so a teacher can link to an example."""
+            query = request.query_params
+            text, tab = query.get("text") or "", query.get("tab") or ("tokenizer" if query.get("text") else "")
+            classify_run = query.get("run") or ""
+            classifying = tab == "classify"
+            run_update = (
+                gr.Dropdown(value=classify_run) if classifying and classify_run in studio.run_names() else gr.skip()
+            )
+            return (
+                gr.Tabs(selected=tab) if tab in TABS else gr.skip(),
+                text if text and not classifying else DEFAULT_TEXT,
+                text if classifying and text else gr.skip(),
+                run_update,
+                bool(classifying and text),
+            )
+
+        classify_text, classify_inputs, classify_outputs = classify["classify"]
+
+        def classify_linked(asked: bool, *values):
+            return classify_text(*values) if asked else (gr.skip(), gr.skip())
 
         tokenize, tokenize_inputs, tokenize_outputs = tokenizer["tokenize"]
-        app.load(shared_text, None, [tokenizer["text"]], queue=False, api_visibility="private").then(
-            tokenize, tokenize_inputs, tokenize_outputs, api_visibility="private"
-        )
+        link_outputs = [tabs, tokenizer["text"], classify["text"], classify["run"], linked]
+        opened = app.load(shared_link, None, link_outputs, queue=False, api_visibility="private")
+        opened.then(tokenize, tokenize_inputs, tokenize_outputs, api_visibility="private")
+        opened.then(classify_linked, [linked, *classify_inputs], classify_outputs, api_visibility="private")
         show_dataset, dataset_inputs, dataset_outputs = dataset["show"]
         app.load(show_dataset, dataset_inputs, dataset_outputs, api_visibility="private")
+        app.load(None, None, None, js=CLASS_NAMES_JS)
     return app
 
 
@@ -72,8 +124,14 @@ def _refresh_choices(tab, picker, choices) -> None:
 
 def launch_app(studio, host: str, port: int, share: bool = False, prevent_thread_lock: bool = False):
     app = build_app(studio)
-    app.queue(default_concurrency_limit=4, max_size=studio.deployment.bounds.queue_size)
+    bounds = studio.deployment.bounds
+    app.queue(default_concurrency_limit=4, max_size=bounds.queue_size)
+    middleware = []
+    if studio.deployment.public:  # gradio's own upload route keeps any posted file, outside the app's quotas
+        guard = {"folder": get_upload_folder(), "max_bytes": bounds.upload_cache_mb * 2**20}
+        middleware.append(Middleware(UploadGuard, **guard, per_hour=bounds.uploads_per_hour))
     app.launch(
+        app_kwargs={"middleware": middleware},
         server_name=host,
         server_port=port,
         share=share,
@@ -81,7 +139,7 @@ def launch_app(studio, host: str, port: int, share: bool = False, prevent_thread
         prevent_thread_lock=prevent_thread_lock,
         theme=gr.themes.Soft(),
         i18n=TRANSLATIONS,
-        css=CSS,
+        css=CSS + PAGE_CSS,
         footer_links=["api"],
     )
     return app

@@ -12,7 +12,19 @@ import pandas as pd
 from ..data import LABELS, read_frame
 from ..errors import UserError
 from ..limits import MAX_TEXT_CHARS
-from .common import refresh_runs, user_errors
+from .common import (
+    NOT_BERT,
+    class_choices,
+    class_name,
+    default_run,
+    empty_state,
+    is_ngram,
+    refresh_runs,
+    reveal,
+    run_picker,
+    user_errors,
+    watch_runs,
+)
 from .i18n import t
 
 EXAMPLES = [
@@ -23,6 +35,16 @@ EXAMPLES = [
     "最高のホテルでした😊また泊まりたい",
 ]
 PREDICTED = "predicted / 予測"
+EMPTY_TITLE = ("### Classify needs a trained run", "### 分類には学習済みモデルが必要です")
+# Shown where a link to this text is copied; the link opens Classify with the text classified.
+COPY_LINK_JS = """
+(run, text) => {
+  const params = new URLSearchParams({tab: "classify", run: run || "", text: text || ""});
+  const link = window.location.origin + window.location.pathname + "?" + params.toString();
+  try { navigator.clipboard.writeText(link).catch(() => {}); } catch (error) {}
+  return link;
+}
+"""
 WHY_INTRO = (
     "### Why this prediction\n**Integrated Gradients** measures how much each MeCab word and each token moved the "
     "model toward a class, compared with a text where every token is `[PAD]`: teal pushes toward it, orange away.",
@@ -49,45 +71,62 @@ def render_scores(items) -> str:
     return f'<div class="tok-line">{"".join(chips)}</div>'
 
 
-def build_classify_tab(studio) -> dict:
+def build_classify_tab(studio, tabs) -> dict:
     names = studio.run_names()
-    run = gr.Dropdown(
-        names,
-        value=names[0] if names else None,
-        label=t("Run (newest first)", "学習済みモデル（新しい順）"),
-        allow_custom_value=True,
-    )
-    with gr.Row():
-        with gr.Column(scale=3):
-            text = gr.Textbox(label=t("Review", "レビュー"), lines=3, placeholder="日本語のレビューを入力してください")
-            classify = gr.Button(t("Classify", "分類"), variant="primary")
-            gr.Examples(EXAMPLES, [text], label=t("Examples", "例"))
-        with gr.Column(scale=2):
-            label = gr.Label(label=t("Prediction", "予測"), num_top_classes=3, elem_id="prediction")
-            info = gr.Markdown(elem_id="prediction-info")
-    gr.Markdown(t(*WHY_INTRO))
-    with gr.Row():
-        explained = gr.Radio(
-            [PREDICTED, *LABELS], value=PREDICTED, label=t("Class to explain", "説明するクラス"), scale=3
+    card, message = empty_state(studio, tabs, t(*EMPTY_TITLE))
+    with gr.Column(visible=bool(names)) as main:
+        run = run_picker(studio, t("Run (newest first)", "学習済みモデル（新しい順）"))
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=280):
+                text = gr.Textbox(
+                    label=t("Review", "レビュー"),
+                    lines=3,
+                    placeholder=t("Type a Japanese review", "日本語のレビューを入力してください"),
+                    elem_id="classify-text",
+                )
+                with gr.Row():
+                    classify = gr.Button(t("Classify", "分類"), variant="primary", scale=2)
+                    copy = gr.Button(t("Copy link", "リンクをコピー"), size="md", scale=1)
+            with gr.Column(scale=2, min_width=280):
+                label = gr.Label(label=t("Prediction", "予測"), num_top_classes=3, elem_id="prediction")
+                info = gr.Markdown(elem_id="prediction-info")
+        link = gr.Textbox(
+            label=t("Link to this text (copied)", "このテキストへのリンク（コピー済み）"),
+            interactive=False,
+            visible=False,
+            elem_id="classify-link",
         )
-        explain = gr.Button(t("Why?", "理由を見る"), scale=1)
-    why = gr.Markdown()
-    word_scores = gr.HTML(elem_id="why-words")
-    token_scores = gr.HTML(elem_id="why-tokens")
-    gr.Markdown(
-        t(
-            "### Many texts: one text per line, or a CSV with a `text` column",
-            "### まとめて分類: 1 行に 1 件、または `text` 列のある CSV",
+        examples = gr.Examples(EXAMPLES, [text], label=t("Examples: click one to classify it", "例: クリックで分類"))
+        gr.Markdown(t(*WHY_INTRO))
+        with gr.Row():
+            explained = gr.Radio(
+                [(PREDICTED, PREDICTED), *class_choices(LABELS)],
+                value=PREDICTED,
+                label=t("Class to explain", "説明するクラス"),
+                scale=3,
+            )
+            explain = gr.Button(t("Why?", "理由を見る"), scale=1, interactive=not is_ngram(studio, default_run(studio)))
+        why = gr.Markdown(_why_note(studio, default_run(studio)), elem_id="why-caption")
+        word_scores = gr.HTML(elem_id="why-words")
+        token_scores = gr.HTML(elem_id="why-tokens")
+        gr.Markdown(
+            t(
+                "### Many texts: one text per line, or a CSV with a `text` column",
+                "### まとめて分類: 1 行に 1 件、または `text` 列のある CSV",
+            )
         )
-    )
-    with gr.Row():
-        lines = gr.Textbox(label=t("One text per line", "1 行に 1 件"), lines=4, scale=3)
-        upload = gr.File(label="CSV", file_types=[".csv", ".tsv"], scale=1, height=110)
-    classify_many = gr.Button(t("Classify all", "まとめて分類"))
-    table = gr.Dataframe(
-        headers=["text", "label", "p_positive", "p_neutral", "p_negative", "truncated"], interactive=False, wrap=True
-    )
-    download = gr.DownloadButton(t("Download (CSV)", "ダウンロード（CSV）"), visible=False)
+        with gr.Row():
+            lines = gr.Textbox(label=t("One text per line", "1 行に 1 件"), lines=4, scale=3, min_width=240)
+            upload = gr.File(label="CSV", file_types=[".csv", ".tsv"], scale=1, height=110, min_width=160)
+        classify_many = gr.Button(t("Classify all", "まとめて分類"))
+        table = gr.Dataframe(
+            headers=["text", "label", "p_positive", "p_neutral", "p_negative", "truncated"],
+            interactive=False,
+            wrap=True,
+            visible=False,
+            elem_id="batch-table",
+        )
+        download = gr.DownloadButton(t("Download (CSV)", "ダウンロード（CSV）"), visible=False)
 
     def classifier(run_name: str):
         if not run_name:
@@ -100,26 +139,27 @@ def build_classify_tab(studio) -> dict:
         started = time.perf_counter()
         (prediction,) = model.predict([value])
         took = (time.perf_counter() - started) * 1000
-        note = f"**{prediction.label}** · {took:.0f} ms"
+        note = f"**{class_name(prediction.label)}** · {took:.0f} ms"
         if prediction.truncated:
             note += (
                 f" · ✂ Only the beginning was read: the model reads at most {model.max_length} tokens "
-                f"({MAX_TEXT_CHARS:,} characters)."
+                f"({MAX_TEXT_CHARS:,} characters). / 先頭だけを読みました。"
             )
-        return prediction.probabilities, note
+        quality = studio.quality_note(run_name)
+        return prediction.probabilities, note + (f"\n\n{quality}" if quality else "")
 
     @user_errors
     def classify_batch(run_name: str, value: str, file):
         texts = [line for line in (value or "").splitlines() if line.strip()]
         if file is not None:
-            table_in = read_frame(Path(file))
+            # Read no more rows than may be classified: a huge file is refused before it is all read.
+            table_in = read_frame(Path(file), max_rows=studio.deployment.bounds.batch_rows)
             if "text" not in table_in.columns:
                 raise UserError(f"{Path(file).name} has no text column: it needs a column named text.")
             texts += [str(t) for t in table_in["text"]]
-        limit = studio.deployment.bounds.batch_rows
-        if len(texts) > limit:
-            raise UserError(f"There are {len(texts):,} texts; this server classifies up to {limit:,} at a time.")
-        predictions = classifier(run_name).predict(texts)
+        if not run_name:
+            raise UserError(NO_RUN)
+        predictions = studio.classify_many(run_name, texts)
         result = pd.DataFrame(
             [
                 {
@@ -132,7 +172,7 @@ def build_classify_tab(studio) -> dict:
             ]
         )
         path = studio.downloads.csv(result, "classified.csv")
-        return result, gr.DownloadButton(value=str(path), visible=True)
+        return result, str(path)
 
     @user_errors
     def explain_prediction(run_name: str, value: str, chosen: str):
@@ -140,16 +180,44 @@ def build_classify_tab(studio) -> dict:
             raise UserError(NO_RUN)
         result = studio.attribution(run_name, value, None if chosen == PREDICTED else chosen)
         caption = (
-            f"Why **{result.label}**: MeCab words, then WordPiece tokens. The scores add up to how far the "
-            f"{result.label} logit rose from an all-`[PAD]` text ({sum(result.token_scores):+.2f}; "
-            f"approximation error {result.delta:+.3f}). / 緑はこのクラスへ、橙は逆方向へ押した語です。"
+            f"Why **{class_name(result.label)}**: MeCab words, then WordPiece tokens. The scores add up to how far "
+            f"the {result.label} logit rose from an all-`[PAD]` text ({sum(result.token_scores):+.2f}; "
+            f"approximation error {result.delta:+.3f}, {result.steps} steps). "
+            "/ 緑はこのクラスへ、橙は逆方向へ押した語です。"
         )
+        if result.cut:
+            caption += (
+                f" ✂ Only the first {len(result.tokens)} tokens are explained: this server bounds the work of one "
+                f"explanation. / この公開サーバーでは先頭 {len(result.tokens)} トークンのみ説明します。"
+            )
         words = render_scores(zip(result.words, result.word_scores, strict=True))
         return caption, words, render_scores(zip(result.tokens, result.token_scores, strict=True))
+
+    def why_available(run_name: str):
+        """An n-gram run can't say why: the page says so once, beside a button it can't use."""
+        ngram = is_ngram(studio, run_name)
+        return gr.Button(interactive=not ngram), _why_note(studio, run_name), "", ""
 
     explain.click(explain_prediction, [run, text, explained], [why, word_scores, token_scores], api_name="explain")
     classify.click(classify_text, [run, text], [label, info], api_name="classify")
     text.submit(classify_text, [run, text], [label, info], api_visibility="private")
-    classify_many.click(classify_batch, [run, lines, upload], [table, download], api_name="classify_batch")
+    examples.load_input_event.then(classify_text, [run, text], [label, info], api_visibility="private")
+    run.change(why_available, [run], [explain, why, word_scores, token_scores], queue=False, api_visibility="private")
+    copy.click(lambda: gr.Textbox(visible=True), None, [link], queue=False, api_visibility="private").then(
+        None, [run, text], [link], js=COPY_LINK_JS
+    )
+    batch = classify_many.click(classify_batch, [run, lines, upload], [table, download], api_name="classify_batch")
+    reveal(batch, [table, download])
     seen_runs = gr.State(names)
-    return {"run": run, "seen": seen_runs, "refresh": lambda current, seen: refresh_runs(studio, current, seen)}
+    watch_runs(studio, card, message, main, [(run, seen_runs)])
+    return {
+        "run": run,
+        "seen": seen_runs,
+        "text": text,
+        "refresh": lambda current, seen: refresh_runs(studio, current, seen),
+        "classify": (classify_text, [run, text], [label, info]),
+    }
+
+
+def _why_note(studio, run_name: str | None) -> str:
+    return NOT_BERT.format(run=run_name, what='"Why?"') if is_ngram(studio, run_name) else ""

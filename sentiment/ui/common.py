@@ -1,4 +1,4 @@
-"""What every tab shares: turning a user's mistake into one sentence on the page."""
+"""What every tab shares: turning a user's mistake into one sentence on the page, run pickers, empty states."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import logging
 import gradio as gr
 
 from ..errors import UserError
+from .i18n import t
 
 logger = logging.getLogger(__name__)
 TITLE = "Please check / 確認してください"
@@ -16,6 +17,21 @@ UNEXPECTED = (
     "The server could not complete that request: check the input and try again. "
     "/ 処理できませんでした。入力を確認してもう一度お試しください。"
 )
+# Class names as the page shows them; the model and the API keep the English names.
+CLASS_NAMES = {"positive": "ポジティブ", "neutral": "ニュートラル", "negative": "ネガティブ"}
+NOT_BERT = (
+    "**{run}** is the n-gram baseline: it has no tokens or hidden states, so {what} needs a BERT run. Pick one "
+    "above. / n-gram ベースラインにはトークンも隠れ状態もありません。BERT の学習済みモデルを選んでください。"
+)
+
+
+def class_choices(names) -> list[tuple[str, str]]:
+    """Class names as choices: shown in both languages (gradio does not translate choices), valued in English."""
+    return [(f"{name} / {CLASS_NAMES[name]}" if name in CLASS_NAMES else name, name) for name in names]
+
+
+def class_name(name: str) -> str:
+    return f"{CLASS_NAMES[name]} ({name})" if name in CLASS_NAMES else name
 
 
 def user_errors(function):
@@ -36,10 +52,93 @@ def user_errors(function):
     return wrapper
 
 
+def default_run(studio) -> str | None:
+    """The run a picker starts on: the newest BERT run (it can do everything), else the newest run."""
+    return studio.newest_run(bert_only=True) or studio.newest_run()
+
+
+def run_picker(studio, label) -> gr.Dropdown:
+    """A run picker whose choices read `name · method · accuracy`; its value is the run's name (the API's)."""
+    return gr.Dropdown(
+        studio.run_choices(), value=default_run(studio), label=label, allow_custom_value=True, elem_classes="run-picker"
+    )
+
+
 def refresh_runs(studio, current: str | None, seen: list[str] | None):
-    """A run picker's new choices: a run that appeared since the page last looked is selected (it is
-    most likely the one just trained); otherwise the current choice stays while it exists."""
-    names = studio.run_names()
+    """A run picker's new choices: a run that appeared since the page last looked is selected (a BERT run
+    before an n-gram one: it is most likely the one just trained); otherwise the current choice stays."""
+    choices = studio.run_choices()
+    names = [name for _, name in choices]
     new = [name for name in names if name not in (seen or [])]
-    value = new[0] if new and seen is not None else current if current in names else (names[0] if names else None)
-    return gr.Dropdown(choices=names, value=value), names
+    bert = {name for _, name in studio.run_choices(bert_only=True)}
+    fresh = next((name for name in new if name in bert), new[0] if new else None)
+    if fresh and seen is not None:
+        value = fresh
+    elif current in names:
+        value = current
+    else:
+        value = default_run(studio)
+    return gr.Dropdown(choices=choices, value=value), names
+
+
+def is_ngram(studio, run_name: str | None) -> bool:
+    return any(run.name == run_name and run.method == "ngram" for run in studio.runs())
+
+
+def empty_message(studio) -> str:
+    """What a tab that needs a run says before there is one: the first runs' progress, or how to make one."""
+    return studio.preparing_notice() or (
+        "There is no trained run yet: open the Train tab and start one (the starter learns the sample in about a "
+        "minute). / まだ学習済みモデルがありません。学習タブでモデルを学習してください（サンプルなら約 1 分）。"
+    )
+
+
+def empty_state(studio, tabs, title):
+    """The card a tab shows before any run: what is missing (`title`), how it is coming, and a button that
+    opens the Train tab. Returns the card (a Column) and its message."""
+    with gr.Column(visible=not studio.runs(), elem_classes="empty-card", variant="panel") as card:
+        gr.Markdown(title)
+        message = gr.Markdown(empty_message(studio), elem_classes="empty-message")
+        go = gr.Button(t("Open the Train tab", "学習タブを開く"), variant="primary", size="lg")
+        go.click(lambda: gr.Tabs(selected="train"), None, [tabs], queue=False, api_visibility="private")
+    return card, message
+
+
+def watch_runs(studio, card, message, main, pickers):
+    """Until the first runs are done, a timer checks (cheaply, outside the queue) whether one has finished:
+    the card's message shows the progress, and the tab fills in by itself when a run is ready. `pickers` are
+    (dropdown, seen-state) pairs. It stops once runs exist and nothing is training."""
+    busy = _busy(studio)
+    timer = gr.Timer(2.0, active=not studio.runs() or busy)
+    outputs = [timer, card, message, main]
+    for picker, seen in pickers:
+        outputs += [picker, seen]
+
+    def poll(*values):
+        if not studio.runs():
+            return (gr.skip(), gr.skip(), empty_message(studio), gr.skip()) + (gr.skip(),) * (2 * len(pickers))
+        updates = []
+        for current, seen in zip(values[::2], values[1::2], strict=True):
+            names = [name for _, name in studio.run_choices()]
+            if seen is not None and set(names) <= set(seen) and current in names:
+                updates += [gr.skip(), gr.skip()]
+            else:
+                updates += list(refresh_runs(studio, current, seen))
+        return (gr.Timer(active=_busy(studio)), gr.Column(visible=False), gr.skip(), gr.Column(visible=True), *updates)
+
+    inputs = [component for pair in pickers for component in pair]
+    timer.tick(poll, inputs, outputs, queue=False, show_progress="hidden", api_visibility="private")
+    return timer
+
+
+def _busy(studio) -> bool:
+    status = studio.job.status()
+    return status.state == "running" or bool(status.waiting)
+
+
+def reveal(event, components: list) -> None:
+    """Show `components` once `event` has filled them: hidden until then, so the page never shows an empty
+    table or a blank plot, while the event's API answer stays the plain values."""
+    event.success(
+        lambda: [gr.update(visible=True)] * len(components), None, components, queue=False, api_visibility="private"
+    )

@@ -7,7 +7,7 @@ import gradio as gr
 from ..browsing import ALL_LABELS, label_counts, lengths, page_rows, source_label_counts, split_summary
 from ..data import LABELS, SPLITS
 from ..plots import label_distribution, length_histogram
-from .common import user_errors
+from .common import class_choices, user_errors
 from .i18n import t
 
 INTRO = (
@@ -17,6 +17,14 @@ INTRO = (
     "同梱の **sample**、このサーバーが提供するフォルダ（`data: …`）、または `text` と `label` の列を持つ CSV "
     "のアップロード。",
 )
+
+
+SPLIT_NAMES = {"train": "学習", "validation": "検証", "test": "テスト"}
+
+
+def caption_text(result) -> str:
+    """'Page 1 of 13 · 249 matching rows', in both languages: the server writes it, the browser can't translate it."""
+    return f"{result.caption} / {result.pages} ページ中 {result.page} ページ目 · 該当 {result.matches:,} 件"
 
 
 def build_dataset_tab(studio, dataset_state: gr.State) -> dict:
@@ -47,8 +55,16 @@ def build_dataset_tab(studio, dataset_state: gr.State) -> dict:
         tokens = gr.Plot(label=t("Tokens per label", "ラベル別のトークン数"))
     gr.Markdown(t("### Rows", "### データ行"))
     with gr.Row():
-        split = gr.Dropdown(list(SPLITS), value="train", label=t("Split", "分割"))
-        label = gr.Dropdown([ALL_LABELS, *LABELS], value=ALL_LABELS, label=t("Label", "ラベル"))
+        split = gr.Dropdown(
+            [(f"{name} / {SPLIT_NAMES.get(name, name)}", name) for name in SPLITS],
+            value="train",
+            label=t("Split", "分割"),
+        )
+        label = gr.Dropdown(
+            [(f"{ALL_LABELS} / すべて", ALL_LABELS), *class_choices(LABELS)],
+            value=ALL_LABELS,
+            label=t("Label", "ラベル"),
+        )
         query = gr.Textbox(label=t("Search text", "検索"), placeholder=t("e.g. 最高", "例: 最高"), scale=2)
         page = gr.Number(value=1, precision=0, minimum=1, label=t("Page", "ページ"))
     with gr.Row():
@@ -73,7 +89,7 @@ def build_dataset_tab(studio, dataset_state: gr.State) -> dict:
             length_histogram(length_table, "characters"),
             length_histogram(length_table, "tokens"),
             first.rows,
-            first.caption,
+            caption_text(first),
             1,
             "train",
             ALL_LABELS,
@@ -83,7 +99,12 @@ def build_dataset_tab(studio, dataset_state: gr.State) -> dict:
     @user_errors
     def show_page(chosen: str, split_name: str, label_name: str, text: str, number: float):
         result = page_rows(studio.frame(chosen, split_name), label_name, text, int(number or 1))
-        return result.rows, result.caption, result.page
+        return result.rows, caption_text(result), result.page
+
+    @user_errors
+    def first_page(chosen: str, split_name: str, label_name: str, text: str):
+        """Another split or label starts at its first page."""
+        return show_page(chosen, split_name, label_name, text, 1)
 
     @user_errors
     def take_upload(file):
@@ -109,9 +130,9 @@ def build_dataset_tab(studio, dataset_state: gr.State) -> dict:
         show_dataset, [source], shown, api_visibility="private"
     )
     paging = [dataset_state, split, label, query, page]
-    split.input(show_page, paging, [rows, caption, page], api_name="dataset_page", queue=False)
-    for trigger in (label.input, query.submit, page.submit):
-        trigger(show_page, paging, [rows, caption, page], api_visibility="private", queue=False)
+    page.submit(show_page, paging, [rows, caption, page], api_name="dataset_page", queue=False)
+    for trigger in (split.input, label.input, query.submit):
+        trigger(first_page, paging[:-1], [rows, caption, page], api_visibility="private", queue=False)
     previous.click(lambda n: max(1, int(n or 1) - 1), [page], [page], queue=False, api_visibility="private").then(
         show_page, paging, [rows, caption, page], api_visibility="private"
     )

@@ -7,7 +7,18 @@ import pandas as pd
 
 from ..data import LABELS
 from ..plots import confusion_matrices, confusion_matrix, embedding_map
-from .common import refresh_runs, user_errors
+from .common import (
+    NOT_BERT,
+    class_choices,
+    default_run,
+    empty_state,
+    is_ngram,
+    refresh_runs,
+    reveal,
+    run_picker,
+    user_errors,
+    watch_runs,
+)
 from .i18n import t
 
 INTRO = (
@@ -31,6 +42,9 @@ MAP_INTRO = (
     "`[CLS]` ベクトル）を UMAP で 2 次元に写した位置に置かれ、色は正解ラベルです。学習前はクラスが混ざり、全体の"
     "ファインチューニング後は分かれます。分類ヘッドのみの学習ではエンコーダーが固定なので、2 つのマップは同じです。",
 )
+EMPTY_TITLE = ("### Evaluate needs a trained run", "### 評価には学習済みモデルが必要です")
+SHOWN = [("normalised by true label / 正解ラベルごとの割合", "normalised by true label"), ("counts / 件数", "counts")]
+SPLITS = [("validation / 検証", "validation"), ("test / テスト", "test"), ("train / 学習", "train")]
 EXAMPLE_COLUMNS = ["text", "gold", "predicted", "p_positive", "p_neutral", "p_negative", "loss"]
 
 
@@ -62,58 +76,65 @@ def matrix_table(metrics: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def build_evaluate_tab(studio) -> dict:
-    gr.Markdown(t(*INTRO))
+def build_evaluate_tab(studio, tabs) -> dict:
     names = studio.run_names()
-    with gr.Row():
-        run = gr.Dropdown(
-            names, value=names[0] if names else None, label=t("Run", "学習済みモデル"), allow_custom_value=True
+    card, message = empty_state(studio, tabs, t(*EMPTY_TITLE))
+    with gr.Column(visible=bool(names)) as main:
+        gr.Markdown(t(*INTRO))
+        with gr.Row():
+            run = run_picker(studio, t("Run", "学習済みモデル"))
+            split = gr.Dropdown(SPLITS, value="validation", label=t("Split", "分割"))
+            go = gr.Button(t("Evaluate", "評価"), variant="primary")
+        summary = gr.Markdown()
+        per_class = gr.Dataframe(label=t("Per class", "クラス別"), interactive=False, visible=False)
+        normalized = gr.Radio(SHOWN, value="normalised by true label", label=t("Show", "表示"), visible=False)
+        with gr.Row():
+            heatmap = gr.Plot(label=t("Confusion matrix", "混同行列"), visible=False)
+            with gr.Column(visible=False) as matrix_column:
+                matrix = gr.Dataframe(
+                    label=t("Click a cell", "セルをクリック"), interactive=False, elem_id="confusion-table"
+                )
+                with gr.Row():
+                    true_label = gr.Dropdown(class_choices(LABELS), value=None, label=t("True", "正解"))
+                    predicted_label = gr.Dropdown(class_choices(LABELS), value=None, label=t("Predicted", "予測"))
+                cell = gr.Markdown()
+        cell_rows = gr.Dataframe(
+            label=t("Examples in the cell", "セルの例"), interactive=False, wrap=True, max_height=320, visible=False
         )
-        split = gr.Dropdown(["validation", "test", "train"], value="validation", label=t("Split", "分割"))
-        go = gr.Button(t("Evaluate", "評価"), variant="primary")
-    summary = gr.Markdown()
-    per_class = gr.Dataframe(label=t("Per class", "クラス別"), interactive=False)
-    normalized = gr.Radio(
-        ["normalised by true label", "counts"], value="normalised by true label", label=t("Show", "表示")
-    )
-    with gr.Row():
-        heatmap = gr.Plot(label=t("Confusion matrix", "混同行列"))
-        with gr.Column():
-            matrix = gr.Dataframe(
-                label=t("Click a cell", "セルをクリック"), interactive=False, elem_id="confusion-table"
+        worst = gr.Dataframe(
+            label=t("Highest loss", "損失の大きい例"), interactive=False, wrap=True, max_height=320, visible=False
+        )
+        download = gr.DownloadButton(t("Download predictions (CSV)", "予測をダウンロード（CSV）"), visible=False)
+        metrics_state = gr.State(None)
+        gr.Markdown(t(*COMPARE_INTRO))
+        with gr.Row():
+            compared = gr.Dropdown(
+                studio.run_choices(),
+                value=names[:2],
+                multiselect=True,
+                allow_custom_value=True,
+                label=t("Runs to compare", "比較する学習"),
+                scale=4,
             )
-            with gr.Row():
-                true_label = gr.Dropdown(list(LABELS), value=None, label=t("True", "正解"))
-                predicted_label = gr.Dropdown(list(LABELS), value=None, label=t("Predicted", "予測"))
-            cell = gr.Markdown()
-    cell_rows = gr.Dataframe(label=t("Examples in the cell", "セルの例"), interactive=False, wrap=True, max_height=320)
-    worst = gr.Dataframe(label=t("Highest loss", "損失の大きい例"), interactive=False, wrap=True, max_height=320)
-    download = gr.DownloadButton(t("Download predictions (CSV)", "予測をダウンロード（CSV）"), visible=False)
-    metrics_state = gr.State(None)
-    gr.Markdown(t(*COMPARE_INTRO))
-    with gr.Row():
-        compared = gr.Dropdown(
-            names,
-            value=names[:2],
-            multiselect=True,
-            allow_custom_value=True,
-            label=t("Runs to compare", "比較する学習"),
-            scale=4,
+            compare = gr.Button(t("Compare", "比較"), scale=1)
+        caution = gr.Markdown()
+        compare_table = gr.Dataframe(
+            headers=["run", "method", "accuracy", "f1_weighted", "f1_macro", "train_seconds"],
+            label=t("Runs side by side", "比較表"),
+            interactive=False,
+            elem_id="compare-table",
+            visible=False,
         )
-        compare = gr.Button(t("Compare", "比較"), scale=1)
-    caution = gr.Markdown()
-    compare_table = gr.Dataframe(
-        headers=["run", "method", "accuracy", "f1_weighted", "f1_macro", "train_seconds"],
-        label=t("Runs side by side", "比較表"),
-        interactive=False,
-        elem_id="compare-table",
-    )
-    compare_plot = gr.Plot(label=t("Confusion matrices", "混同行列"))
-    gr.Markdown(t(*MAP_INTRO))
-    draw = gr.Button(t("Draw the maps for the run above", "上の学習のマップを描く"))
-    with gr.Row():
-        before_map = gr.Plot(label=t("Before training", "学習前"), elem_id="map-before")
-        after_map = gr.Plot(label=t("After training", "学習後"), elem_id="map-after")
+        compare_plot = gr.Plot(label=t("Confusion matrices", "混同行列"), visible=False)
+        gr.Markdown(t(*MAP_INTRO))
+        draw = gr.Button(
+            t("Draw the maps for the run above", "上の学習のマップを描く"),
+            interactive=not is_ngram(studio, default_run(studio)),
+        )
+        map_note = gr.Markdown(_map_note(studio, default_run(studio)), elem_id="map-note")
+        with gr.Row():
+            before_map = gr.Plot(label=t("Before training", "学習前"), elem_id="map-before", visible=False)
+            after_map = gr.Plot(label=t("After training", "学習後"), elem_id="map-after", visible=False)
 
     @user_errors
     def run_evaluation(run_name: str, split_name: str, shown: str):
@@ -127,7 +148,7 @@ def build_evaluate_tab(studio) -> dict:
             confusion_matrix(metrics, shown != "counts"),
             matrix_table(metrics),
             result.rows.head(20)[EXAMPLE_COLUMNS],
-            gr.DownloadButton(value=str(csv_path), visible=True),
+            str(csv_path),
         )
 
     def redraw(metrics: dict | None, shown: str):
@@ -146,34 +167,47 @@ def build_evaluate_tab(studio) -> dict:
             return gr.skip(), gr.skip()
         rows = studio.evaluation(run_name, split_name).rows
         chosen = rows[(rows["gold"] == true_name) & (rows["predicted"] == predicted_name)]
-        caption = f"**{len(chosen):,}** examples: true **{true_name}**, predicted **{predicted_name}**"
+        caption = f"**{len(chosen):,}** examples: true **{true_name}**, predicted **{predicted_name}** / 件"
         return caption, chosen[EXAMPLE_COLUMNS]
 
     @user_errors
     def compare_runs(run_names: list[str], split_name: str, shown: str):
         table, metrics_by_run, note = studio.comparison(run_names or [], split_name)
-        return note and f"⚠️ {note}", table, confusion_matrices(metrics_by_run, shown != "counts")
+        plot = confusion_matrices(metrics_by_run, shown != "counts")
+        return note and f"⚠️ {note}", table, plot
 
     @user_errors
     def draw_maps(run_name: str, split_name: str):
         before, after = studio.model_maps(run_name, split_name)
         return embedding_map(before, "Before training / 学習前"), embedding_map(after, f"{run_name}, trained / 学習後")
 
-    draw.click(draw_maps, [run, split], [before_map, after_map], api_name="model_map")
-    compare.click(
+    def maps_available(run_name: str):
+        """An n-gram run has no hidden states to map: the page says so once, beside a button it can't use."""
+        return gr.Button(interactive=not is_ngram(studio, run_name)), _map_note(studio, run_name)
+
+    reveal(draw.click(draw_maps, [run, split], [before_map, after_map], api_name="model_map"), [before_map, after_map])
+    run.change(maps_available, [run], [draw, map_note], queue=False, api_visibility="private")
+    comparing = compare.click(
         compare_runs, [compared, split, normalized], [caution, compare_table, compare_plot], api_name="compare_runs"
     )
+    reveal(comparing, [compare_table, compare_plot])
     outputs = [metrics_state, summary, per_class, heatmap, matrix, worst, download]
-    go.click(run_evaluation, [run, split, normalized], outputs, api_name="evaluate")
+    evaluating = go.click(run_evaluation, [run, split, normalized], outputs, api_name="evaluate")
+    reveal(evaluating, [per_class, normalized, heatmap, matrix_column, worst, download])
     normalized.change(redraw, [metrics_state, normalized], [heatmap], queue=False, api_visibility="private")
     matrix.select(pick_cell, [metrics_state], [true_label, predicted_label], queue=False, api_visibility="private")
     cell_inputs = [run, split, true_label, predicted_label]
-    true_label.change(cell_examples, cell_inputs, [cell, cell_rows], api_name="cell_examples")
-    predicted_label.change(cell_examples, cell_inputs, [cell, cell_rows], api_visibility="private")
+    reveal(true_label.change(cell_examples, cell_inputs, [cell, cell_rows], api_name="cell_examples"), [cell_rows])
+    reveal(predicted_label.change(cell_examples, cell_inputs, [cell, cell_rows], api_visibility="private"), [cell_rows])
     seen_runs = gr.State(names)
+    watch_runs(studio, card, message, main, [(run, seen_runs)])
     return {
         "run": run,
         "seen": seen_runs,
         "refresh": lambda current, seen: refresh_runs(studio, current, seen),
         "compared": compared,
     }
+
+
+def _map_note(studio, run_name: str | None) -> str:
+    return NOT_BERT.format(run=run_name, what="the maps") if is_ngram(studio, run_name) else ""

@@ -12,20 +12,28 @@ from ..tokenization import Explanation, explain
 from .common import user_errors
 from .i18n import t
 
-DEFAULT_TEXT = (
-    "機械学習のコア部分のロジックを、定型的な実装部分から切り離して定義できるようなインターフェースに工夫されています。"
-)
+# Every character of it is in the starter's vocabulary (learned from the sample): no [UNK] on the first screen.
+DEFAULT_TEXT = "この商品はとても使いやすくて、値段も安かったので満足しています。"
+COPY_LINK_JS = """
+(text) => {
+  const params = new URLSearchParams({tab: "tokenizer", text: text || ""});
+  const link = window.location.origin + window.location.pathname + "?" + params.toString();
+  try { navigator.clipboard.writeText(link).catch(() => {}); } catch (error) {}
+  return link;
+}
+"""
 DEFAULT_PAIR = "短い文です。"
 # Pastel colours, one per MeCab word in turn, so each word's pieces share a colour.
 PALETTE = ("#ffd6a5", "#caffbf", "#9bf6ff", "#bdb2ff", "#ffc6ff", "#fdffb6", "#a0c4ff", "#ffadad")
 INTRO = (
     "The source model reads Japanese in two stages: **MeCab** (IPA dictionary) splits the text into words, then "
     "**WordPiece** splits each word into pieces from its vocabulary; a piece that continues a word starts with `##`. "
-    "Pieces become `input_ids`; `[CLS]` and `[SEP]` are added around them. Share an example: add `?text=…` to this "
-    "page's address.",
+    "Pieces become `input_ids`; `[CLS]` and `[SEP]` are added around them. Share an example: **Copy link** "
+    "makes a link (`?tab=tokenizer&text=…`) that opens this tab with the text.",
     "元のモデルは日本語を 2 段階で読みます。**MeCab**（IPA 辞書）が文を単語に分け、**WordPiece** が各単語を語彙の"
     "サブワードに分けます。単語の続きのサブワードは `##` で始まります。サブワードは `input_ids` になり、前後に "
-    "`[CLS]` と `[SEP]` が付きます。例を共有するには、このページのアドレスに `?text=…` を付けてください。",
+    "`[CLS]` と `[SEP]` が付きます。例を共有するには **リンクをコピー** を押してください"
+    "（`?tab=tokenizer&text=…` のリンクで、このタブがそのテキストで開きます）。",
 )
 
 CSS = """
@@ -65,9 +73,10 @@ def render_pieces(explanation: Explanation) -> str:
             f'title="word: {html.escape(row.word)}">{html.escape(row.token)}<small>{row.input_id}</small></span>'
         )
     if explanation.truncated:
+        dropped = explanation.counts["tokens_before_truncation"] - explanation.max_length
         chips.append(
-            f'<span class="cut">✂ cut at max length {explanation.max_length}: '
-            f"{explanation.counts['tokens_before_truncation'] - explanation.max_length} tokens dropped</span>"
+            f'<span class="cut">✂ cut at max length {explanation.max_length}: {dropped} tokens dropped '
+            f"/ 最大長 {explanation.max_length} で切り捨て（{dropped} トークン）</span>"
         )
     return f'<div class="tok-line">{"".join(chips)}</div>'
 
@@ -93,7 +102,7 @@ def token_table(explanation: Explanation) -> pd.DataFrame:
 
 def counts_text(explanation: Explanation) -> str:
     c = explanation.counts
-    cut = f" · ✂ truncated at {explanation.max_length}" if explanation.truncated else ""
+    cut = f" · ✂ truncated at {explanation.max_length} / 最大長で切り捨て" if explanation.truncated else ""
     if explanation.capped:
         cut += f" · ✂ only the first {MAX_TEXT_CHARS:,} characters were tokenized / 先頭 {MAX_TEXT_CHARS:,} 文字のみ"
     return (
@@ -136,6 +145,13 @@ def build_tokenizer_tab(studio) -> dict:
             max_length = gr.Number(
                 0, precision=0, minimum=0, label=t("Max length (0: the model's)", "最大長（0: モデルの値）")
             )
+            copy = gr.Button(t("Copy link", "リンクをコピー"), size="sm")
+    link = gr.Textbox(
+        label=t("Link to this text (copied)", "このテキストへのリンク（コピー済み）"),
+        interactive=False,
+        visible=False,
+        elem_id="tokenizer-link",
+    )
     counts = gr.Markdown()
     gr.Markdown(t("#### 1. MeCab words (part of speech)", "#### 1. MeCab の単語（品詞）"))
     words = gr.HTML(elem_id="mecab-words")
@@ -180,4 +196,7 @@ def build_tokenizer_tab(studio) -> dict:
     text.change(tokenize, inputs, outputs, api_name="tokenize", trigger_mode="always_last", show_progress="hidden")
     for trigger in (choice.change, max_length.change, pair_text.change):
         trigger(tokenize, inputs, outputs, api_visibility="private", trigger_mode="always_last", show_progress="hidden")
+    copy.click(lambda: gr.Textbox(visible=True), None, [link], queue=False, api_visibility="private").then(
+        None, [text], [link], js=COPY_LINK_JS
+    )
     return {"text": text, "choice": choice, "tokenize": (tokenize, inputs, outputs)}

@@ -7,8 +7,11 @@ import html
 import gradio as gr
 import pandas as pd
 
-from ..config import TrainConfig, check_run_name, default_run_name, help_text
-from ..deployment import TRAINING_OFF
+from ..config import WHOLE_NUMBERS, help_text
+from ..deployment import LESSON, TRAINING_OFF
+from ..errors import UserError
+from ..guards import visitor_address
+from ..limits import LESSON_STEPS
 from ..modeling import STARTER
 from ..plots import training_curves
 from ..runs import RUN_COLUMNS
@@ -23,7 +26,6 @@ METHOD_CHOICES = [
     ("Head only, encoder frozen / 分類ヘッドのみ", "head"),
     ("n-gram baseline / ベースライン", "ngram"),
 ]
-WHOLE_NUMBERS = {"epochs", "batch_size", "max_length", "train_examples", "seed"}
 INTRO = (
     "Fine-tune on the dataset chosen in the **Dataset** tab. Leave a number at 0 for the recipe default: the source "
     "tutorial's (lr 2e-5, batch 16, 2 epochs) for a pretrained model, a CPU-friendly one for the **starter** (a small "
@@ -49,34 +51,64 @@ FIELD_LABELS = {
 }
 
 
-def config_from_form(studio, model: str, method: str, dataset: str, name: str, values: dict) -> TrainConfig:
-    """The page's values as a TrainConfig: a model and dataset the app offers, the run inside the runs folder."""
-    model = studio.resolve_model(model)
-    name = check_run_name((name or "").strip() or default_run_name(model))
-    # 0 or blank leaves an option to the recipe (a number box can't be empty in every browser).
-    options = {key: int(value) if key in WHOLE_NUMBERS else value for key, value in values.items() if value}
-    output = str(studio.runs_dir / name)
-    dataset = studio.resolve_dataset(dataset)
-    return TrainConfig(model=model, method=method or "full", dataset=dataset, output=output, **options)
+HELP = {
+    "model": "モデル: Hub の ID、ローカルのモデルフォルダ、または 'starter'（ここで作る小さな BERT）。",
+    "method": "full: すべての層を学習（元の記事の手法）。head: エンコーダーを固定し、分類ヘッドだけを学習（速く、GPU "
+    "がなくても使えます）。ngram: 文字 n-gram の TF-IDF とロジスティック回帰のベースライン（BERT なし）。",
+    "epochs": "学習データを何周するか（既定: 2、スターターは 10）。",
+    "learning_rate": "学習率の最大値（既定: 2e-5、スターターは 3e-4）。",
+    "batch_size": "1 ステップあたりの件数（既定: 16、スターターは 32）。",
+    "max_length": "入力をこのトークン数で切り捨てます（既定: 512、スターターは 128）。",
+    "train_examples": "学習に使う件数（シード付きで抽出）。CPU で素早く試すときに。",
+    "seed": "抽出・初期化・シャッフルの乱数シード。",
+}
+STATES = {
+    "idle": "Ready / 待機中",
+    "running": "Training / 学習中",
+    "finished": "Finished / 完了",
+    "failed": "Failed / 失敗",
+    "stopped": "Stopped / 停止",
+}
+RUN_HEADERS = {
+    "run": "run / 名前",
+    "method": "method / 手法",
+    "model": "model / モデル",
+    "dataset": "dataset / データ",
+    "accuracy": "accuracy / 正解率",
+    "f1_weighted": "f1_weighted / 加重 F1",
+    "finished": "finished / 完了日時",
+}
+
+
+def field_help(name: str):
+    """A form field's help text in the visitor's language (the English is TrainConfig's own)."""
+    return t(help_text(name), HELP[name]) if name in HELP else help_text(name)
 
 
 def progress_html(status) -> str:
     latest = status.latest
     step, total = latest.get("step", 0), latest.get("total_steps", 0)
     share = step / total if total else 0.0
-    label = {
-        "idle": "No run yet",
-        "running": "Training",
-        "finished": "Finished",
-        "failed": "Failed",
-        "stopped": "Stopped",
-    }[status.state]
-    detail = f"step {step:,} / {total:,}" if total else "preparing (loading data, tokenizing)…"
+    label = STATES[status.state]
+    if status.state == "idle":
+        detail = "no run has been started yet / まだ学習していません"
+    elif total:
+        detail = f"step {step:,} / {total:,}"
+    elif status.state == "running":
+        detail = "preparing (loading data, tokenizing)… / 準備中（データの読み込み、トークン化）…"
+    else:
+        detail = ""
     if status.state == "running" and latest.get("remaining") is not None and total:
-        detail += f" · about {latest['remaining']:.0f} s left"
+        detail += f" · about {latest['remaining']:.0f} s left / 残り約 {latest['remaining']:.0f} 秒"
+    if status.state == "finished":
+        share = 1.0
+    run_name = f" {html.escape(status.run_name)}" if status.run_name else ""
+    detail = f" · {detail}" if detail else ""
     message = f"<div>{html.escape(status.message)}</div>" if status.message else ""
+    if status.waiting:
+        message += f"<div>Waiting to train / 待機中: {html.escape(', '.join(status.waiting))}</div>"
     return (
-        f'<div id="train-progress" data-state="{status.state}"><b>{label}</b> {html.escape(status.run_name)} · {detail}'
+        f'<div id="train-progress" data-state="{status.state}"><b>{label}</b>{run_name}{detail}'
         f'<div style="background:#e9ecef;border-radius:6px;height:14px;margin-top:6px">'
         f'<div style="width:{share:.1%};background:#2a9d8f;height:14px;border-radius:6px"></div></div>{message}</div>'
     )
@@ -87,11 +119,12 @@ def throughput_text(status) -> str:
     if not latest.get("examples_per_second"):
         return ""
     speed, epoch = latest["examples_per_second"], latest.get("epoch", 0)
-    return f"Throughput / 処理速度: **{speed:.1f} examples/s** · epoch {epoch:.2f}"
+    return f"Throughput / 処理速度: **{speed:.1f} examples/s** (件/秒) · epoch / エポック {epoch:.2f}"
 
 
 def runs_table(studio) -> pd.DataFrame:
-    return pd.DataFrame([run.row() for run in studio.runs()], columns=RUN_COLUMNS)
+    table = pd.DataFrame([run.row() for run in studio.runs()], columns=RUN_COLUMNS)
+    return table.rename(columns=RUN_HEADERS)
 
 
 def build_train_tab(studio, dataset_state: gr.State) -> dict:
@@ -102,21 +135,24 @@ def build_train_tab(studio, dataset_state: gr.State) -> dict:
             value=studio.default_model,
             allow_custom_value=True,
             label=t("Model", "モデル"),
-            info=help_text("model"),
+            info=field_help("model"),
         )
-        method = gr.Radio(METHOD_CHOICES, value="full", label=t("Method", "手法"), info=help_text("method"))
+        method = gr.Radio(METHOD_CHOICES, value="full", label=t("Method", "手法"), info=field_help("method"))
         dataset = gr.Textbox(
             studio.default_dataset,
             label=t("Dataset (from the Dataset tab)", "データセット（データタブで選択）"),
             interactive=False,
         )
-        name = gr.Textbox(label=t("Run name (optional)", "学習名（任意）"), placeholder="starter-sample")
+        name = gr.Textbox(
+            label=t("Run name (optional)", "学習名（任意）"),
+            placeholder=studio.free_run_name("full", studio.default_model, studio.default_dataset),
+        )
     with gr.Row():
         fields = {
             key: gr.Number(
                 42 if key == "seed" else 0,
                 label=t(*FIELD_LABELS[key]),
-                info=help_text(key),
+                info=field_help(key),
                 minimum=0,
                 elem_id=f"train-{key}",
                 precision=0 if key in WHOLE_NUMBERS else None,
@@ -129,18 +165,18 @@ def build_train_tab(studio, dataset_state: gr.State) -> dict:
     if deployment.public:
         bounds = deployment.bounds
         gr.Markdown(
-            TRAINING_OFF
+            TRAINING_OFF.format(steps=LESSON_STEPS)
             if not deployment.training_open
-            else f"This is a public server: training needs the password, and a run may use up to "
+            else LESSON.format(steps=LESSON_STEPS) + " Bigger runs need the training password, and may use up to "
             f"{bounds.train_examples:,} examples, {bounds.epochs:g} epochs and {bounds.run_minutes:g} minutes. "
-            "/ 公開サーバーでは学習にパスワードが必要です。",
+            "/ 公開サーバーでは、サンプルとスターターの小さな学習は誰でも、それ以上はパスワードで学習できます。",
             elem_id="public-notice",
         )
     with gr.Row():
         password = gr.Textbox(
             label=t("Training password", "学習用パスワード"), type="password", visible=deployment.public, scale=1
         )
-        start = gr.Button(t("Start", "開始"), variant="primary", interactive=deployment.training_open)
+        start = gr.Button(t("Start", "開始"), variant="primary")
         stop = gr.Button(t("Stop", "停止"), variant="stop")
         current = gr.Textbox(label=t("Started run", "開始した学習"), interactive=False)
     progress = gr.HTML(progress_html(studio.job.status()))
@@ -148,7 +184,7 @@ def build_train_tab(studio, dataset_state: gr.State) -> dict:
     curves = gr.Plot(label=t("Loss and metrics", "損失と評価指標"))
     log = gr.Textbox(label=t("Log", "ログ"), lines=8, max_lines=8, autoscroll=True, interactive=False)
     gr.Markdown(t("### Finished runs", "### 学習済みモデル"))
-    runs = gr.Dataframe(runs_table(studio), interactive=False)
+    runs = gr.Dataframe(runs_table(studio), interactive=False, elem_classes="run-table")
     shown_records = gr.State(-1)  # how many progress records this page has drawn
 
     @user_errors
@@ -174,15 +210,27 @@ def build_train_tab(studio, dataset_state: gr.State) -> dict:
             "train_examples": train_examples,
             "seed": seed,
         }
-        config = config_from_form(studio, model, method, dataset, run_name, values)
-        started = studio.start_training(config, request.session_hash, secret)
-        gr.Info(f"Training {started} started. / 学習を開始しました。")
+        visitor = visitor_address(request.client.host, request.headers.get("x-forwarded-for"))
+        started, place = studio.start_from_page(
+            model, method, dataset, run_name, values, request.session_hash, secret, visitor
+        )
+        if place:
+            gr.Info(
+                f"{started} is number {place} in the queue: it starts when the runs before it finish. "
+                f"/ {started} は待機中の {place} 番目です。"
+            )
+        else:
+            gr.Info(f"Training {started} started. / 学習を開始しました。")
         return started
 
     @user_errors
     def stop_training(secret, request: gr.Request):
-        stopped = studio.stop_training(request.session_hash, secret)
-        return f"Stopped {stopped}; nothing was saved."
+        status = studio.job.status()
+        if status.state != "running" and not status.waiting:  # nothing to stop: a calm sentence, not an error
+            return "Nothing is training right now. / 学習中のものはありません。"
+        visitor = visitor_address(request.client.host, request.headers.get("x-forwarded-for"))
+        stopped = studio.stop_training(request.session_hash, secret, visitor)
+        return f"Stopped {stopped}; nothing was saved. / {stopped} を停止しました（保存されていません）。"
 
     def training_status(drawn: int):
         status = studio.job.status()
@@ -196,8 +244,19 @@ def build_train_tab(studio, dataset_state: gr.State) -> dict:
             len(status.records),
         )
 
+    def default_name(model_spec: str, method_name: str, dataset_choice: str):
+        """The placeholder is the name a run started now gets when the box is left empty."""
+        try:
+            return gr.Textbox(placeholder=studio.free_run_name(method_name or "full", model_spec, dataset_choice))
+        except UserError:  # a model or dataset the app doesn't offer: Start will say so
+            return gr.skip()
+
     form = [model, method, dataset_state, name, *fields.values(), password]
-    start.click(start_training, form, [current], api_name="start_training")
+    start.click(start_training, form, [current], api_name="start_training").then(
+        default_name, [model, method, dataset_state], [name], queue=False, api_visibility="private"
+    )
+    for trigger in (model.change, method.change, dataset_state.change):
+        trigger(default_name, [model, method, dataset_state], [name], queue=False, api_visibility="private")
     stop.click(stop_training, [password], [current], api_name="stop_training")
     status_outputs = [progress, throughput, curves, log, runs, shown_records]
     gr.Timer(1.0).tick(
