@@ -271,20 +271,19 @@ class Studio:
         )
 
     def quality_note(self, run_name: str) -> str:
-        """How good a run is, honestly: its accuracy on its test split beside the n-gram baseline's on the same
-        split, and why a from-scratch starter is weak."""
+        """How good a run is, honestly: its accuracy on its dataset's validation split beside the n-gram
+        baseline's on the same split, and why a from-scratch starter is weak. Both come from the metrics
+        recorded at training, so a classify never waits for an evaluation."""
         infos = {run.name: run for run in self.runs()}
         run = infos.get(run_name)
         if run is None:
             return ""
-        accuracy = self.evaluation(run_name, "test").metrics["accuracy"]
-        note = f"This run's accuracy on its test split: **{accuracy:.2f}**"
+        note = f"This run's accuracy on its validation split: **{run.accuracy:.2f}**"
         baseline = next(
             (other for other in infos.values() if other.method == "ngram" and other.dataset == run.dataset), None
         )
         if baseline is not None and baseline.name != run_name:
-            baseline_accuracy = self.evaluation(baseline.name, "test").metrics["accuracy"]
-            note += f"; the n-gram baseline's on the same split: **{baseline_accuracy:.2f}**"
+            note += f"; the n-gram baseline's on the same split: **{baseline.accuracy:.2f}**"
         note += "."
         if run.model == STARTER:
             note += (

@@ -8,6 +8,7 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
+from sentiment.inference import Classifier
 from sentiment.studio import STARTER_TOKENIZER
 
 from .conftest import TOKENIZER_EXAMPLE, start_training, training_step_recorded, wait_for_training, wait_until
@@ -98,8 +99,9 @@ def test_classify_gives_probabilities_and_refuses_empty_text(client, trained_run
     label, info = client.predict(trained_run.name, "このホテルは最高でした！", api_name="/classify")
     assert label["label"] in ("positive", "neutral", "negative")
     assert abs(sum(item["confidence"] for item in label["confidences"]) - 1) < 1e-4
-    assert " ms" in info
-    for text in ("", "   \n "):
+    assert " ms" in info and "✂" not in info, "a short text is read whole"
+    assert label["label"] == Classifier(trained_run).predict("このホテルは最高でした！")[0].label
+    for text in ("", "   \n ", "\x00\u200b"):
         with pytest.raises(AppError, match="is empty"):
             client.predict(trained_run.name, text, api_name="/classify")
     with pytest.raises(AppError, match="no trained run yet"):
@@ -196,3 +198,12 @@ def test_why_a_prediction_was_made_and_the_models_view(client, trained_run):
     for figure in (before, after):
         points = sum(len(trace["x"]) for trace in json.loads(figure["plot"])["data"])
         assert points == 30, "one point per review of the split"
+
+
+def test_the_page_says_plainly_when_a_run_gets_an_example_wrong(client, trained_run):
+    from sentiment.ui.classify_tab import EXAMPLE_LABELS
+
+    for text, expected in EXAMPLE_LABELS.items():
+        label, info = client.predict(trained_run.name, text, api_name="/classify")
+        assert ("gets this example wrong" in info) == (label["label"] != expected), (text, label["label"])
+        assert "accuracy on its validation split" in info

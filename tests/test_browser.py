@@ -117,10 +117,10 @@ def test_a_japanese_browser_gets_the_page_in_japanese(japanese_page, app_url):
     japanese_page.get_by_label("レビュー", exact=True).fill("最高のホテルでした。また泊まりたいです。")
     japanese_page.get_by_role("button", name="分類", exact=True).click()
     expect(japanese_page.locator("#prediction-info")).to_contain_text(" ms")
-    expect(japanese_page.locator("#prediction-info")).to_contain_text("test split")  # how good this run is
+    expect(japanese_page.locator("#prediction-info")).to_contain_text("validation split")  # how good this run is
     assert shown_top_label(japanese_page) in ("ポジティブ", "ニュートラル", "ネガティブ")
     japanese_page.get_by_role("button", name="理由を見る").click()
-    japanese_page.get_by_text("[CLS]").first.wait_for()
+    japanese_page.locator("#why-tokens").get_by_text("[CLS]").wait_for()
     shoot(japanese_page, "6-japanese")
 
 
@@ -197,6 +197,7 @@ def test_a_visitor_uses_every_tab(page, app_url):
         shoot(page, "1-dataset")
         page.get_by_label("Search text").fill("")
         page.get_by_label("Search text").press("Enter")
+        page.get_by_text("Page 1 of 13").wait_for()  # the cleared search has answered before the page is typed
         page.get_by_label("Page", exact=True).fill("3")
         page.get_by_label("Page", exact=True).press("Enter")
         page.get_by_text("Page 3 of 13").wait_for()
@@ -230,8 +231,10 @@ def test_a_visitor_uses_every_tab(page, app_url):
         page.locator("#train-learning_rate input").fill("0.001")
         page.get_by_role("button", name="Start", exact=True).click()
         page.locator('#train-progress[data-state="running"]').wait_for()
-        page.reload(wait_until="load")  # a reload finds the running job again
+        page.goto(app_url, wait_until="load")  # a new page (a reload) finds the running job again
+        page.get_by_text("Page 1 of 13").wait_for()  # the page has loaded its first views
         open_tab(page, "3. Train")
+        expect(page.locator('#train-progress[data-state="running"]')).to_contain_text("browser-run")
         page.locator('#train-progress[data-state="finished"]').wait_for(timeout=180_000)
         page.get_by_text("Training / 学習曲線").wait_for()
         page.get_by_role("gridcell", name="browser-run").first.wait_for()
@@ -240,7 +243,7 @@ def test_a_visitor_uses_every_tab(page, app_url):
         # 4. Evaluate: the new run is picked; the matrix renders and a cell lists its examples.
         step = "evaluate"
         open_tab(page, "4. Evaluate")
-        assert page.get_by_label("Run", exact=True).input_value().startswith("browser-run · full · ")
+        expect(page.get_by_label("Run", exact=True)).to_have_value(re.compile(r"^browser-run · full · "))
         page.get_by_role("button", name="Evaluate", exact=True).click()
         page.get_by_text("Confusion matrix, normalised").wait_for()
         cell = page.locator('#confusion-table [data-testid="cell-2-2"]')
@@ -276,7 +279,9 @@ def test_a_visitor_uses_every_tab(page, app_url):
         assert page.get_by_text("Traceback").count() == 0
         page.get_by_role("tab", name="3. Train").click()
         page.get_by_role("button", name="Stop", exact=True).click()
-        page.get_by_text("Nothing is training right now").wait_for()  # a calm sentence, no error toast
+        started = page.get_by_label("Started run", exact=True)
+        expect(started).to_have_value(re.compile("Nothing is training right now"))  # a calm sentence, no toast
+        assert page.get_by_text("Please check").count() == 0
     except Exception:
         page.screenshot(path=str(SHOTS / f"failed-{step}.png"), full_page=True)
         raise

@@ -289,3 +289,24 @@ def test_any_visitor_trains_a_lesson_and_a_second_visitor_waits_in_the_queue(pub
     assert (runs / "lesson-a" / "metrics.json").is_file() and (runs / "lesson-b" / "metrics.json").is_file()
     log = wait_for_training(first, states=("finished",))
     assert "Finished" in log
+
+
+def test_batch_size_and_max_length_are_bounded_through_the_api(client):
+    # model, method, name, epochs, learning rate, batch size, max length, examples, seed, password
+    big_batch = ("starter", "full", "too-big", None, None, PUBLIC.batch_size + 1, None, None, None, PASSWORD)
+    message = refusal(client.predict, *big_batch, api_name="/start_training")
+    assert f"batch size can be at most {PUBLIC.batch_size:,}" in message
+    long_inputs = ("starter", "full", "too-long", None, None, None, PUBLIC.max_length + 1, None, None, PASSWORD)
+    message = refusal(client.predict, *long_inputs, api_name="/start_training")
+    assert f"max length can be at most {PUBLIC.max_length:,}" in message
+
+
+def test_characters_only_cp932_has_survive_an_upload_and_a_batch(client, trained_run, tmp_path):
+    rows = "".join(f"①髙い～{i},positive\n②安い～{i},negative\n③普通～{i},neutral\n" for i in range(4))
+    path = tmp_path / "excel.csv"
+    path.write_bytes(("text,label\n" + rows).encode("cp932"))
+    choice = client.predict(handle_file(str(path)), api_name="/upload_dataset")
+    page = client.predict(choice, api_name="/load_dataset")[7]
+    assert any(row[1].startswith(("①髙い～", "②安い～", "③普通～")) for row in page["data"])
+    table, _ = client.predict(trained_run.name, "", handle_file(str(path)), api_name="/classify_batch")
+    assert table["data"][0][0] == "①髙い～0"

@@ -15,7 +15,7 @@ def test_train_py_writes_a_complete_run_that_reloads_with_label_names(trained_ru
     model = AutoModelForSequenceClassification.from_pretrained(trained_run)
     assert model.config.id2label == {0: "positive", 1: "neutral", 2: "negative"}
     assert model.config.label2id == {"positive": 0, "neutral": 1, "negative": 2}
-    assert (trained_run / "model.safetensors").is_file()
+    assert (trained_run / "model.safetensors").is_file() and not (trained_run / "training_args.bin").exists()
     assert not partial_dir(trained_run).exists()
     metrics = json.loads((trained_run / "metrics.json").read_text())
     for key in ("accuracy", "f1_weighted", "f1_macro", "per_class", "confusion_matrix", "split"):

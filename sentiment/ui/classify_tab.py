@@ -27,13 +27,15 @@ from .common import (
 )
 from .i18n import t
 
-EXAMPLES = [
-    "このイヤホン、音がすごくクリアで買ってよかったです！",
-    "届いた商品が壊れていて、問い合わせにも返事がありません。",
-    "値段なりの品質だと思います。特に不満はありません。",
-    "悪くないけど、期待していたほどではなかった。",
-    "最高のホテルでした😊また泊まりたい",
-]
+# Each example with the label a person gives it, so the page can say plainly when a model gets one wrong.
+EXAMPLE_LABELS = {
+    "このイヤホン、音がすごくクリアで買ってよかったです！": "positive",
+    "届いた商品が壊れていて、問い合わせにも返事がありません。": "negative",
+    "値段なりの品質だと思います。特に不満はありません。": "neutral",
+    "悪くないけど、期待していたほどではなかった。": "neutral",
+    "最高のホテルでした😊また泊まりたい": "positive",
+}
+EXAMPLES = list(EXAMPLE_LABELS)
 PREDICTED = "predicted / 予測"
 EMPTY_TITLE = ("### Classify needs a trained run", "### 分類には学習済みモデルが必要です")
 # Shown where a link to this text is copied; the link opens Classify with the text classified.
@@ -144,6 +146,12 @@ def build_classify_tab(studio, tabs) -> dict:
             note += (
                 f" · ✂ Only the beginning was read: the model reads at most {model.max_length} tokens "
                 f"({MAX_TEXT_CHARS:,} characters). / 先頭だけを読みました。"
+            )
+        expected = EXAMPLE_LABELS.get(value.strip())
+        if expected and expected != prediction.label:
+            note += (
+                f" · ✗ This model gets this example wrong: a person would call it {class_name(expected)}. "
+                "/ このモデルはこの例を誤って分類しています。"
             )
         quality = studio.quality_note(run_name)
         return prediction.probabilities, note + (f"\n\n{quality}" if quality else "")
