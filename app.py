@@ -71,6 +71,8 @@ def default_runs_folder(persistent: Path = PERSISTENT_STORAGE) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    import torch
+
     from sentiment.deployment import Deployment
     from sentiment.studio import Studio
     from sentiment.ui import launch_app
@@ -83,6 +85,10 @@ def main(argv: list[str] | None = None) -> None:
         print(studio.notice, flush=True)
     if not args.no_first_runs and (first := studio.prepare_first_runs()):
         print(f"No run has finished yet: training the first runs ({', '.join(first)}) in the background.", flush=True)
+    # The server answers many small requests at once (four at a time through gradio's queue): one thread
+    # each keeps them from fighting over the cores (docs/benchmarks.md, the classroom). The trainer is a
+    # process of its own and keeps every thread.
+    torch.set_num_threads(1)
     stop_training_on_exit(studio)
     launch_app(studio, args.host, args.port, args.share)
 

@@ -12,6 +12,7 @@ crash or a stop never leaves a folder that looks finished.
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import time
 from collections.abc import Callable
@@ -32,6 +33,7 @@ from .errors import UserError
 from .evaluation import report
 from .inference import AGREEMENT_KEY, int8_agreement
 from .modeling import build_starter_model, load_model
+from .precision import resolve_precision
 from .teacher import TEACHER_COLUMN, distillation_loss, out_of_fold_probabilities
 from .tokenization import build_starter_tokenizer, load_tokenizer
 
@@ -107,6 +109,7 @@ def _fine_tune(config, data, train_split, eval_split, partial, trainer_args, pro
     notices = [*data.notices, *teaching]
     progress.emit({"event": "loaded", "notices": notices, "train_examples": len(train_split)})
     train_set = tokenize_split(train_split, tokenizer, max_length)
+    _apply_step_limit(trainer_args, config, len(train_set))
     # Sorted by length, evaluation batches pad little; the order is kept (see SentimentTrainer).
     eval_set = tokenize_split(eval_split, tokenizer, max_length).sort("length")
     trainer = SentimentTrainer(
@@ -135,7 +138,7 @@ def _train_head(config, data, train_split, eval_split, partial, progress) -> Out
     """The source's other method: the encoder frozen, only the classification head fitted (head.py)."""
     tokenizer, model = _tokenizer_and_model(config, train_split["text"], data.label_names, partial, True)
     shutil.rmtree(partial / SHARED_TOKENIZER, ignore_errors=True)
-    bf16 = _precision(config.precision) == "bf16"
+    bf16 = _precision(config.precision, config.method) == "bf16"
     splits = {"train": train_split, "validation": eval_split}
     cache = Path(config.output).parent / head.FEATURES_DIR
     max_length = _max_length(config, model)
@@ -155,6 +158,17 @@ def _train_ngram(config, data, train_split, eval_split, partial, progress) -> Ou
     baseline.save(model, data.label_names, partial)
     probabilities = baseline.class_probabilities(model, eval_split["text"], len(data.label_names))
     return Outcome(eval_split["text"], eval_split["label"], probabilities, list(data.notices))
+
+
+def _apply_step_limit(args: TrainingArguments, config: TrainConfig, examples: int) -> None:
+    """Cut the run at `config.step_limit` steps when its epochs would take more. (A Trainer's max_steps
+    always overrides the epochs, so the limit is set only when it is the smaller.)"""
+    if config.step_limit is None:
+        return
+    per_epoch = math.ceil(examples / (args.per_device_train_batch_size * args.world_size))
+    planned = args.max_steps if args.max_steps > 0 else math.ceil(per_epoch * args.num_train_epochs)
+    if planned > config.step_limit:
+        args.max_steps = config.step_limit
 
 
 def _max_length(config: TrainConfig, model) -> int:
@@ -250,7 +264,7 @@ def tokenize_split(split, tokenizer, max_length: int):
 
 
 def training_arguments(config: TrainConfig, folder: Path) -> TrainingArguments:
-    precision = _precision(config.precision)
+    precision = _precision(config.precision, config.method)
     return TrainingArguments(
         output_dir=str(folder),
         num_train_epochs=config.epochs,
@@ -278,14 +292,17 @@ def training_arguments(config: TrainConfig, folder: Path) -> TrainingArguments:
     )
 
 
-def _precision(choice: str) -> str:
-    if choice != "auto":
-        if choice == "fp16" and not torch.cuda.is_available():
-            raise TrainingError("fp16 needs a GPU; on the CPU use --precision bf16 or fp32 (or auto).")
-        return choice
-    if not torch.cuda.is_available():
+def _precision(choice: str, method: str) -> str:
+    """`--precision` resolved for this machine and method (sentiment/precision.py). On a CPU, `auto` gives the
+    head bf16 where the CPU has bf16 instructions (its features measured against fp32: docs/benchmarks.md),
+    while full fine-tuning stays in fp32 there: bf16 has not been checked to keep a pretrained model's accuracy
+    when every layer learns on a CPU."""
+    if choice == "auto" and method == "full" and not torch.cuda.is_available():
         return "fp32"
-    return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+    try:
+        return resolve_precision(choice)
+    except ValueError as error:
+        raise TrainingError(str(error)) from error
 
 
 class SentimentTrainer(Trainer):

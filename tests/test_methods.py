@@ -19,7 +19,9 @@ from sentiment.training import train
 @pytest.fixture(scope="module")
 def head_run(tmp_path_factory):
     output = tmp_path_factory.mktemp("head") / "head-sample"
-    return train(TrainConfig(dataset="sample", model="starter", method="head", output=str(output), seed=3))
+    # fp32, so the recorded probabilities are exactly what the reloaded fp32 model gives (bf16: test_precision.py)
+    config = TrainConfig(dataset="sample", model="starter", method="head", output=str(output), seed=3, precision="fp32")
+    return train(config)
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +92,9 @@ def test_features_are_cached_per_model_and_texts(head_run, tmp_path):
     # of the same texts come from the cache; another seed's starter has other weights and computes its own.
     def cached_splits(name: str, seed: int) -> int:
         output = str(cache.parent / name)
-        config = TrainConfig(dataset="sample", model="starter", method="head", output=output, seed=seed)
+        config = TrainConfig(
+            dataset="sample", model="starter", method="head", output=output, seed=seed, precision="fp32"
+        )
         notices = json.loads((train(config) / "train_config.json").read_text(encoding="utf-8"))["notices"]
         return sum("came from the cache" in notice for notice in notices)
 
