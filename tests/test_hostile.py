@@ -306,7 +306,7 @@ def test_characters_only_cp932_has_survive_an_upload_and_a_batch(client, trained
     path = tmp_path / "excel.csv"
     path.write_bytes(("text,label\n" + rows).encode("cp932"))
     choice = client.predict(handle_file(str(path)), api_name="/upload_dataset")
-    page = client.predict(choice, api_name="/load_dataset")[7]
+    page = client.predict(choice, api_name="/load_dataset")[6]  # the rows (the page state is not an output)
     assert any(row[1].startswith(("①髙い～", "②安い～", "③普通～")) for row in page["data"])
     table, _ = client.predict(trained_run.name, "", handle_file(str(path)), api_name="/classify_batch")
     assert table["data"][0][0] == "①髙い～0"
