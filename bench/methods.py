@@ -5,10 +5,10 @@ head only (frozen encoder), and the character n-gram baseline.
     full fine-tuning (its recipe), head only on the starter's random encoder, head only on the
     encoder of that full run (what the head gets from an encoder that has learned), the baseline.
 (b) Cost with the BERT-base shape (random weights; the pretrained model costs the same): the head
-    path (fp32 unless --precisions says more), again with its features cached, and full fine-tuning's
+    path in fp32 and bf16 (--precisions), again with its features cached, and full fine-tuning's
     measured rate extrapolated to the source's 2 epochs on the same training split.
 
-    python bench/methods.py                 # everything (about 10 minutes on 2 cores)
+    python bench/methods.py                 # everything (about 10 minutes on 2 cores in fp32; bf16 adds a few)
     python bench/methods.py --rows 90 --layers 1 --hidden 64 --full-steps 1 --starter-steps 2   # tiny (tests)
 """
 
@@ -68,8 +68,9 @@ def main() -> None:
     parser.add_argument(
         "--precisions",
         nargs="+",
-        default=["fp32"],
-        help="precisions for (b); bf16 autocast extracted features 6.5x slower than fp32 on a 2-core EPYC",
+        default=["fp32", "bf16"],
+        help="precisions for (b), side by side; bf16 pays only where the CPU has bf16 instructions (AVX512-BF16, "
+        "AMX): see bench/feature_speed.py",
     )
     parser.add_argument("--starter-steps", type=int, default=-1, help="cap the starter's full run (tiny runs, tests)")
     options = parser.parse_args()

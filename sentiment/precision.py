@@ -2,8 +2,8 @@
 
 `auto` picks the fastest precision that keeps the results: on a GPU, bf16 where the GPU has it and fp16
 elsewhere; on a CPU, bf16 autocast where the CPU has bf16 instructions (AVX512-BF16 or AMX) and fp32
-elsewhere. Without those instructions bf16 is emulated and several times *slower* than fp32
-(docs/benchmarks.md §8 measures both on one machine), so a CPU that lacks them stays in fp32.
+elsewhere. Without those instructions bf16 is emulated and 4-9x *slower* than fp32 for the head's
+features, while with AMX it is 2-5x faster (docs/benchmarks.md §10), so a CPU that lacks them stays in fp32.
 """
 
 from __future__ import annotations
