@@ -16,6 +16,7 @@ from pathlib import Path
 from .data import DEFAULT_CONFIG, DEFAULT_SOURCE
 from .errors import UserError, quoted
 from .modeling import STARTER
+from .precision import PRECISIONS
 from .tokenization import SOURCE_MODEL
 
 # The source tutorial: lr 2e-5, batch 16, 2 epochs, weight decay 0.01, inputs up to 512 tokens.
@@ -38,7 +39,6 @@ STARTER_RECIPE = {
     "warmup": 0.1,
     "distill": 0.7,
 }
-PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 # The source tutorial names two ways to build the classifier; the baseline gives both a yardstick.
 METHODS = ("full", "head", "ngram")
 # One rule for run names in the page, the API and the CLI: a plain folder name that is safe in a

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import torch
 
-from .config import PRECISIONS
-
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 CPU_BF16_FLAGS = {"avx512_bf16", "amx_bf16"}  # /proc/cpuinfo's names for AVX512-BF16 and AMX's bf16 tiles
 
 
