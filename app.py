@@ -73,8 +73,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     import torch
 
-    from sentiment.deployment import Deployment
-    from sentiment.studio import Studio
+    from sentiment.serving.deployment import Deployment
+    from sentiment.serving.studio import Studio
     from sentiment.ui import launch_app
 
     if args.train_password:

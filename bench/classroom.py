@@ -56,7 +56,7 @@ from gradio_client import Client, handle_file  # after the environment: huggingf
 from gradio_client.exceptions import AppError
 from gradio_client.utils import QueueError, TooManyRequestsError
 
-from sentiment.studio import STARTER_TOKENIZER
+from sentiment.serving.studio import STARTER_TOKENIZER
 from sentiment.ui.classify_tab import EXAMPLES, PREDICTED
 from sentiment.ui.common import UNEXPECTED
 from sentiment.ui.tokenizer_tab import DEFAULT_PAIR, DEFAULT_TEXT

@@ -90,7 +90,7 @@ def bert_classifier(vocab_size: int, pad_token_id: int, layers: int = 12, hidden
     import torch
     from transformers import BertConfig, BertForSequenceClassification
 
-    from sentiment.modeling import label_maps
+    from sentiment.models.bert import label_maps
 
     torch.manual_seed(0)
     config = BertConfig(
@@ -107,7 +107,7 @@ def bert_classifier(vocab_size: int, pad_token_id: int, layers: int = 12, hidden
 
 def bert_run(folder: Path, texts: list[str], layers: int = 12, hidden: int = 768) -> Path:
     """A run folder holding a random BERT classifier over a 32,000-piece starter vocabulary."""
-    from sentiment.tokenization import build_starter_tokenizer
+    from sentiment.text.tokenization import build_starter_tokenizer
 
     tokenizer = build_starter_tokenizer(texts, vocab_size=32000)
     bert_classifier(len(tokenizer), tokenizer.pad_token_id, layers, hidden).save_pretrained(folder)

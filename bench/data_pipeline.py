@@ -41,7 +41,7 @@ def main() -> None:
 
     from transformers.trainer_pt_utils import LengthGroupedSampler
 
-    from sentiment.tokenization import build_starter_tokenizer
+    from sentiment.text.tokenization import build_starter_tokenizer
 
     table = reviews(options.rows)
     tokenizer = build_starter_tokenizer(table["text"], vocab_size=32000)

@@ -1,5 +1,5 @@
 """Head-only feature extraction: reviews per second in fp32, bf16 autocast and int8, through the project's own
-`sentiment.head.features()` on the BERT-base shape (random weights: a pretrained model costs the same).
+`sentiment.models.head.features()` on the BERT-base shape (random weights: a pretrained model costs the same).
 
 The reviews are the shared ones, tokenised (MeCab + WordPiece, inside `features()`, as a head run does) by a
 starter tokenizer learned from all 3,000 of them. Each variant runs once untimed on one batch (warm-up), then
@@ -34,15 +34,15 @@ def load_model(variant: str, model):
     """The model a variant runs: fp32 and bf16 (autocast inside features()) share it; int8 is a quantised copy."""
     if variant != "int8":
         return model
-    from sentiment.inference import quantize_int8
+    from sentiment.insight.inference import quantize_int8
 
     return quantize_int8(model)
 
 
 def padding(tokenizer, texts: list[str], max_length: int) -> dict:
     """Real tokens, padded positions and tokenising time of `texts` in features()'s batches (sorted by length)."""
-    from sentiment.head import BATCH_SIZE
-    from sentiment.tokenization import encode
+    from sentiment.models.head import BATCH_SIZE
+    from sentiment.text.tokenization import encode
 
     started = time.perf_counter()
     encoded, _ = encode(tokenizer, texts, max_length)
@@ -67,7 +67,7 @@ def accuracy(values: dict[str, np.ndarray], labels: np.ndarray, seeds: list[int]
     often the fp32 head itself, given this variant's features, predicts what it predicts on fp32's."""
     from sklearn.model_selection import train_test_split
 
-    from sentiment.head import fit_head, probabilities
+    from sentiment.models.head import fit_head, probabilities
 
     reference = values["fp32"]
     cosine = {
@@ -132,9 +132,9 @@ def main() -> None:
 
     import torch
 
-    from sentiment.head import BATCH_SIZE, features
-    from sentiment.precision import cpu_has_bf16
-    from sentiment.tokenization import build_starter_tokenizer
+    from sentiment.models.head import BATCH_SIZE, features
+    from sentiment.models.precision import cpu_has_bf16
+    from sentiment.text.tokenization import build_starter_tokenizer
 
     everything = reviews()
     table = everything if options.reviews >= len(everything) else reviews(options.reviews)
@@ -143,7 +143,7 @@ def main() -> None:
     if options.model:
         from transformers import AutoModelForSequenceClassification
 
-        from sentiment.tokenization import load_tokenizer
+        from sentiment.text.tokenization import load_tokenizer
 
         tokenizer = load_tokenizer(options.model)
         base = AutoModelForSequenceClassification.from_pretrained(options.model)

@@ -52,7 +52,7 @@ def main() -> None:
     add_shape_options(parser)
     options = parser.parse_args()
 
-    from sentiment.inference import Classifier
+    from sentiment.insight.inference import Classifier
 
     table = reviews(options.rows)
     _, held_out = split_80_20(table)

@@ -22,7 +22,7 @@ from common import bert_run, emit, machine, median_seconds, reviews
 
 MECAB = """
 import sys
-from sentiment.tokenization import _mecab_tokenizer
+from sentiment.text.tokenization import _mecab_tokenizer
 print(len(_mecab_tokenizer().tokenize(sys.argv[2] * int(sys.argv[1]))))
 """
 
@@ -43,9 +43,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     options = parser.parse_args()
 
-    from sentiment.inference import Classifier
-    from sentiment.limits import MAX_TEXT_CHARS
-    from sentiment.tokenization import explain
+    from sentiment.insight.inference import Classifier
+    from sentiment.text.limits import MAX_TEXT_CHARS
+    from sentiment.text.tokenization import explain
 
     crashes = {
         name: {

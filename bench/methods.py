@@ -25,8 +25,8 @@ from common import add_shape_options, bert_run, emit, machine, reviews, shape_na
 
 def run(folder: Path, output: Path, **options) -> dict:
     """Train with `options` on the split in `folder`; wall time and the held-out scores."""
-    from sentiment.config import TrainConfig
-    from sentiment.training import train
+    from sentiment.training.config import TrainConfig
+    from sentiment.training.trainer import train
 
     started = time.perf_counter()
     train(TrainConfig(dataset=str(folder), output=str(output), **options))
@@ -43,8 +43,8 @@ def run(folder: Path, output: Path, **options) -> dict:
 
 def full_rate(folder: Path, output: Path, model: str, steps: int, precision: str) -> float:
     """Examples per second of full fine-tuning (batch 16, the source's), from the Trainer's own summary."""
-    from sentiment.config import TrainConfig
-    from sentiment.training import PROGRESS_FILE, train
+    from sentiment.training.config import TrainConfig
+    from sentiment.training.trainer import PROGRESS_FILE, train
 
     train(
         TrainConfig(

@@ -1,6 +1,6 @@
 """Starter quality: train the starter on a seeded 80% of the shared reviews, evaluate on the other
 20%, beside a TF-IDF character n-gram + logistic regression baseline on the same split (the same model
-that teaches the starter, sentiment/teacher.py). Runs differ by a few points, so the starter is trained
+that teaches the starter, sentiment/models/teacher.py). Runs differ by a few points, so the starter is trained
 once per seed and the median is reported.
 
     python bench/starter_quality.py                  # the starter's default recipe, seeds 42 1 2
@@ -21,7 +21,7 @@ from common import emit, machine, reviews, split_80_20, write_split_folder
 def tfidf_baseline(train, held_out) -> dict:
     from sklearn.metrics import accuracy_score, f1_score
 
-    from sentiment.teacher import ngram_classifier
+    from sentiment.models.teacher import ngram_classifier
 
     started = time.perf_counter()
     model = ngram_classifier()
@@ -39,8 +39,8 @@ def train_starter(folder: Path, output: Path, options: list[str]) -> dict:
 
     from transformers import HfArgumentParser
 
-    from sentiment.config import TrainConfig
-    from sentiment.training import train
+    from sentiment.training.config import TrainConfig
+    from sentiment.training.trainer import train
 
     (config,) = HfArgumentParser(TrainConfig).parse_args_into_dataclasses(
         args=["--dataset", str(folder), "--model", "starter", "--output", str(output), *options]

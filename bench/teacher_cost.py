@@ -1,6 +1,6 @@
 """Teacher cost: the n-gram teacher's out-of-fold fit (5 folds) as the training split grows.
 
-The starter distils a TF-IDF character n-gram teacher (sentiment/teacher.py), fitted five times before
+The starter distils a TF-IDF character n-gram teacher (sentiment/models/teacher.py), fitted five times before
 training starts. On the shared reviews that takes seconds; this measures what it costs at the size of
 the Hub dataset's train split (120,000 reviews). Only 3,000 real reviews are here, so larger splits are
 made of texts built from them (few repeat): a review followed by the first half of another review of the
@@ -18,8 +18,8 @@ import time
 import numpy as np
 from common import emit, machine, reviews
 
-from sentiment.data import LABELS
-from sentiment.teacher import FOLDS, out_of_fold_probabilities
+from sentiment.corpus.loading import LABELS
+from sentiment.models.teacher import FOLDS, out_of_fold_probabilities
 
 
 def synthetic_split(table, rows: int, seed: int = 0) -> tuple[list[str], list[int]]:

@@ -1,7 +1,7 @@
 """Training throughput: the source pipeline against ours, same BERT-base-shaped model, same reviews.
 
 Source: every review padded at map time to the longest in the dataset (truncated at 512), batches
-drawn at random. Ours (sentiment.training): no padding at map time, padding per batch in the
+drawn at random. Ours (sentiment.training.trainer): no padding at map time, padding per batch in the
 collator, batches grouped by length; bf16 autocast, fused AdamW and SDPA attention on a GPU. On a CPU,
 ours also runs a second time with bf16 autocast (`--precision bf16`), fast where the CPU has bf16
 instructions. All run through the real `Trainer`; a callback times each step after a warm-up step.
@@ -109,9 +109,9 @@ def main() -> None:
 
     from transformers import DataCollatorWithPadding, default_data_collator
 
-    from sentiment.config import TrainConfig
-    from sentiment.tokenization import build_starter_tokenizer
-    from sentiment.training import tokenize_split, training_arguments
+    from sentiment.text.tokenization import build_starter_tokenizer
+    from sentiment.training.config import TrainConfig
+    from sentiment.training.trainer import tokenize_split, training_arguments
 
     table = reviews(options.rows)
     labels = {"positive": 0, "neutral": 1, "negative": 2}

@@ -36,7 +36,7 @@ def _guarded(command: Callable[[], int]) -> int:
 def train_main(argv: list[str] | None = None) -> int:
     from transformers import HfArgumentParser
 
-    from .config import TrainConfig
+    from .training.config import TrainConfig
 
     parser = HfArgumentParser(
         TrainConfig,
@@ -47,7 +47,7 @@ def train_main(argv: list[str] | None = None) -> int:
     def run() -> int:
         import datasets
 
-        from .training import train
+        from .training.trainer import train
 
         datasets.disable_progress_bars()
         datasets.logging.set_verbosity_error()
@@ -104,8 +104,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _evaluate(args) -> int:
-    from .data import load_dataset
-    from .evaluation import evaluate
+    from .corpus.loading import load_dataset
+    from .insight.evaluation import evaluate
 
     data = load_dataset(args.dataset, args.dataset_config)
     for notice in data.notices:
@@ -115,7 +115,7 @@ def _evaluate(args) -> int:
 
 
 def _predict(args) -> int:
-    from .inference import load_classifier
+    from .insight.inference import load_classifier
 
     texts = args.texts or [line.rstrip("\n") for line in sys.stdin if line.strip()]
     classifier = load_classifier(args.model)

@@ -8,8 +8,8 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from sentiment.inference import Classifier
-from sentiment.studio import STARTER_TOKENIZER
+from sentiment.insight.inference import Classifier
+from sentiment.serving.studio import STARTER_TOKENIZER
 
 from .conftest import TOKENIZER_EXAMPLE, start_training, training_step_recorded, wait_for_training, wait_until
 

@@ -1,8 +1,8 @@
 import dataclasses
 import json
 
-from sentiment.config import TrainConfig
-from sentiment.inference import Classifier
+from sentiment.insight.inference import Classifier
+from sentiment.training.config import TrainConfig
 
 from .conftest import run_cli
 

@@ -4,8 +4,8 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from sentiment.data import SAMPLE
-from sentiment.studio import Studio
+from sentiment.corpus.loading import SAMPLE
+from sentiment.serving.studio import Studio
 
 ADJECTIVES = ("最高の", "ひどい", "普通の", "悪くない")
 TEXTS = [f"{adjective}{thing}でした。" for adjective in ADJECTIVES for thing in ("商品", "対応")]

@@ -4,7 +4,7 @@ import time
 import pandas as pd
 import pytest
 
-from sentiment.data import LABELS, DataError, hub_reachable, load_dataset, read_file
+from sentiment.corpus.loading import LABELS, DataError, hub_reachable, load_dataset, read_file
 
 from .conftest import SHARED_REVIEWS
 
@@ -137,7 +137,7 @@ def test_single_uploaded_file_becomes_a_dataset(tmp_path):
 
 
 def test_texts_longer_than_mecab_takes_safely_are_cut_when_loaded(tmp_path):
-    from sentiment.limits import MAX_TEXT_CHARS
+    from sentiment.text.limits import MAX_TEXT_CHARS
 
     long = "a" * 300_000
     data = load_dataset(str(write(tmp_path / "long.csv", [(long, "negative"), *ROWS])))
@@ -155,8 +155,8 @@ def test_euc_jp_files_are_detected_not_read_as_mojibake(tmp_path):
 
 def test_texts_of_nothing_but_control_or_zero_width_characters_are_empty(tmp_path):
     from sentiment.errors import UserError
-    from sentiment.limits import cap_text
-    from sentiment.prediction import check_texts
+    from sentiment.models.prediction import check_texts
+    from sentiment.text.limits import cap_text
 
     for nothing in ("\x00\x00", "\u200b\u200b", "\x01 \x7f", "\ufeff"):
         with pytest.raises(UserError, match="is empty"):

@@ -11,16 +11,16 @@ import time
 import pandas as pd
 import pytest
 
-from sentiment.config import TrainConfig, check_run_name
-from sentiment.deployment import Deployment
 from sentiment.errors import UserError
-from sentiment.evaluation import METRICS_FILE, PREDICTIONS_FILE, report
-from sentiment.guards import FREE_GUESSES, PasswordThrottle, UploadGuard
-from sentiment.jobs import ACTIVE_FILE, JobError, TrainingJob
-from sentiment.limits import LESSON_MINUTES, LESSON_STEPS, LOCAL, PUBLIC
+from sentiment.insight.evaluation import METRICS_FILE, PREDICTIONS_FILE, report
+from sentiment.serving.deployment import Deployment
+from sentiment.serving.guards import FREE_GUESSES, PasswordThrottle, UploadGuard
+from sentiment.serving.studio import Studio
 from sentiment.storage import Downloads, keep_newest
-from sentiment.studio import Studio
-from sentiment.training import TrainingError, partial_dir, train
+from sentiment.text.limits import LESSON_MINUTES, LESSON_STEPS, LOCAL, PUBLIC
+from sentiment.training.config import TrainConfig, check_run_name
+from sentiment.training.jobs import ACTIVE_FILE, JobError, TrainingJob
+from sentiment.training.trainer import TrainingError, partial_dir, train
 
 from .conftest import free_port
 

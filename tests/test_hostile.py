@@ -12,8 +12,8 @@ import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-from sentiment.limits import LESSON_STEPS, MAX_DATASET_ROWS, MAX_TEXT_CHARS, PUBLIC
-from sentiment.studio import STARTER_TOKENIZER
+from sentiment.serving.studio import STARTER_TOKENIZER
+from sentiment.text.limits import LESSON_STEPS, MAX_DATASET_ROWS, MAX_TEXT_CHARS, PUBLIC
 
 from .conftest import ROOT, serve_app, wait_for_training, wait_until
 from .conftest import start_training as start
@@ -84,7 +84,7 @@ def test_load_dataset_reads_no_server_path(client, choice):
 
 def test_a_hub_shaped_name_gets_the_same_answer_whether_or_not_such_a_path_exists(client):
     assert (ROOT / "sentiment" / "data.py").is_file() and not (ROOT / "sentiment" / "nothing.py").exists()
-    existing = refusal(client.predict, "sentiment/data.py", api_name="/load_dataset")
+    existing = refusal(client.predict, "sentiment/corpus/loading.py", api_name="/load_dataset")
     missing = refusal(client.predict, "sentiment/nothing.py", api_name="/load_dataset")
     assert existing.replace("data.py", "X") == missing.replace("nothing.py", "X")
 

@@ -4,8 +4,8 @@ import shutil
 import pandas as pd
 import pytest
 
-from sentiment.data import load_dataset
-from sentiment.inference import AGREEMENT_KEY, FAST_PATH_AGREEMENT, Classifier
+from sentiment.corpus.loading import load_dataset
+from sentiment.insight.inference import AGREEMENT_KEY, FAST_PATH_AGREEMENT, Classifier
 
 
 def test_fast_path_gives_the_plain_labels(trained_run):

@@ -7,13 +7,13 @@ import pandas as pd
 import pytest
 import skops.io
 
-from sentiment.baseline import MODEL_FILE, NgramClassifier
-from sentiment.config import TrainConfig
 from sentiment.errors import UserError
-from sentiment.evaluation import METRICS_FILE, PREDICTIONS_FILE, comparison
-from sentiment.head import FEATURES_DIR
-from sentiment.inference import Classifier, RunError, load_classifier
-from sentiment.training import train
+from sentiment.insight.evaluation import METRICS_FILE, PREDICTIONS_FILE, comparison
+from sentiment.insight.inference import Classifier, RunError, load_classifier
+from sentiment.models.baseline import MODEL_FILE, NgramClassifier
+from sentiment.models.head import FEATURES_DIR
+from sentiment.training.config import TrainConfig
+from sentiment.training.trainer import train
 
 
 @pytest.fixture(scope="module")
@@ -76,8 +76,8 @@ def test_the_encoder_stays_frozen(head_run):
     """Only the classification layer differs from the encoder a head run started from."""
     from safetensors.torch import load_file
 
-    from sentiment.modeling import build_starter_model
-    from sentiment.tokenization import load_tokenizer
+    from sentiment.models.bert import build_starter_model
+    from sentiment.text.tokenization import load_tokenizer
 
     saved = load_file(head_run / "model.safetensors")
     start = build_starter_model(load_tokenizer(str(head_run)), ["positive", "neutral", "negative"], 2, 256, 128, 3)
@@ -149,8 +149,8 @@ def test_an_unknown_method_is_refused():
 
 
 def test_attributions_have_one_value_per_token_and_add_up(trained_run):
-    from sentiment.attribution import integrated_gradients
-    from sentiment.tokenization import explain
+    from sentiment.insight.attribution import integrated_gradients
+    from sentiment.text.tokenization import explain
 
     classifier = Classifier(trained_run, fast=False)
     text = "このホテルは最高でした。また泊まりたい。"
@@ -172,7 +172,7 @@ def test_attributions_have_one_value_per_token_and_add_up(trained_run):
 def test_a_map_has_one_point_per_review(trained_run, head_run, tmp_path):
     import shutil
 
-    from sentiment.studio import Studio
+    from sentiment.serving.studio import Studio
 
     runs = tmp_path / "runs"
     for run in (trained_run, head_run):

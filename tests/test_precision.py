@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 import torch
 
-import sentiment.precision as precision
-from sentiment.config import TrainConfig
-from sentiment.evaluation import PREDICTIONS_FILE
-from sentiment.precision import cpu_has_bf16, resolve_precision
-from sentiment.training import TrainingError, _precision, train
+import sentiment.models.precision as precision
+from sentiment.insight.evaluation import PREDICTIONS_FILE
+from sentiment.models.precision import cpu_has_bf16, resolve_precision
+from sentiment.training.config import TrainConfig
+from sentiment.training.trainer import TrainingError, _precision, train
 
 from .conftest import SHARED_REVIEWS, run_cli
 

@@ -3,8 +3,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from sentiment.data import load_dataset
-from sentiment.teacher import distillation_loss, out_of_fold_probabilities
+from sentiment.corpus.loading import load_dataset
+from sentiment.models.teacher import distillation_loss, out_of_fold_probabilities
 
 
 @pytest.fixture(scope="module")

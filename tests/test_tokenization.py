@@ -3,8 +3,8 @@ import unicodedata
 import pytest
 from transformers import AutoTokenizer, BertJapaneseTokenizer
 
-from sentiment.data import load_dataset
-from sentiment.tokenization import build_starter_tokenizer, explain
+from sentiment.corpus.loading import load_dataset
+from sentiment.text.tokenization import build_starter_tokenizer, explain
 
 from .conftest import TOKENIZER_EXAMPLE
 

@@ -6,9 +6,9 @@ import pytest
 import torch
 from transformers import AutoModelForSequenceClassification
 
-from sentiment.config import TrainConfig
-from sentiment.evaluation import report
-from sentiment.training import TrainingError, partial_dir, train, training_arguments
+from sentiment.insight.evaluation import report
+from sentiment.training.config import TrainConfig
+from sentiment.training.trainer import TrainingError, partial_dir, train, training_arguments
 
 
 def test_train_py_writes_a_complete_run_that_reloads_with_label_names(trained_run):
@@ -43,7 +43,7 @@ def test_progress_file_follows_the_run(trained_run):
 
 def test_predictions_line_up_with_their_texts(trained_run):
     """The saved predictions must match what the saved model says about each text."""
-    from sentiment.inference import Classifier
+    from sentiment.insight.inference import Classifier
 
     predictions = pd.read_csv(trained_run / "predictions.csv").head(8)
     fresh = Classifier(trained_run, fast=False).predict(list(predictions["text"]))

@@ -6,8 +6,8 @@ import gradio as gr
 from gradio.utils import get_upload_folder
 from starlette.middleware import Middleware
 
-from ..guards import UploadGuard
-from ..limits import MAX_UPLOAD_MB
+from ..serving.guards import UploadGuard
+from ..text.limits import MAX_UPLOAD_MB
 from .classify_tab import build_classify_tab
 from .dataset_tab import build_dataset_tab
 from .evaluate_tab import build_evaluate_tab

@@ -9,9 +9,9 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
-from ..data import LABELS, read_frame
+from ..corpus.loading import LABELS, read_frame
 from ..errors import UserError
-from ..limits import MAX_TEXT_CHARS
+from ..text.limits import MAX_TEXT_CHARS
 from .common import (
     NOT_BERT,
     class_choices,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import gradio as gr
 
-from ..browsing import ALL_LABELS, label_counts, lengths, page_rows, source_label_counts, split_summary
-from ..data import LABELS, SPLITS
-from ..plots import label_distribution, length_histogram
+from ..corpus.browsing import ALL_LABELS, label_counts, lengths, page_rows, source_label_counts, split_summary
+from ..corpus.loading import LABELS, SPLITS
 from .common import class_choices, user_errors
 from .i18n import t
+from .plots import label_distribution, length_histogram
 
 INTRO = (
     "Choose a dataset: the Hub's **tyqiangz/multilingual-sentiments** (Japanese Amazon reviews), the bundled "

@@ -5,8 +5,7 @@ from __future__ import annotations
 import gradio as gr
 import pandas as pd
 
-from ..data import LABELS
-from ..plots import confusion_matrices, confusion_matrix, embedding_map
+from ..corpus.loading import LABELS
 from .common import (
     NOT_BERT,
     class_choices,
@@ -20,6 +19,7 @@ from .common import (
     watch_runs,
 )
 from .i18n import t
+from .plots import confusion_matrices, confusion_matrix, embedding_map
 
 INTRO = (
     "Pick a run and a split. The confusion matrix puts the true label down the side and the prediction across; "

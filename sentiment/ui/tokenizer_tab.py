@@ -7,8 +7,8 @@ import html
 import gradio as gr
 import pandas as pd
 
-from ..limits import MAX_TEXT_CHARS, cap_text
-from ..tokenization import Explanation, explain
+from ..text.limits import MAX_TEXT_CHARS, cap_text
+from ..text.tokenization import Explanation, explain
 from .common import user_errors
 from .i18n import t
 

@@ -7,17 +7,17 @@ import html
 import gradio as gr
 import pandas as pd
 
-from ..config import WHOLE_NUMBERS, help_text
-from ..deployment import LESSON, TRAINING_OFF
 from ..errors import UserError
-from ..guards import visitor_address
-from ..limits import LESSON_STEPS
-from ..modeling import STARTER
-from ..plots import training_curves
-from ..runs import RUN_COLUMNS
-from ..tokenization import SOURCE_MODEL
+from ..models.bert import STARTER
+from ..serving.deployment import LESSON, TRAINING_OFF
+from ..serving.guards import visitor_address
+from ..text.limits import LESSON_STEPS
+from ..text.tokenization import SOURCE_MODEL
+from ..training.config import WHOLE_NUMBERS, help_text
+from ..training.runs import RUN_COLUMNS
 from .common import user_errors
 from .i18n import t
+from .plots import training_curves
 
 # The options a page may set, shown with the help text of TrainConfig; blank means the recipe default.
 FORM_FIELDS = ("epochs", "learning_rate", "batch_size", "max_length", "train_examples", "seed")

@@ -16,10 +16,10 @@ from pathlib import Path
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-from .baseline import NgramClassifier, is_ngram_run
-from .limits import is_capped
-from .prediction import Prediction, RunError, check_texts
-from .tokenization import STARTER_MAX_LENGTH, encode
+from ..models.baseline import NgramClassifier, is_ngram_run
+from ..models.prediction import Prediction, RunError, check_texts
+from ..text.limits import is_capped
+from ..text.tokenization import STARTER_MAX_LENGTH, encode
 
 FAST_PATH_AGREEMENT = 0.99
 AGREEMENT_KEY = "int8_agreement"

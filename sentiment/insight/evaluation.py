@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
-from .errors import UserError
-from .storage import write_csv
+from ..errors import UserError
+from ..storage import write_csv
 
 METRICS_FILE = "metrics.json"
 PREDICTIONS_FILE = "predictions.csv"

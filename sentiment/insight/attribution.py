@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .tokenization import explain
+from ..text.tokenization import explain
 
 STEPS = 32
 MIN_STEPS = 8

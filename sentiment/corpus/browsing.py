@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .data import SentimentData
+from .loading import SentimentData
 
 ALL_LABELS = "all"
 PAGE_SIZE = 20

@@ -21,11 +21,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .attribution import Attribution, integrated_gradients
-from .baseline import is_ngram_run
-from .browsing import frame
-from .config import WHOLE_NUMBERS, TrainConfig, check_run_name, default_run_name
-from .data import (
+from ..corpus.browsing import frame
+from ..corpus.loading import (
     DEFAULT_CONFIG,
     DEFAULT_SOURCE,
     SAMPLE,
@@ -37,19 +34,22 @@ from .data import (
     load_dataset,
     load_hub_dataset,
 )
+from ..errors import UserError, quoted
+from ..insight.attribution import Attribution, integrated_gradients
+from ..insight.evaluation import METRICS_FILE, Report, comparison, evaluate
+from ..insight.inference import Classifier, load_classifier
+from ..insight.maps import ModelMap, model_map, sample_rows
+from ..models.baseline import is_ngram_run
+from ..models.bert import STARTER, starting_model
+from ..models.prediction import Prediction, check_texts
+from ..storage import Downloads, keep_newest
+from ..text.limits import MAX_UPLOAD_MB, cap_text
+from ..text.tokenization import SOURCE_MODEL, build_starter_tokenizer, load_tokenizer
+from ..training.config import WHOLE_NUMBERS, TrainConfig, check_run_name, default_run_name
+from ..training.jobs import TrainingJob
+from ..training.runs import RunInfo, list_runs, resolve_run, run_dataset, shown_source
+from ..training.trainer import CONFIG_FILE
 from .deployment import Deployment
-from .errors import UserError, quoted
-from .evaluation import METRICS_FILE, Report, comparison, evaluate
-from .inference import Classifier, load_classifier
-from .jobs import TrainingJob
-from .limits import MAX_UPLOAD_MB, cap_text
-from .maps import ModelMap, model_map, sample_rows
-from .modeling import STARTER, starting_model
-from .prediction import Prediction, check_texts
-from .runs import RunInfo, list_runs, resolve_run, run_dataset, shown_source
-from .storage import Downloads, keep_newest
-from .tokenization import SOURCE_MODEL, build_starter_tokenizer, load_tokenizer
-from .training import CONFIG_FILE
 
 STARTER_TOKENIZER = "starter (vocabulary learned from the sample)"
 RUN_PREFIX = "run: "

@@ -21,12 +21,12 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import TrainConfig
-from .data import SAMPLE
-from .errors import UserError
+from ..corpus.loading import SAMPLE
+from ..errors import UserError
+from ..models.bert import STARTER
+from ..text.limits import LESSON_MINUTES, LESSON_STEPS, LOCAL, PUBLIC, Bounds
+from ..training.config import TrainConfig
 from .guards import PasswordThrottle
-from .limits import LESSON_MINUTES, LESSON_STEPS, LOCAL, PUBLIC, Bounds
-from .modeling import STARTER
 
 PASSWORD_VARIABLE = "TRAIN_PASSWORD"
 LESSON = (

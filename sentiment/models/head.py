@@ -25,8 +25,8 @@ import torch
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
-from .storage import keep_newest
-from .tokenization import encode
+from ..storage import keep_newest
+from ..text.tokenization import encode
 
 FEATURES_DIR = ".features"  # beside the runs, shared by every head run on the same model and data
 FEATURES_KEPT = 20

@@ -26,16 +26,16 @@ from torch.utils.data import SequentialSampler
 from transformers import DataCollatorWithPadding, Trainer, TrainerCallback, TrainingArguments, set_seed
 from transformers.trainer_callback import PrinterCallback
 
-from . import baseline, head
+from ..corpus.loading import SentimentData, load_dataset
+from ..errors import UserError
+from ..insight.evaluation import report
+from ..insight.inference import AGREEMENT_KEY, int8_agreement
+from ..models import baseline, head
+from ..models.bert import build_starter_model, load_model
+from ..models.precision import resolve_precision
+from ..models.teacher import TEACHER_COLUMN, distillation_loss, out_of_fold_probabilities
+from ..text.tokenization import build_starter_tokenizer, load_tokenizer
 from .config import PARTIAL_SUFFIX, TrainConfig
-from .data import SentimentData, load_dataset
-from .errors import UserError
-from .evaluation import report
-from .inference import AGREEMENT_KEY, int8_agreement
-from .modeling import build_starter_model, load_model
-from .precision import resolve_precision
-from .teacher import TEACHER_COLUMN, distillation_loss, out_of_fold_probabilities
-from .tokenization import build_starter_tokenizer, load_tokenizer
 
 PROGRESS_FILE = "progress.jsonl"
 CONFIG_FILE = "train_config.json"
@@ -293,7 +293,7 @@ def training_arguments(config: TrainConfig, folder: Path) -> TrainingArguments:
 
 
 def _precision(choice: str, method: str) -> str:
-    """`--precision` resolved for this machine and method (sentiment/precision.py). On a CPU, `auto` gives the
+    """`--precision` resolved for this machine and method (sentiment/models/precision.py). On a CPU, `auto` gives the
     head bf16 where the CPU has bf16 instructions (its features measured against fp32: docs/benchmarks.md),
     while full fine-tuning stays in fp32 there: bf16 has not been checked to keep a pretrained model's accuracy
     when every layer learns on a CPU."""

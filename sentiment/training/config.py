@@ -13,11 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .data import DEFAULT_CONFIG, DEFAULT_SOURCE
-from .errors import UserError, quoted
-from .modeling import STARTER
-from .precision import PRECISIONS
-from .tokenization import SOURCE_MODEL
+from ..corpus.loading import DEFAULT_CONFIG, DEFAULT_SOURCE
+from ..errors import UserError, quoted
+from ..models.bert import STARTER
+from ..models.precision import PRECISIONS
+from ..text.tokenization import SOURCE_MODEL
 
 # The source tutorial: lr 2e-5, batch 16, 2 epochs, weight decay 0.01, inputs up to 512 tokens.
 PRETRAINED_RECIPE = {
@@ -29,7 +29,7 @@ PRETRAINED_RECIPE = {
     "distill": 0.0,
 }
 # A small BERT learning from scratch wants a higher rate, warm-up, more passes, short inputs and a teacher
-# (sentiment/teacher.py). Chosen by bench/starter_quality.py (docs/benchmarks.md): 1e-3 collapsed to one
+# (sentiment/models/teacher.py). Chosen by bench/starter_quality.py (docs/benchmarks.md): 1e-3 collapsed to one
 # class; 3e-4 over 10 epochs did best; distilling the n-gram teacher added about five points.
 STARTER_RECIPE = {
     "learning_rate": 3e-4,

@@ -31,9 +31,9 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ..errors import UserError
 from .config import TrainConfig
-from .errors import UserError
-from .training import PROGRESS_FILE, partial_dir
+from .trainer import PROGRESS_FILE, partial_dir
 
 logger = logging.getLogger(__name__)
 STOP_GRACE_SECONDS = 8.0
@@ -350,7 +350,7 @@ def _is_trainer(pid: int, config_file: str) -> bool:
 
 
 def _trainer_environment() -> dict[str, str]:
-    package_root = str(Path(__file__).resolve().parent.parent)
+    package_root = str(Path(__file__).resolve().parents[2])
     path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
     # Library deprecation notices are noise in a log meant for the person training.
     return {**os.environ, "PYTHONPATH": path, "PYTHONUNBUFFERED": "1", "PYTHONWARNINGS": "ignore::FutureWarning"}

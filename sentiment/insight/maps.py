@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.decomposition import PCA
 
-from .head import features
+from ..models.head import features
 
 MAP_POINTS = 1000  # reviews drawn at most; a seeded sample of larger splits
 MIN_UMAP_POINTS = 20

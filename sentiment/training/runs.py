@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from ..errors import UserError, quoted
+from ..insight.evaluation import METRICS_FILE
 from .config import PARTIAL_SUFFIX, RUN_NAME
-from .errors import UserError, quoted
-from .evaluation import METRICS_FILE
-from .training import CONFIG_FILE
+from .trainer import CONFIG_FILE
 
 NGRAM_MODEL = "character n-grams + logistic regression"
 

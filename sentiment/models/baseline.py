@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import skops.io
 
-from .limits import cap_text, is_capped
+from ..text.limits import cap_text, is_capped
 from .prediction import Prediction, RunError, check_texts
 from .teacher import ngram_classifier
 

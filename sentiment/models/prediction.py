@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import UserError
-from .limits import has_content
+from ..errors import UserError
+from ..text.limits import has_content
 
 
 class RunError(UserError):

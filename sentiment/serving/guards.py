@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import UserError
+from ..errors import UserError
 
 FREE_GUESSES = 3  # a typo or two costs nothing
 MAX_DELAY = 300.0  # seconds; the delay doubles with each wrong guess after the free ones

@@ -18,8 +18,8 @@ from urllib.parse import urlparse
 import datasets
 import pandas as pd
 
-from .errors import UserError, quoted
-from .limits import MAX_DATASET_ROWS, MAX_TEXT_CHARS, cap_text, has_content, is_capped
+from ..errors import UserError, quoted
+from ..text.limits import MAX_DATASET_ROWS, MAX_TEXT_CHARS, cap_text, has_content, is_capped
 
 logger = logging.getLogger(__name__)
 LABELS = ("positive", "neutral", "negative")

@@ -1,0 +1,1 @@
+"""Datasets: loading the source, the sample, local files and uploads; browsing them."""

@@ -1,0 +1,1 @@
+"""What a run tells: evaluation, predictions, attributions and maps of the model."""

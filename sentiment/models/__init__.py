@@ -1,0 +1,1 @@
+"""What can be trained: the BERT classifier, the head-only method, the n-gram baseline and teacher."""

@@ -1,0 +1,1 @@
+"""The app's shared state and what a visitor may do."""

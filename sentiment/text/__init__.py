@@ -1,0 +1,1 @@
+"""How Japanese becomes tokens: the tokenizers and the text limits."""
