@@ -34,9 +34,13 @@ def load_tokenizer(spec: str = SOURCE_MODEL) -> PreTrainedTokenizerBase:
 
 
 def build_starter_tokenizer(
-    texts: Iterable[str], vocab_size: int = 8000, max_length: int = STARTER_MAX_LENGTH
+    texts: Iterable[str],
+    vocab_size: int = 8000,
+    max_length: int = STARTER_MAX_LENGTH,
+    mecab_kwargs: dict[str, str] = MECAB_KWARGS,
 ) -> BertJapaneseTokenizer:
-    """A MeCab-ipadic + WordPiece tokenizer whose vocabulary is learned from `texts`.
+    """A MeCab-ipadic + WordPiece tokenizer whose vocabulary is learned from `texts` (another MeCab
+    dictionary through `mecab_kwargs`, e.g. `{"mecab_dic": "unidic_lite"}` as cl-tohoku's v2 models use).
 
     The vocabulary is the special tokens, every character of the texts (and of BASE_ALPHABET) alone
     and in its `##` form, then the most frequent MeCab words that occur at least twice, until it has
@@ -48,7 +52,7 @@ def build_starter_tokenizer(
     its hash maps are randomly seeded, and two processes learned 2,648 and 2,649 entries from the
     sample, with different ids.)
     """
-    word_tokenizer = _mecab_tokenizer()
+    word_tokenizer = _mecab_tokenizer(mecab_kwargs)
     words: Counter[str] = Counter()
     for text in texts:
         words.update(word_tokenizer.tokenize(cap_text(text)))
@@ -69,7 +73,7 @@ def build_starter_tokenizer(
             do_lower_case=False,
             word_tokenizer_type="mecab",
             subword_tokenizer_type="wordpiece",
-            mecab_kwargs=MECAB_KWARGS,
+            mecab_kwargs=mecab_kwargs,
             model_max_length=max_length,
         )
 
@@ -79,10 +83,10 @@ def _by_frequency(counts: Counter[str]) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
-def _mecab_tokenizer():
+def _mecab_tokenizer(mecab_kwargs: dict[str, str] = MECAB_KWARGS):
     from transformers.models.bert_japanese.tokenization_bert_japanese import MecabTokenizer
 
-    return MecabTokenizer(do_lower_case=False, **MECAB_KWARGS)
+    return MecabTokenizer(do_lower_case=False, **mecab_kwargs)
 
 
 @dataclass

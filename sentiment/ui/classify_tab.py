@@ -26,6 +26,7 @@ from .common import (
     watch_runs,
 )
 from .i18n import t
+from .what_if import what_if_components, wire_what_if
 
 # Each example with the label a person gives it, so the page can say plainly when a model gets one wrong.
 EXAMPLE_LABELS = {
@@ -111,6 +112,7 @@ def build_classify_tab(studio, tabs) -> dict:
         why = gr.Markdown(_why_note(studio, default_run(studio)), elem_id="why-caption")
         word_scores = gr.HTML(elem_id="why-words")
         token_scores = gr.HTML(elem_id="why-tokens")
+        what_if = what_if_components()
         gr.Markdown(
             t(
                 "### Many texts: one text per line, or a CSV with a `text` column",
@@ -207,6 +209,7 @@ def build_classify_tab(studio, tabs) -> dict:
         return gr.Button(interactive=not ngram), _why_note(studio, run_name), "", ""
 
     explain.click(explain_prediction, [run, text, explained], [why, word_scores, token_scores], api_name="explain")
+    wire_what_if(studio, what_if, run, text, explained, explain_prediction, [why, word_scores, token_scores])
     classify.click(classify_text, [run, text], [label, info], api_name="classify")
     text.submit(classify_text, [run, text], [label, info], api_visibility="private")
     examples.load_input_event.then(classify_text, [run, text], [label, info], api_visibility="private")

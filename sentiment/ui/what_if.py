@@ -1,0 +1,89 @@
+"""Classify's what-if table: the typed text's Japanese-aware variants (insight/whatif.py) classified beside
+it; a click on a variant explains it with "Why?"."""
+
+from __future__ import annotations
+
+import gradio as gr
+import pandas as pd
+
+from ..errors import UserError
+from ..text.limits import WHAT_IF_BUDGET, WHAT_IF_CHARS
+from .common import class_name, user_errors
+from .i18n import t
+
+KINDS = {
+    "original": "original / 元の文",
+    "negation": "negation on / 否定にする",
+    "affirmation": "negation off / 否定を外す",
+    "plain": "plain style / 常体に",
+    "polite": "polite style / 敬体に",
+    "half width": "half width / 半角に",
+    "full width": "full width / 全角に",
+    "left out": "word left out / 単語を削除",
+}
+INTRO = (
+    "### What if it had said it differently?\n**What if?** rewrites the review the way Japanese varies: negation "
+    "on and off (〜ない, 〜ません, read from MeCab's conjugation fields), polite ↔ plain style (です/ます ↔ だ/る), "
+    "full ↔ half width, and each word left out in turn (the words that move the prediction most first). All are "
+    "classified at once; **change** is how far each moved the probability of the original's class. Click a row "
+    "to see **Why?** for that variant.",
+    "### 言い方を変えたら？\n**もしも** は、日本語らしい書き換えをしたレビューを作ります。否定にする・外す（〜ない、"
+    "〜ません。MeCab の活用情報を使用）、敬体 ↔ 常体（です/ます ↔ だ/る）、全角 ↔ 半角、各単語を 1 つずつ削除"
+    "（予測を大きく動かす語から順に）。すべてまとめて分類し、**change** は元の予測クラスの確率の変化です。"
+    "行をクリックすると、その文の **理由** を表示します。",
+)
+
+
+def what_if_components() -> dict:
+    """The section's components, laid out where this is called (under "Why?")."""
+    gr.Markdown(t(*INTRO))
+    button = gr.Button(t("What if?", "もしも"), size="sm")
+    caption = gr.Markdown(elem_id="what-if-caption")
+    table = gr.Dataframe(interactive=False, wrap=True, elem_id="what-if-table")
+    return {"button": button, "caption": caption, "table": table}
+
+
+def what_if_table(result) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "variant": KINDS.get(outcome.variant.kind, outcome.variant.kind),
+                "edit": outcome.variant.detail,
+                "text": outcome.variant.text,
+                "label": outcome.prediction.label,
+                **{f"p_{name}": round(p, 3) for name, p in outcome.prediction.probabilities.items()},
+                "change": round(outcome.change, 3),
+            }
+            for outcome in result.outcomes
+        ]
+    )
+
+
+def wire_what_if(studio, parts: dict, run, text, explained, explain, why_outputs: list) -> None:
+    """`explain(run, text, class)` is the tab's "Why?", which a click on a variant row runs on its text."""
+
+    @user_errors
+    def what_if(run_name: str, value: str):
+        if not run_name:
+            raise UserError("There is no trained run yet: train one in the Train tab. / まず学習してください。")
+        result = studio.what_if(run_name, value)
+        caption = (
+            f"{len(result.outcomes) - 1} variants · change: the probability of **{class_name(result.label)}**, the "
+            "original's prediction / change は元の予測クラスの確率の変化"
+        )
+        if result.cut:
+            caption += f" · ✂ only the first {WHAT_IF_CHARS} characters are varied / 先頭 {WHAT_IF_CHARS} 文字のみ"
+        if result.left:
+            caption += (
+                f" · {result.left} more variants were not classified: this server classifies up to "
+                f"{WHAT_IF_BUDGET:,} characters of variants at a time / 残り {result.left} 件は分類していません"
+            )
+        return caption, what_if_table(result)
+
+    def explain_variant(run_name: str, chosen: str, table: pd.DataFrame, event: gr.SelectData):
+        variant = str(table.iloc[event.index[0]]["text"])
+        caption, words, tokens = explain(run_name, variant, chosen)
+        return f"「{variant}」: {caption}", words, tokens
+
+    parts["button"].click(what_if, [run, text], [parts["caption"], parts["table"]], api_name="what_if")
+    parts["table"].select(explain_variant, [run, explained, parts["table"]], why_outputs, api_visibility="private")
