@@ -1,4 +1,4 @@
-"""Command lines: `train.py` (training) and `python -m sentiment evaluate|predict`.
+"""Command lines: `train.py` (training) and `python -m sentiment evaluate|predict|suspects`.
 
 Errors a user can cause (a missing folder, a bad file, an unreachable model, empty text) print
 one line, `error: …`, and exit 2; other value and system errors print one line, `failed: …` (their
@@ -99,8 +99,20 @@ def main(argv: list[str] | None = None) -> int:
     predict = commands.add_parser("predict", help="Classify texts; one JSON object per text.")
     predict.add_argument("--model", required=True, help="A trained run folder (from train.py).")
     predict.add_argument("texts", nargs="*", help="Texts to classify; with none, one text per line on standard input.")
+    suspects = commands.add_parser(
+        "suspects", help="List the reviews whose label the models doubt, most doubtful first; one JSON object each."
+    )
+    suspects.add_argument("--dataset", default="sample", help="Dataset: a Hub id, a local folder or file, or 'sample'.")
+    suspects.add_argument("--dataset-config", default="japanese", help="The Hub dataset's configuration.")
+    suspects.add_argument("--split", default="train", help="Which split: train, validation or test.")
+    suspects.add_argument("--top", type=int, default=20, help="How many reviews to print.")
+    suspects.add_argument(
+        "--model", help="Optional: a run folder whose predictions join the n-gram view (one that did not train on "
+        "this split, or it will vouch for the labels it learned)."
+    )
     args = parser.parse_args(argv)
-    return _guarded(lambda: _evaluate(args) if args.command == "evaluate" else _predict(args))
+    commands = {"evaluate": _evaluate, "predict": _predict, "suspects": _suspects}
+    return _guarded(lambda: commands[args.command](args))
 
 
 def _evaluate(args) -> int:
@@ -111,6 +123,24 @@ def _evaluate(args) -> int:
     for notice in data.notices:
         print(f"note: {notice}", file=sys.stderr)
     print(json.dumps(evaluate(args.model, data, args.split).metrics, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _suspects(args) -> int:
+    from .corpus.loading import load_dataset
+    from .corpus.suspects import COLUMNS, find_suspects
+    from .insight.evaluation import class_probabilities
+    from .insight.inference import load_classifier
+
+    data = load_dataset(args.dataset, args.dataset_config)
+    views = []
+    if args.model and args.split in data:
+        views.append(class_probabilities(load_classifier(args.model), data[args.split]["text"], data.label_names))
+    found = find_suspects(data, args.split, views)
+    for notice in [*data.notices, *found.notices]:
+        print(f"note: {notice}", file=sys.stderr)
+    for row in found.table.head(max(args.top, 0)).to_dict("records"):
+        print(json.dumps({key: row[key] for key in COLUMNS}, ensure_ascii=False))
     return 0
 
 

@@ -58,8 +58,15 @@ class Downloads:
         self.folder, self.keep = Path(folder), keep
 
     def csv(self, table: pd.DataFrame, filename: str) -> Path:
+        return write_csv(table, self._new_folder() / filename)
+
+    def copy(self, source: Path, filename: str) -> Path:
+        """A copy of `source` to download: the original (inside a run) stays out of what gradio serves."""
+        return Path(shutil.copyfile(source, self._new_folder() / filename))
+
+    def _new_folder(self) -> Path:
         self.folder.mkdir(parents=True, exist_ok=True)
         keep_newest(list(self.folder.iterdir()), self.keep - 1)
         folder = self.folder / uuid.uuid4().hex
         folder.mkdir()
-        return write_csv(table, folder / filename)
+        return folder

@@ -82,10 +82,25 @@ def evaluate(run_dir: str | Path, dataset, split: str = "validation", classifier
         raise UserError(f"The dataset has no {split} split; choose one of {', '.join(dataset)}.")
     classifier = classifier or load_classifier(run_dir)
     rows = dataset[split]
-    predictions = classifier.predict(rows["text"])
-    probabilities = np.array([[p.probabilities[name] for name in classifier.label_names] for p in predictions])
     gold = _gold_ids(rows, classifier.label_names)
+    probabilities = class_probabilities(classifier, rows["text"], classifier.label_names)
     return report(rows["text"], gold, probabilities, classifier.label_names, split)
+
+
+def class_probabilities(classifier, texts: list[str], label_names: list[str]) -> np.ndarray:
+    """The classifier's probabilities for `texts`, one column per name of `label_names`, in that order."""
+    missing = sorted(set(label_names) - set(classifier.label_names))
+    if missing:
+        raise UserError(f"The model has no label {', '.join(missing)}; it knows {', '.join(classifier.label_names)}.")
+    predictions = classifier.predict(texts)
+    return np.array([[p.probabilities[name] for name in label_names] for p in predictions])
+
+
+def probabilities_by_text(rows: pd.DataFrame, texts: list[str], label_names: list[str]) -> np.ndarray:
+    """A report's probabilities (its rows are ordered by loss) put back in the order of `texts`, one column per
+    name of `label_names`."""
+    by_text = dict(zip(rows["text"], rows[[f"p_{name}" for name in label_names]].to_numpy(), strict=True))
+    return np.array([by_text[text] for text in texts])
 
 
 def _gold_ids(rows, label_names: list[str]) -> list[int]:

@@ -25,22 +25,24 @@ TEACHER_COLUMN = "teacher_probs"
 FOLDS = 5
 
 
-def ngram_classifier() -> Pipeline:
-    """TF-IDF over character 1-3-grams within words, then logistic regression."""
+def ngram_classifier(learner=None) -> Pipeline:
+    """TF-IDF over character 1-3-grams within words, then `learner` (default: logistic regression)."""
     return make_pipeline(
         TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True, min_df=2),
-        LogisticRegression(C=4.0, max_iter=2000),
+        learner or LogisticRegression(C=4.0, max_iter=2000),
     )
 
 
-def out_of_fold_probabilities(texts: list[str], labels: list[int], num_labels: int, seed: int) -> np.ndarray | None:
+def out_of_fold_probabilities(
+    texts: list[str], labels: list[int], num_labels: int, seed: int, learner=None
+) -> np.ndarray | None:
     """Each text's class probabilities from a teacher that did not train on it; None when a label has
     too few examples to leave one out of every fold (a tiny dataset learns from the gold labels)."""
     counts = np.bincount(labels, minlength=num_labels)
     if len(texts) < 2 * FOLDS or counts.min() < FOLDS:
         return None
     folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=seed)
-    return cross_val_predict(ngram_classifier(), texts, labels, cv=folds, method="predict_proba")
+    return cross_val_predict(ngram_classifier(learner), texts, labels, cv=folds, method="predict_proba")
 
 
 def distillation_loss(

@@ -139,6 +139,8 @@ def _busy(studio) -> bool:
 def reveal(event, components: list) -> None:
     """Show `components` once `event` has filled them: hidden until then, so the page never shows an empty
     table or a blank plot, while the event's API answer stays the plain values."""
+    shown = [gr.update(visible=True)] * len(components)
+    # gradio takes a single output's answer whole: one component gets the update itself, not a list of one.
     event.success(
-        lambda: [gr.update(visible=True)] * len(components), None, components, queue=False, api_visibility="private"
+        lambda: shown if len(shown) > 1 else shown[0], None, components, queue=False, api_visibility="private"
     )

@@ -6,7 +6,8 @@ import gradio as gr
 
 from ..corpus.browsing import ALL_LABELS, label_counts, lengths, page_rows, source_label_counts, split_summary
 from ..corpus.loading import LABELS, SPLITS
-from .common import class_choices, user_errors
+from ..corpus.suspects import COLUMNS as SUSPECT_COLUMNS
+from .common import class_choices, reveal, user_errors
 from .i18n import t
 from .plots import label_distribution, length_histogram
 
@@ -20,6 +21,17 @@ INTRO = (
 
 
 SPLIT_NAMES = {"train": "学習", "validation": "検証", "test": "テスト"}
+SUSPECTS_INTRO = (
+    "### Reviews whose label the models doubt\nStar ratings make noisy labels. An n-gram model trained on the "
+    "other reviews (5-fold) gives each review its class probabilities; *confident learning* (Northcutt et al., "
+    "2021) flags the reviews where another class is likelier than its label usually is. Score 1: the models see "
+    "no trace of the given label.",
+    "### ラベルが疑わしいレビュー\n星の数から作ったラベルには誤りが混ざります。ほかのレビューで学習した n-gram "
+    "モデル（5 分割）が各レビューのクラス確率を出し、*Confident Learning*（Northcutt ら 2021）が、与えられたラベルより"
+    "別のクラスがもっともらしいレビューを見つけます。スコア 1 は、与えられたラベルの気配が"
+    "まったくないことを意味します。",
+)
+SUSPECTS_SHOWN = 50
 
 
 def caption_text(result) -> str:
@@ -72,6 +84,16 @@ def build_dataset_tab(studio, dataset_state: gr.State) -> dict:
         caption = gr.Markdown()
         following = gr.Button(t("Next →", "次へ →"), size="sm")
     rows = gr.Dataframe(interactive=False, wrap=True, column_widths=["8%", "62%", "12%", "18%"])
+    gr.Markdown(t(*SUSPECTS_INTRO))
+    with gr.Row():
+        suspect_split = gr.Dropdown(
+            [(f"{name} / {SPLIT_NAMES.get(name, name)}", name) for name in SPLITS],
+            value="train",
+            label=t("Split to check", "調べる分割"),
+        )
+        find = gr.Button(t("Find reviews whose label the models doubt", "ラベルが疑わしいレビューを探す"))
+    suspect_note = gr.Markdown(elem_id="suspects-note")
+    suspects = gr.Dataframe(interactive=False, wrap=True, visible=False, elem_id="suspects-table")
 
     @user_errors
     def show_dataset(chosen: str):
@@ -107,6 +129,18 @@ def build_dataset_tab(studio, dataset_state: gr.State) -> dict:
         return show_page(chosen, split_name, label_name, text, 1)
 
     @user_errors
+    def find_suspects(chosen: str, split_name: str):
+        found = studio.suspects(chosen, split_name)
+        flagged = int(found.table["flagged"].sum())
+        notes = "".join(f" {notice}" for notice in found.notices)
+        note = (
+            f"**{flagged:,}** of {len(found.table):,} {split_name} reviews have a label the models doubt; the "
+            f"{min(SUSPECTS_SHOWN, len(found.table))} most doubtful first.{notes} / ラベルが疑わしいレビュー "
+            f"{flagged:,} 件（{len(found.table):,} 件中）"
+        )
+        return note, found.table.head(SUSPECTS_SHOWN)[SUSPECT_COLUMNS]
+
+    @user_errors
     def take_upload(file):
         return studio.save_upload(file)
 
@@ -126,6 +160,8 @@ def build_dataset_tab(studio, dataset_state: gr.State) -> dict:
         query,
     ]
     load.click(show_dataset, [source], shown, api_name="load_dataset")
+    finding = find.click(find_suspects, [dataset_state, suspect_split], [suspect_note, suspects], api_name="suspects")
+    reveal(finding, [suspects])
     upload.upload(take_upload, [upload], [source], api_name="upload_dataset").success(
         show_dataset, [source], shown, api_visibility="private"
     )

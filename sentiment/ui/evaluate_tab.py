@@ -19,7 +19,7 @@ from .common import (
     watch_runs,
 )
 from .i18n import t
-from .plots import confusion_matrices, confusion_matrix, embedding_map
+from .plots import confusion_matrices, confusion_matrix, data_map_plot, embedding_map, slice_bars
 
 INTRO = (
     "Pick a run and a split. The confusion matrix puts the true label down the side and the prediction across; "
@@ -42,6 +42,29 @@ MAP_INTRO = (
     "`[CLS]` ベクトル）を UMAP で 2 次元に写した位置に置かれ、色は正解ラベルです。学習前はクラスが混ざり、全体の"
     "ファインチューニング後は分かれます。分類ヘッドのみの学習ではエンコーダーが固定なので、2 つのマップは同じです。",
 )
+SLICES_INTRO = (
+    "### Metrics by slice\nThe reviews of the split grouped by source (where the data has more than one), by "
+    "length in MeCab words, and by whether they contain a negation (ない, ぬ, ません …): where the run is weak.",
+    "### スライス別の指標\n分割のレビューを、ソース（複数ある場合）、MeCab の単語数、否定（ない・ぬ・ません など）を"
+    "含むかどうかで分け、それぞれの正解率と F1 を示します。",
+)
+DATA_MAP_INTRO = (
+    "### How training saw each review (data map)\nWhile a run fine-tunes every layer, it records the probability "
+    "it gives each training review's label after every epoch (Swayamdipta et al., 2020, *Dataset Cartography*). "
+    "Up: learned confidently; right: the model changed its mind. **Easy-to-learn** reviews sit top left, "
+    "**hard-to-learn** ones bottom left (mislabelled reviews gather there), **ambiguous** ones to the right. "
+    "Hover a dot for its text; pick a region to list its reviews.",
+    "### 学習が各レビューをどう見たか（データマップ）\n全体のファインチューニング中、各エポックの後に学習データの"
+    "レビューの正解ラベルの確率を記録します（Swayamdipta ら 2020「Dataset Cartography」）。上ほど自信をもって学習し、"
+    "右ほど判断が揺れました。左上が**易しい**、左下が**難しい**（誤ったラベルが集まります）、右が**曖昧**な"
+    "レビューです。点にカーソルを合わせると本文が、領域を選ぶとそのレビューの一覧が表示されます。",
+)
+REGION_CHOICES = [
+    ("easy-to-learn / 易しい", "easy-to-learn"),
+    ("ambiguous / 曖昧", "ambiguous"),
+    ("hard-to-learn / 難しい", "hard-to-learn"),
+]
+DOUBTED = "label doubted"
 EMPTY_TITLE = ("### Evaluate needs a trained run", "### 評価には学習済みモデルが必要です")
 SHOWN = [("normalised by true label / 正解ラベルごとの割合", "normalised by true label"), ("counts / 件数", "counts")]
 SPLITS = [("validation / 検証", "validation"), ("test / テスト", "test"), ("train / 学習", "train")]
@@ -76,6 +99,20 @@ def matrix_table(metrics: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def doubt_marks(texts, doubted: dict[str, str]) -> list[str]:
+    """'⚠ neutral?' beside each review whose label the models doubt (the label they suggest), '' elsewhere."""
+    return [f"⚠ {doubted[text]}?" if text in doubted else "" for text in texts]
+
+
+def data_map_note(data_map) -> str:
+    counts = data_map.reviews["region"].value_counts()
+    regions = ", ".join(f"{name} {counts.get(name, 0):,}" for _, name in REGION_CHOICES)
+    return (
+        f"{len(data_map.reviews):,} training reviews over {data_map.epochs} epochs ({regions}); recording them cost "
+        f"the run {data_map.seconds:.1f} s. / {len(data_map.reviews):,} 件のレビュー、{data_map.epochs} エポック。"
+    )
+
+
 def build_evaluate_tab(studio, tabs) -> dict:
     names = studio.run_names()
     card, message = empty_state(studio, tabs, t(*EMPTY_TITLE))
@@ -104,8 +141,23 @@ def build_evaluate_tab(studio, tabs) -> dict:
         worst = gr.Dataframe(
             label=t("Highest loss", "損失の大きい例"), interactive=False, wrap=True, max_height=320, visible=False
         )
-        download = gr.DownloadButton(t("Download predictions (CSV)", "予測をダウンロード（CSV）"), visible=False)
+        with gr.Row():
+            download = gr.DownloadButton(t("Download predictions (CSV)", "予測をダウンロード（CSV）"), visible=False)
+            card_button = gr.Button(t("Model card (README.md)", "モデルカード（README.md）"))
+            card_file = gr.File(label=t("Model card", "モデルカード"), visible=False, elem_id="model-card")
         metrics_state = gr.State(None)
+        gr.Markdown(t(*SLICES_INTRO))
+        with gr.Row():
+            slice_plot = gr.Plot(label=t("By slice", "スライス別"), visible=False, elem_id="slice-plot")
+            slice_table = gr.Dataframe(
+                label=t("Slices", "スライス"), interactive=False, visible=False, elem_id="slice-table"
+            )
+        gr.Markdown(t(*DATA_MAP_INTRO))
+        draw_data_map = gr.Button(t("Draw the data map of the run above", "上の学習のデータマップを描く"))
+        data_map_text = gr.Markdown(elem_id="data-map-note")
+        data_map_figure = gr.Plot(label=t("Data map", "データマップ"), visible=False, elem_id="data-map")
+        region = gr.Dropdown(REGION_CHOICES, value=None, label=t("Reviews of a region", "領域のレビュー"))
+        region_rows = gr.Dataframe(interactive=False, wrap=True, max_height=320, visible=False, elem_id="region-rows")
         gr.Markdown(t(*COMPARE_INTRO))
         with gr.Row():
             compared = gr.Dropdown(
@@ -166,9 +218,33 @@ def build_evaluate_tab(studio, tabs) -> dict:
         if not true_name or not predicted_name:
             return gr.skip(), gr.skip()
         rows = studio.evaluation(run_name, split_name).rows
-        chosen = rows[(rows["gold"] == true_name) & (rows["predicted"] == predicted_name)]
-        caption = f"**{len(chosen):,}** examples: true **{true_name}**, predicted **{predicted_name}** / 件"
-        return caption, chosen[EXAMPLE_COLUMNS]
+        chosen = rows[(rows["gold"] == true_name) & (rows["predicted"] == predicted_name)][EXAMPLE_COLUMNS]
+        marks = doubt_marks(chosen["text"], studio.doubted_labels(run_name, split_name))
+        caption = (
+            f"**{len(chosen):,}** examples: true **{true_name}**, predicted **{predicted_name}** / 件 · "
+            f"⚠ {sum(map(bool, marks))}: the models doubt the label (and suggest one) / ラベルが疑わしい"
+        )
+        return caption, chosen.assign(**{DOUBTED: marks})
+
+    @user_errors
+    def show_slices(run_name: str, split_name: str):
+        table = studio.slices(run_name, split_name)
+        return slice_bars(table), table
+
+    @user_errors
+    def show_data_map(run_name: str):
+        data_map = studio.data_map(run_name)
+        return data_map_plot(data_map.reviews, data_map.epochs), data_map_note(data_map)
+
+    @user_errors
+    def show_region(run_name: str, name: str):
+        if not name:
+            return gr.skip()
+        return studio.data_map_region(run_name, name)
+
+    @user_errors
+    def download_card(run_name: str):
+        return str(studio.model_card(run_name))
 
     @user_errors
     def compare_runs(run_names: list[str], split_name: str, shown: str):
@@ -194,6 +270,12 @@ def build_evaluate_tab(studio, tabs) -> dict:
     outputs = [metrics_state, summary, per_class, heatmap, matrix, worst, download]
     evaluating = go.click(run_evaluation, [run, split, normalized], outputs, api_name="evaluate")
     reveal(evaluating, [per_class, normalized, heatmap, matrix_column, worst, download])
+    slicing = evaluating.success(show_slices, [run, split], [slice_plot, slice_table], api_name="slice_metrics")
+    reveal(slicing, [slice_plot, slice_table])
+    mapping = draw_data_map.click(show_data_map, [run], [data_map_figure, data_map_text], api_name="data_map")
+    reveal(mapping, [data_map_figure])
+    reveal(region.change(show_region, [run, region], [region_rows], api_name="data_map_region"), [region_rows])
+    reveal(card_button.click(download_card, [run], [card_file], api_name="model_card"), [card_file])
     normalized.change(redraw, [metrics_state, normalized], [heatmap], queue=False, api_visibility="private")
     matrix.select(pick_cell, [metrics_state], [true_label, predicted_label], queue=False, api_visibility="private")
     cell_inputs = [run, split, true_label, predicted_label]

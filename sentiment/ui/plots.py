@@ -8,6 +8,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..insight.data_map import AMBIGUOUS_VARIABILITY, CONFIDENT
+
 LABEL_COLOURS = {"positive": "#2a9d8f", "neutral": "#8d99ae", "negative": "#e76f51"}
 LAYOUT = {"template": "plotly_white", "margin": {"l": 40, "r": 20, "t": 50, "b": 40}, "height": 360}
 
@@ -144,3 +146,56 @@ def embedding_map(view, title: str) -> go.Figure:
 
 def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def slice_bars(table: pd.DataFrame) -> go.Figure:
+    """Accuracy and weighted F1 per slice (`table`: slices.slice_metrics), grouped by dimension."""
+    figure = go.Figure()
+    x = [list(table["dimension"]), list(table["slice"])]  # a two-level axis: dimension, then slice
+    for column, name in (("accuracy", "accuracy / 正解率"), ("f1_weighted", "F1 (weighted)")):
+        figure.add_bar(
+            x=x,
+            y=list(table[column]),
+            name=name,
+            customdata=list(table["examples"]),
+            hovertemplate="%{x}: %{y:.3f} (%{customdata:,} examples)<extra>" + name + "</extra>",
+        )
+    figure.update_layout(title="Metrics by slice / スライス別の指標", barmode="group", yaxis_range=[0, 1], **LAYOUT)
+    return figure
+
+
+def data_map_plot(reviews: pd.DataFrame, epochs: int) -> go.Figure:
+    """Dataset Cartography: each followed training review at (variability, confidence), coloured by correctness,
+    the regions named (`reviews`: data_map.DataMap.reviews)."""
+    figure = go.Figure()
+    figure.add_scattergl(
+        x=reviews["variability"].tolist(),
+        y=reviews["confidence"].tolist(),
+        mode="markers",
+        marker={
+            "color": reviews["correctness"].tolist(),
+            "colorscale": "RdYlGn",
+            "cmin": 0,
+            "cmax": 1,
+            "size": 6,
+            "opacity": 0.75,
+            "colorbar": {"title": {"text": "correctness"}},
+        },
+        text=[f"{_short(text)}<br>{label} · {region}" for text, label, region in
+              zip(reviews["text"], reviews["label"], reviews["region"], strict=True)],
+        hovertemplate="%{text}<br>confidence %{y:.2f} · variability %{x:.2f}<extra></extra>",
+        showlegend=False,
+    )
+    figure.add_vline(x=AMBIGUOUS_VARIABILITY, line_dash="dot", line_color="#999")
+    figure.add_shape(type="line", x0=0, x1=AMBIGUOUS_VARIABILITY, y0=CONFIDENT, y1=CONFIDENT,
+                     line={"dash": "dot", "color": "#999"})
+    for x, y, name in ((0.02, 0.97, "easy-to-learn / 易しい"), (0.02, 0.03, "hard-to-learn / 難しい"),
+                       (AMBIGUOUS_VARIABILITY + 0.02, 0.5, "ambiguous / 曖昧")):
+        figure.add_annotation(x=x, y=y, text=f"<b>{name}</b>", showarrow=False, xanchor="left", font={"size": 13})
+    figure.update_layout(
+        title=f"Data map: {len(reviews):,} training reviews over {epochs} epochs / データマップ",
+        xaxis={"title": "variability (std of the gold label's probability)", "range": [0, 0.5]},
+        yaxis={"title": "confidence (mean probability of the gold label)", "range": [0, 1]},
+        **{**LAYOUT, "height": 460},
+    )
+    return figure
