@@ -66,8 +66,8 @@ def main() -> None:
     }
     with tempfile.TemporaryDirectory() as scratch:
         run_dir = bert_run(Path(scratch), list(table["text"]), options.layers, options.hidden)
-        plain = Classifier(run_dir, device="cpu", fast=False)
-        fast = Classifier(run_dir, device="cpu", fast=True)
+        plain = Classifier(run_dir, device="cpu", precision="fp32")
+        fast = Classifier(run_dir, device="cpu", precision="int8")
         for name, classifier in (("fp32 eager (plain)", plain), ("int8 dynamic quantisation (fast path)", fast)):
             result["variants"][name] = {
                 **latency(classifier, single),
@@ -83,8 +83,8 @@ def main() -> None:
         result["variants"][names[0]]["median_ms"] / result["variants"][names[1]]["median_ms"], 2
     )
     if options.run:
-        trained_plain = Classifier(options.run, device="cpu", fast=False)
-        trained_fast = Classifier(options.run, device="cpu", fast=True)
+        trained_plain = Classifier(options.run, device="cpu", precision="fp32")
+        trained_fast = Classifier(options.run, device="cpu", precision="int8")
         recorded = json.loads((Path(options.run) / "metrics.json").read_text()).get("int8_agreement")
         result["agreement_trained_run"] = {
             "run": options.run,

@@ -5,40 +5,51 @@ import pandas as pd
 import pytest
 
 from sentiment.corpus.loading import load_dataset
-from sentiment.insight.inference import AGREEMENT_KEY, FAST_PATH_AGREEMENT, Classifier
+from sentiment.insight.inference import AGREEMENT_KEYS, FAST_PATH_AGREEMENT, Classifier, serving_candidates
+from sentiment.models.precision import cpu_has_bf16
 
 
-def test_fast_path_gives_the_plain_labels(trained_run):
+@pytest.mark.parametrize("precision", ["int8", "bf16"])
+def test_a_faster_precision_gives_the_plain_labels(trained_run, precision):
     texts = load_dataset("sample")["train"]["text"][:40]
-    plain = Classifier(trained_run, device="cpu", fast=False)
-    fast = Classifier(trained_run, device="cpu", fast=True)
-    assert fast.fast and not plain.fast
+    plain = Classifier(trained_run, device="cpu", precision="fp32")
+    quick = Classifier(trained_run, device="cpu", precision=precision)
+    assert quick.precision == precision and plain.precision == "fp32"
     decided = 0
-    for slow, quick in zip(plain.predict(texts), fast.predict(texts), strict=True):
+    for slow, fast in zip(plain.predict(texts), quick.predict(texts), strict=True):
         first, second = sorted(slow.probabilities.values(), reverse=True)[:2]
         for label, probability in slow.probabilities.items():
-            assert quick.probabilities[label] == pytest.approx(probability, abs=0.05)
+            assert fast.probabilities[label] == pytest.approx(probability, abs=0.05)
         # Each probability may move by 0.05, so only a margin over 0.1 guarantees the same label.
         if first - second > 0.1:
             decided += 1
-            assert quick.label == slow.label, slow.text
+            assert fast.label == slow.label, slow.text
     assert decided >= 10
 
 
-def test_the_recorded_agreement_is_int8_against_full_precision_on_the_validation_texts(trained_run):
-    recorded = json.loads((trained_run / "metrics.json").read_text())[AGREEMENT_KEY]
+def test_the_recorded_agreements_are_each_precision_against_the_runs_own_answers(trained_run):
+    recorded = json.loads((trained_run / "metrics.json").read_text())
     rows = pd.read_csv(trained_run / "predictions.csv")
     texts = list(rows["text"])
-    plain = [p.label for p in Classifier(trained_run, device="cpu", fast=False).predict(texts)]
+    plain = [p.label for p in Classifier(trained_run, device="cpu", precision="fp32").predict(texts)]
     assert plain == list(rows["predicted"]), "predictions.csv holds the full-precision answers"
-    quick = [p.label for p in Classifier(trained_run, device="cpu", fast=True).predict(texts)]
-    assert recorded == pytest.approx(sum(a == b for a, b in zip(plain, quick, strict=True)) / len(texts))
-    assert Classifier(trained_run, device="cpu").fast is (recorded >= FAST_PATH_AGREEMENT)
+    for precision, key in AGREEMENT_KEYS.items():
+        quick = [p.label for p in Classifier(trained_run, device="cpu", precision=precision).predict(texts)]
+        assert recorded[key] == pytest.approx(sum(a == b for a, b in zip(plain, quick, strict=True)) / len(texts))
+    agreeing = [p for p in serving_candidates() if recorded[AGREEMENT_KEYS[p]] >= FAST_PATH_AGREEMENT]
+    assert Classifier(trained_run, device="cpu").precision == (agreeing or ["fp32"])[0]
 
 
-def test_fast_path_follows_the_agreement_recorded_at_training(trained_run, tmp_path):
+@pytest.mark.parametrize("bf16_cpu", [True, False], ids=["cpu-with-bf16", "cpu-without-bf16"])
+def test_the_served_precision_is_the_fastest_that_agreed_at_training(trained_run, tmp_path, monkeypatch, bf16_cpu):
+    """Where the CPU has bf16 it comes first; a run folder moved to a CPU without it falls back by itself."""
+    if bf16_cpu and not cpu_has_bf16():
+        pytest.skip("this CPU has no bf16 instructions")
+    monkeypatch.setattr("sentiment.insight.inference.cpu_has_bf16", lambda: bf16_cpu)
     copy = shutil.copytree(trained_run, tmp_path / "run")
-    for agreement, expected in ((1.0, True), (0.9, False)):
-        metrics = json.loads((copy / "metrics.json").read_text())
-        (copy / "metrics.json").write_text(json.dumps({**metrics, AGREEMENT_KEY: agreement}))
-        assert Classifier(copy, device="cpu").fast is expected
+    metrics = json.loads((copy / "metrics.json").read_text())
+    cases = {(1.0, 1.0): "bf16" if bf16_cpu else "int8", (0.9, 1.0): "int8", (1.0, 0.9): "bf16" if bf16_cpu else "fp32"}
+    cases[(0.9, 0.9)] = "fp32"
+    for (bf16, int8), expected in cases.items():
+        (copy / "metrics.json").write_text(json.dumps({**metrics, "bf16_agreement": bf16, "int8_agreement": int8}))
+        assert Classifier(copy, device="cpu").precision == expected, (bf16, int8)

@@ -19,8 +19,9 @@ from sentiment.training.trainer import train
 @pytest.fixture(scope="module")
 def head_run(tmp_path_factory):
     output = tmp_path_factory.mktemp("head") / "head-sample"
-    # fp32, so the recorded probabilities are exactly what the reloaded fp32 model gives (bf16: test_precision.py)
-    config = TrainConfig(dataset="sample", model="starter", method="head", output=str(output), seed=3, precision="fp32")
+    # auto: bf16 training features where the CPU has bf16; the validation split is read in fp32 all the same, so
+    # the recorded probabilities are exactly what the reloaded fp32 model gives.
+    config = TrainConfig(dataset="sample", model="starter", method="head", output=str(output), seed=3)
     return train(config)
 
 
@@ -41,7 +42,7 @@ def test_a_head_only_run_is_an_ordinary_model_folder(head_run):
 def test_the_saved_classifier_layer_is_the_fitted_head(head_run):
     """The model folder, reloaded, gives the probabilities the head gave on the validation split."""
     rows = pd.read_csv(head_run / PREDICTIONS_FILE)
-    predictions = Classifier(head_run, fast=False).predict(list(rows["text"]))
+    predictions = Classifier(head_run, precision="fp32").predict(list(rows["text"]))
     reloaded = np.array(
         [[p.probabilities[label] for label in ("positive", "neutral", "negative")] for p in predictions]
     )
@@ -56,7 +57,7 @@ def test_a_head_run_loads_as_a_plain_transformers_model(head_run):
     tokenizer = AutoTokenizer.from_pretrained(head_run)
     text = "とても使いやすい商品でした。"
     logits = model(**tokenizer(text, return_tensors="pt")).logits[0]
-    expected = Classifier(head_run, fast=False).predict(text)[0]
+    expected = Classifier(head_run, precision="fp32").predict(text)[0]
     assert model.config.id2label[int(logits.argmax())] == expected.label
     assert not (head_run / "training_args.bin").exists(), "no pickle is left in a run"
 
@@ -92,9 +93,7 @@ def test_features_are_cached_per_model_and_texts(head_run, tmp_path):
     # of the same texts come from the cache; another seed's starter has other weights and computes its own.
     def cached_splits(name: str, seed: int) -> int:
         output = str(cache.parent / name)
-        config = TrainConfig(
-            dataset="sample", model="starter", method="head", output=output, seed=seed, precision="fp32"
-        )
+        config = TrainConfig(dataset="sample", model="starter", method="head", output=output, seed=seed)
         notices = json.loads((train(config) / "train_config.json").read_text(encoding="utf-8"))["notices"]
         return sum("came from the cache" in notice for notice in notices)
 
@@ -152,7 +151,7 @@ def test_attributions_have_one_value_per_token_and_add_up(trained_run):
     from sentiment.insight.attribution import integrated_gradients
     from sentiment.text.tokenization import explain
 
-    classifier = Classifier(trained_run, fast=False)
+    classifier = Classifier(trained_run, precision="fp32")
     text = "このホテルは最高でした。また泊まりたい。"
     result = integrated_gradients(classifier.model, classifier.tokenizer, text, "positive", classifier.max_length)
     explanation = explain(classifier.tokenizer, text, classifier.max_length)
@@ -167,6 +166,11 @@ def test_attributions_have_one_value_per_token_and_add_up(trained_run):
     assert abs(result.delta) < 0.05 * max(1.0, abs(sum(result.token_scores))), "Integrated Gradients' completeness"
     other = integrated_gradients(classifier.model, classifier.tokenizer, text, "negative", classifier.max_length)
     assert other.token_scores != result.token_scores
+    # In bf16 (as a run served in bf16 explains): the same words carry the weight, and it still adds up.
+    bf16 = integrated_gradients(classifier.model, classifier.tokenizer, text, "positive", 512, bf16=True)
+    assert np.corrcoef(bf16.word_scores, result.word_scores)[0, 1] > 0.95
+    assert np.argmax(np.abs(bf16.word_scores)) == np.argmax(np.abs(result.word_scores))
+    assert abs(bf16.delta) < 0.05 * max(1.0, abs(sum(bf16.token_scores)))
 
 
 def test_a_map_has_one_point_per_review(trained_run, head_run, tmp_path):

@@ -47,9 +47,10 @@ def plan(config, tokens: int, budget: float) -> tuple[int, int]:
 
 
 def integrated_gradients(
-    model, tokenizer, text: str, label: str, max_length: int, budget: float = float("inf")
+    model, tokenizer, text: str, label: str, max_length: int, budget: float = float("inf"), bf16: bool = False
 ) -> Attribution:
-    """Explain `model`'s logit for `label` on `text`; `model` must be in full precision (gradients).
+    """Explain `model`'s logit for `label` on `text`; `model` must not be quantised (gradients). `bf16`: under
+    bf16 autocast (where the run is served in bf16; the scores are summed in fp32).
 
     It runs hooks on the model's embedding layer: the caller must keep other work off `model` meanwhile."""
     from captum.attr import LayerIntegratedGradients
@@ -67,16 +68,18 @@ def integrated_gradients(
         return model(input_ids=input_ids, attention_mask=attention_mask).logits
 
     model.eval()
-    scores, delta = LayerIntegratedGradients(logits, model.base_model.embeddings).attribute(
-        ids,
-        baselines=baseline,
-        additional_forward_args=(mask,),
-        target=model.config.label2id[label],
-        n_steps=steps,
-        internal_batch_size=steps,
-        return_convergence_delta=True,
-    )
-    token_scores = scores.sum(dim=-1)[0].tolist()
+    device = next(model.parameters()).device.type
+    with torch.autocast(device, torch.bfloat16, enabled=bf16):
+        scores, delta = LayerIntegratedGradients(logits, model.base_model.embeddings).attribute(
+            ids,
+            baselines=baseline,
+            additional_forward_args=(mask,),
+            target=model.config.label2id[label],
+            n_steps=steps,
+            internal_batch_size=steps,
+            return_convergence_delta=True,
+        )
+    token_scores = scores.float().sum(dim=-1)[0].tolist()
     word_scores = [0.0] * len(explanation.words)
     for row, score in zip(rows, token_scores, strict=True):
         if row.word_index is not None:

@@ -1,9 +1,11 @@
 """Classify texts with a trained run: a label and the probability of each class per text.
 
-On a CPU the fast path is dynamic int8 quantisation of the linear layers (most of BERT's work).
-Training measures how often it agrees with full precision on the run's validation split and
-records that in metrics.json; a run is served in int8 only where the agreement is at least
-`FAST_PATH_AGREEMENT`.
+On a CPU two faster precisions than fp32 are on offer: bf16 autocast, 2.9x fp32 on BERT-base where the CPU has
+bf16 instructions (AVX512-BF16, AMX) and emulated (slower) elsewhere, and dynamic int8 quantisation of the linear
+layers, 1.2-1.6x (docs/benchmarks.md §10). Training measures how often each agrees with the run's own answers on
+its validation split and records that in metrics.json; the run is served in the fastest one this CPU has that
+agrees on at least `FAST_PATH_AGREEMENT` of them, else in fp32. The choice is made where the run is served, so a
+run folder moved to a CPU without bf16 falls back to int8 or fp32 by itself.
 """
 
 from __future__ import annotations
@@ -17,18 +19,21 @@ import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from ..models.baseline import NgramClassifier, is_ngram_run
+from ..models.precision import cpu_has_bf16
 from ..models.prediction import Prediction, RunError, check_texts
 from ..text.limits import is_capped
 from ..text.tokenization import STARTER_MAX_LENGTH, encode
 
 FAST_PATH_AGREEMENT = 0.99
-AGREEMENT_KEY = "int8_agreement"
+AGREEMENT_KEYS = {"bf16": "bf16_agreement", "int8": "int8_agreement"}  # in metrics.json
 
 
 class Classifier:
     """A trained run loaded once (safetensors only, no remote code) and kept for many predictions."""
 
-    def __init__(self, run_dir: str | Path, device: str | None = None, batch_size: int = 32, fast: bool | None = None):
+    def __init__(
+        self, run_dir: str | Path, device: str | None = None, batch_size: int = 32, precision: str | None = None
+    ):
         run_dir = Path(run_dir)
         if not (run_dir / "config.json").is_file():
             raise RunError(f"{run_dir.name} is not a trained model folder (it has no config.json).")
@@ -39,10 +44,10 @@ class Classifier:
         self.tokenizer = AutoTokenizer.from_pretrained(run_dir)
         self.model = AutoModelForSequenceClassification.from_pretrained(run_dir, use_safetensors=True)
         self.model.to(self.device).eval()
-        if fast is None:
-            fast = self.device == "cpu" and recorded_agreement(run_dir) >= FAST_PATH_AGREEMENT
-        self.fast = fast
-        if fast:
+        if precision is None:
+            precision = recorded_precision(run_dir) if self.device == "cpu" else "fp32"
+        self.precision = precision  # fp32, bf16 (autocast) or int8 (CPU only)
+        if precision == "int8":
             self.model = quantize_int8(self.model)
         config = self.model.config
         self.label_names = [config.id2label[i] for i in range(config.num_labels)]
@@ -70,7 +75,8 @@ class Classifier:
     @torch.inference_mode()
     def _predict_batch(self, texts: list[str]) -> list[Prediction]:
         encoded, truncated = self.encode(texts)
-        logits = self.model(**encoded.to(self.device)).logits.float()
+        with torch.autocast(torch.device(self.device).type, torch.bfloat16, enabled=self.precision == "bf16"):
+            logits = self.model(**encoded.to(self.device)).logits.float()
         probabilities = torch.softmax(logits, dim=-1).cpu().tolist()
         return [
             Prediction(
@@ -98,15 +104,31 @@ def quantize_int8(model):
         return quantize_dynamic(model.cpu(), {torch.nn.Linear}, dtype=torch.qint8)
 
 
-def recorded_agreement(run_dir: Path) -> float:
+def serving_candidates() -> list[str]:
+    """This CPU's faster precisions, fastest first (bf16 only where the CPU has it: emulated it is slower)."""
+    return ["bf16", "int8"] if cpu_has_bf16() else ["int8"]
+
+
+def recorded_precision(run_dir: Path) -> str:
+    """The precision to serve the run in on this CPU: the fastest whose recorded agreement is high enough."""
     metrics = Path(run_dir) / "metrics.json"
-    if not metrics.is_file():
-        return 0.0
-    return json.loads(metrics.read_text(encoding="utf-8")).get(AGREEMENT_KEY, 0.0)
+    recorded = json.loads(metrics.read_text(encoding="utf-8")) if metrics.is_file() else {}
+    agreeing = (p for p in serving_candidates() if recorded.get(AGREEMENT_KEYS[p], 0.0) >= FAST_PATH_AGREEMENT)
+    return next(agreeing, "fp32")
 
 
-def int8_agreement(run_dir: Path, texts: list[str], labels: list[str]) -> float:
-    """The share of `texts` on which the int8 model predicts `labels` (the full-precision answers)."""
-    fast = Classifier(run_dir, device="cpu", fast=True)
-    predicted = [prediction.label for prediction in fast.predict(texts)]
-    return sum(a == b for a, b in zip(predicted, labels, strict=True)) / len(labels)
+def unquantised_precision(run_dir: Path) -> str:
+    """The precision for what needs gradients or hidden states ("Why?", the maps), which int8 can't give:
+    bf16 where the run is served in bf16 (on BERT-base "Why?" is 2.4x faster and names the same words,
+    docs/benchmarks.md §11), else fp32."""
+    return "bf16" if recorded_precision(run_dir) == "bf16" else "fp32"
+
+
+def agreements(run_dir: Path, texts: list[str], labels: list[str]) -> dict[str, float]:
+    """For each faster precision, the share of `texts` on which it predicts `labels` (the run's own answers),
+    keyed as metrics.json records it. Both are measured on every CPU, so the record travels with the run."""
+    measured = {}
+    for precision, key in AGREEMENT_KEYS.items():
+        predicted = [p.label for p in Classifier(run_dir, device="cpu", precision=precision).predict(texts)]
+        measured[key] = sum(a == b for a, b in zip(predicted, labels, strict=True)) / len(labels)
+    return measured

@@ -43,9 +43,12 @@ def project(values: np.ndarray, method: str = "umap", seed: int = 42) -> tuple[n
     return PCA(n_components=2, random_state=seed).fit_transform(values), "PCA"
 
 
-def model_map(model, tokenizer, texts: list[str], labels: list[str], max_length: int, method: str = "umap") -> ModelMap:
-    """Where `model` puts each of `texts` (with its gold `labels`), in two dimensions."""
-    coordinates, projection = project(features(model, tokenizer, texts, max_length), method)
+def model_map(
+    model, tokenizer, texts: list[str], labels: list[str], max_length: int, bf16: bool = False, method: str = "umap"
+) -> ModelMap:
+    """Where `model` puts each of `texts` (with its gold `labels`), in two dimensions; `bf16`: the hidden states
+    computed under bf16 autocast, as the run is served where its bf16 answers agree with its own (inference.py)."""
+    coordinates, projection = project(features(model, tokenizer, texts, max_length, bf16), method)
     return ModelMap(coordinates, list(texts), list(labels), projection)
 
 

@@ -18,6 +18,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -120,15 +121,17 @@ def train_head(
     model, tokenizer, splits: dict, max_length: int, bf16: bool, cache: Path, seed: int, emit: Callable[[dict], None]
 ) -> tuple[np.ndarray, list[str]]:
     """Fit `model`'s classification head on its frozen encoder's features of `splits["train"]`; return the
-    head's probabilities for `splits["validation"]` and a notice for each split whose features were cached."""
+    head's probabilities for `splits["validation"]` and a notice for each split whose features were cached.
+
+    `bf16` speeds up the training features only: the validation split is read in fp32, so the run records the
+    saved model's own answers, the ones Evaluate gets again and each serving precision is checked against."""
     progress = Progress(sum(len(split) for split in splits.values()), emit)
     values, notices = {}, []
     for name, split in splits.items():
-        texts = split["text"]
-        key = feature_key(model, tokenizer, texts, max_length, bf16)
-        values[name], cached = cached_features(
-            cache, key, lambda texts=texts: features(model, tokenizer, texts, max_length, bf16, progress.advance)
-        )
+        texts, half = split["text"], bf16 and name == "train"
+        key = feature_key(model, tokenizer, texts, max_length, half)
+        compute = partial(features, model, tokenizer, texts, max_length, half, progress.advance)
+        values[name], cached = cached_features(cache, key, compute)
         if cached:
             progress.advance(len(texts))
             notices.append(f"The encoder's features of the {name} split came from the cache (same model and texts).")

@@ -91,10 +91,17 @@ class Deployment:
 
         The password is checked first, so a refused visitor learns nothing of the rest (paths, models)."""
         if self.public and not password and is_lesson(config):
-            return dataclasses.replace(config, step_limit=LESSON_STEPS), LESSON_MINUTES
+            return self.as_trained_without_password(config), LESSON_MINUTES
         self.check_may_train(password, visitor)
         limit = self.bounds.run_minutes
         return self.bounded(config), None if limit == float("inf") else limit
+
+    def as_trained_without_password(self, config: TrainConfig) -> TrainConfig:
+        """`config` as `admit` would train it for a visitor with no password (a lesson gets its step limit),
+        or one sentence for a value past the bounds; what the password allows is not checked here."""
+        if self.public and is_lesson(config):
+            return dataclasses.replace(config, step_limit=LESSON_STEPS)
+        return self.bounded(config)
 
     def check_may_stop(self, owner: str | None, session: str, password: str | None, visitor: str = "") -> None:
         """On a public server only the page that started the run, or the password holder, may stop it."""

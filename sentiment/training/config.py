@@ -95,8 +95,9 @@ class TrainConfig:
     eval_examples: int | None = _help("Evaluate on this many validation examples only (seeded sample).", default=None)
     seed: int = _help("Random seed for sampling, initialisation and shuffling.", default=42)
     precision: str = _help(
-        "auto (bf16 or fp16 on a GPU, fp32 on CPU), fp32, bf16 or fp16 (GPU only). bf16 autocast also runs on "
-        "a CPU, and is fast where the CPU has bf16 instructions (AVX512-BF16, AMX).",
+        "auto (on a GPU bf16, or fp16 where bf16 is missing; on a CPU bf16 for head-only runs where the CPU has "
+        "bf16 instructions (AVX512-BF16, AMX), fp32 otherwise and for full fine-tuning), fp32, bf16 or fp16 "
+        "(GPU only).",
         default="auto",
     )
     group_by_length: bool = _help("Batch examples of similar length together (less padding).", default=True)

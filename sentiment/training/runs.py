@@ -14,7 +14,7 @@ from pathlib import Path
 from ..errors import UserError, quoted
 from ..insight.evaluation import METRICS_FILE
 from .config import PARTIAL_SUFFIX, RUN_NAME
-from .trainer import CONFIG_FILE
+from .trainer import CONFIG_FILE, EXAMPLES_KEY
 
 NGRAM_MODEL = "character n-grams + logistic regression"
 
@@ -29,6 +29,7 @@ class RunInfo:
     f1_weighted: float
     finished: datetime
     train_seconds: float | None  # absent in runs from before it was recorded
+    examples_trained: int | None  # likewise
 
     def row(self) -> list:
         return [
@@ -68,6 +69,7 @@ def list_runs(runs_dir: Path) -> list[RunInfo]:
                 f1_weighted=metrics["f1_weighted"],
                 finished=datetime.fromtimestamp(metrics_file.stat().st_mtime),
                 train_seconds=metrics.get("train_seconds"),
+                examples_trained=metrics.get(EXAMPLES_KEY),
             )
         )
     return sorted(runs, key=lambda run: run.finished, reverse=True)

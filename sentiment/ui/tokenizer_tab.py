@@ -138,7 +138,7 @@ def build_tokenizer_tab(studio) -> dict:
         with gr.Column(scale=1):
             choice = gr.Dropdown(
                 studio.tokenizer_choices(),
-                value=studio.tokenizer_choices()[0],
+                value=studio.tokenizer_choices()[0][1],
                 label=t("Tokenizer", "トークナイザー"),
                 allow_custom_value=True,
             )

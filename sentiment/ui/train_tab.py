@@ -161,6 +161,17 @@ def build_train_tab(studio, dataset_state: gr.State) -> dict:
         }
     device = studio.device()
     gr.Markdown(t(f"Runs on: **{device}**", f"実行環境: **{device}**"))
+
+    def cost(model_spec, method_name, dataset_choice, *numbers):
+        """What the form's run would cost here, before Start (the pace of the newest run of its kind)."""
+        try:
+            values = dict(zip(FORM_FIELDS, numbers, strict=True))
+            return studio.cost_estimate(model_spec, method_name, dataset_choice, values)
+        except UserError as error:  # a value past this server's bounds, a dataset that can't load: its sentence
+            return str(error)
+
+    blank_form = [42 if key == "seed" else 0 for key in FORM_FIELDS]
+    estimate = gr.Markdown(cost(studio.default_model, "full", studio.default_dataset, *blank_form))
     deployment = studio.deployment
     if deployment.public:
         bounds = deployment.bounds
@@ -257,6 +268,9 @@ def build_train_tab(studio, dataset_state: gr.State) -> dict:
     )
     for trigger in (model.change, method.change, dataset_state.change):
         trigger(default_name, [model, method, dataset_state], [name], queue=False, api_visibility="private")
+    form_changes = [model.change, method.change, dataset_state.change, *(field.change for field in fields.values())]
+    estimating = (cost, [model, method, dataset_state, *fields.values()], [estimate])
+    gr.on(form_changes, *estimating, api_visibility="private")
     stop.click(stop_training, [password], [current], api_name="stop_training")
     status_outputs = [progress, throughput, curves, log, runs, shown_records]
     gr.Timer(1.0).tick(
@@ -268,4 +282,4 @@ def build_train_tab(studio, dataset_state: gr.State) -> dict:
         queue=False,
     )
     dataset_state.change(lambda value: value, [dataset_state], [dataset], queue=False, api_visibility="private")
-    return {"runs": runs}
+    return {"runs": runs, "estimate": estimating}
