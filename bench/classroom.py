@@ -2,7 +2,7 @@
 
 It trains two small runs (the starter on the sample, and the n-gram baseline), serves `python app.py --public`
 with a training password from a temporary folder, and asks each distinct lesson request once alone to record
-its answer. Then N visitors (threads, each with its own gradio_client.Client, seeded think-times) do the
+its answer. Then N visitors (threads, each with its own page: an HTTP connection, seeded think-times) do the
 lesson in a loop for a bounded time: type in the Tokenizer, classify the Classify tab's examples, ask "Why?",
 Evaluate, Compare, draw the maps, and train a lesson-size run one at a time. One hostile visitor meanwhile sends
 the worst requests: '㌖' * 10000 to /tokenize, /classify and /explain, a /classify_batch of many such lines,
@@ -52,10 +52,6 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-from gradio_client import Client, handle_file  # after the environment: huggingface_hub reads it on import
-from gradio_client.exceptions import AppError
-from gradio_client.utils import QueueError, TooManyRequestsError
-
 from sentiment.serving.studio import STARTER_TOKENIZER
 from sentiment.ui.classify_tab import EXAMPLES, PREDICTED
 from sentiment.ui.common import UNEXPECTED
@@ -102,6 +98,65 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         options.batch_lines, options.upload_rows, options.wrong_passwords = 20, 20_000, 5
         options.request_timeout = 60
     return options
+
+
+class AppError(Exception):
+    """The app's answer was an error event: its one sentence."""
+
+
+class Busy(Exception):
+    """gradio's queue is full (HTTP 503 when joining it)."""
+
+
+class Page:
+    """A visitor's page, as its browser talks to the server: gradio's HTTP API (POST /gradio_api/call/<name>,
+    then the event stream of the answer) on one keep-alive connection, from `address` (the server trusts
+    X-Forwarded-For from loopback, as from a Space's proxy).
+
+    Not gradio_client: it costs about 44 ms of CPU per /tokenize in the *visitor's* process against the server's
+    13 ms (measured with psutil over 60 calls), and 30 of them in one Python process queue on its GIL. On a
+    2-core machine the class's latency was then mostly the load generator's, which a real class's browsers,
+    each on its own machine, do not add."""
+
+    def __init__(self, url: str, timeout: float, address: str):
+        self.http = httpx.Client(
+            base_url=url.rstrip("/") + "/gradio_api", headers={"X-Forwarded-For": address}, timeout=timeout
+        )
+        self.url = url
+
+    def open(self) -> None:
+        """What opening the page fetches: the app's config."""
+        self.http.get(self.url.rstrip("/") + "/config").raise_for_status()
+
+    def predict(self, *args, api_name: str):
+        joined = self.http.post(f"/call{api_name}", json={"data": list(args)})
+        if joined.status_code == 503:
+            raise Busy(joined.text)
+        joined.raise_for_status()
+        with self.http.stream("GET", f"/call{api_name}/{joined.json()['event_id']}") as stream:
+            event = None
+            for line in stream.iter_lines():
+                if line.startswith("event:"):
+                    event = line.removeprefix("event:").strip()
+                elif line.startswith("data:") and event in ("complete", "error"):
+                    data = json.loads(line.removeprefix("data:"))
+                    if event == "complete":
+                        return data
+                    raise AppError(data.get("error") if isinstance(data, dict) else data)
+        raise ConnectionError("the answer's event stream ended without an answer")
+
+    def upload(self, path: Path) -> dict:
+        """A file as the page uploads it (gradio's upload route), as the value a File input sends."""
+        with path.open("rb") as file:
+            answer = self.http.post("/upload", files={"files": (path.name, file, "text/csv")})
+        answer.raise_for_status()
+        return {"path": answer.json()[0], "orig_name": path.name, "meta": {"_type": "gradio.FileData"}}
+
+    def endpoints(self) -> dict:
+        return self.http.get("/info").raise_for_status().json()["named_endpoints"]
+
+    def close(self) -> None:
+        self.http.close()
 
 
 # The lesson: every distinct request a visitor makes, each asked alone first.
@@ -217,10 +272,9 @@ class Classroom:
         self.lesson_runs = {"started": 0, "finished": 0}
         self.training_notes: list[str] = []  # how far each lesson run got that the class's end stopped
 
-    def open_page(self, label: str, address: str) -> Client | None:
-        """A visitor's own client, as opening the page: its config and API; None if the page did not open.
-        Each visitor has an address of its own, as in a real class (the server trusts X-Forwarded-For from
-        loopback, as from a Space's proxy), so the hostile visitor's wrong passwords hold up only itself."""
+    def open_page(self, label: str, address: str) -> Page | None:
+        """A visitor's own page, opened (its config fetched); None if it did not open. Each visitor has an
+        address of its own, as in a real class, so the hostile visitor's wrong passwords hold up only itself."""
         started = time.perf_counter()
         try:
             client = connect(self.url, self.options.request_timeout, address)
@@ -230,19 +284,19 @@ class Classroom:
         self.tally.add(label, "answered", time.perf_counter() - started)
         return client
 
-    def call(self, client: Client, endpoint: str, *args, label: str | None = None, refusal_expected: bool = False):
+    def call(self, client: Page, endpoint: str, *args, label: str | None = None, refusal_expected: bool = False):
         """Ask `endpoint` and record the outcome under `label`; the answer, or None if there was none.
         A one-sentence refusal is an error, except where `refusal_expected` (a hostile request)."""
         label = label or endpoint
         started = time.perf_counter()
-        job = client.submit(*args, api_name=endpoint)
         try:
-            answer = job.result(timeout=self.options.request_timeout)
-        except TimeoutError:
-            job.cancel()
+            if endpoint == "/upload_dataset":
+                args = (client.upload(args[0]),)
+            answer = client.predict(*args, api_name=endpoint)
+        except httpx.TimeoutException:
             self.tally.add(label, "error", message=f"no answer in {self.options.request_timeout:g} s")
             return None
-        except (QueueError, TooManyRequestsError) as error:  # gradio's own queue is full
+        except Busy as error:  # gradio's own queue is full
             self.tally.add(label, "busy", message=str(error))
             return None
         except AppError as error:  # the app's one sentence
@@ -271,7 +325,7 @@ class Classroom:
         else:
             self.tally.add(label, "error", message=message)
 
-    def lesson_call(self, client: Client, endpoint: str, *args) -> None:
+    def lesson_call(self, client: Page, endpoint: str, *args) -> None:
         """A lesson request, checked against its answer alone."""
         answer = self.call(client, endpoint, *args)
         if answer is not None and not same(endpoint, self.alone[key(endpoint, args)], normalised(endpoint, answer)):
@@ -283,7 +337,7 @@ class Classroom:
     # A visitor
     def visitor(self, index: int) -> None:
         rng = random.Random(self.options.seed * 1000 + index)
-        client = self.open_page("page (Client)", f"198.18.0.{index + 1}")
+        client = self.open_page("page (config)", f"198.18.0.{index + 1}")
         if client is None:
             return
         steps = [self.tokenizer_step, self.classify_step, self.evaluate_step, self.compare_step, self.map_step]
@@ -303,14 +357,14 @@ class Classroom:
         low, high = self.options.think
         time.sleep(max(0.0, min(rng.uniform(low, high) * scale, self.deadline - time.monotonic())))
 
-    def tokenizer_step(self, client: Client, rng: random.Random, index: int) -> None:
+    def tokenizer_step(self, client: Page, rng: random.Random, index: int) -> None:
         for prefix in typed(rng.choice((DEFAULT_TEXT, *EXAMPLES))):
             if self.over():
                 return
             self.lesson_call(client, "/tokenize", STARTER_TOKENIZER, prefix, 0, DEFAULT_PAIR)
             self.think(rng, 0.3)  # typing is quicker than thinking
 
-    def classify_step(self, client: Client, rng: random.Random, index: int) -> None:
+    def classify_step(self, client: Page, rng: random.Random, index: int) -> None:
         chosen = rng.sample(EXAMPLES, 2)
         for text in chosen:
             self.lesson_call(client, "/classify", STARTER_RUN, text)
@@ -318,16 +372,16 @@ class Classroom:
         if not self.over():
             self.lesson_call(client, "/explain", STARTER_RUN, chosen[-1], PREDICTED)
 
-    def evaluate_step(self, client: Client, rng: random.Random, index: int) -> None:
+    def evaluate_step(self, client: Page, rng: random.Random, index: int) -> None:
         self.lesson_call(client, "/evaluate", STARTER_RUN, "validation", "counts")
 
-    def compare_step(self, client: Client, rng: random.Random, index: int) -> None:
+    def compare_step(self, client: Page, rng: random.Random, index: int) -> None:
         self.lesson_call(client, "/compare_runs", [STARTER_RUN, BASELINE_RUN], "validation", "counts")
 
-    def map_step(self, client: Client, rng: random.Random, index: int) -> None:
+    def map_step(self, client: Page, rng: random.Random, index: int) -> None:
         self.lesson_call(client, "/model_map", STARTER_RUN, "validation")
 
-    def training_step(self, client: Client, rng: random.Random, index: int) -> None:
+    def training_step(self, client: Page, rng: random.Random, index: int) -> None:
         """A lesson-size run (the starter, one epoch of the sample, with the password) when no one in the class
         is training. Its visitor goes on with the lesson meanwhile (the other tabs stay usable) and looks at
         the run's progress each time round."""
@@ -342,7 +396,7 @@ class Classroom:
             self.lesson_runs["started"] += 1
             self.training[index] = name
 
-    def look_at_training(self, client: Client, index: int, stop: bool = False) -> None:
+    def look_at_training(self, client: Page, index: int, stop: bool = False) -> None:
         """Ask for the training status; once the run has ended (or, with `stop`, is stopped), the next may start."""
         answer = self.call(client, "/training_status")
         found = re.search(r'data-state="(\w+)"', answer[0]) if answer else None
@@ -363,7 +417,7 @@ class Classroom:
 
     # The hostile visitor
     def hostile(self) -> None:
-        client = self.open_page("hostile page (Client)", "198.18.1.1")
+        client = self.open_page("hostile page (config)", "198.18.1.1")
         if client is None:
             return
         batch = "\n".join([WORST_TEXT] * self.options.batch_lines)
@@ -372,7 +426,7 @@ class Classroom:
             ("/classify", (STARTER_RUN, WORST_TEXT)),
             ("/explain", (STARTER_RUN, WORST_TEXT, PREDICTED)),
             ("/classify_batch", (STARTER_RUN, batch, None)),
-            ("/upload_dataset", (handle_file(self.upload),)),
+            ("/upload_dataset", (self.upload,)),  # uploaded first, by `call`
         ]
         rounds += [
             # Bigger than a lesson (max length 512), so the password is checked whatever the lesson rules are.
@@ -520,16 +574,12 @@ def stop_server(server: subprocess.Popen, watch: MemoryWatch | None) -> None:
 
 
 # The run
-def connect(url: str, timeout: float, address: str = "198.18.2.1") -> Client:
-    """A visitor's client (from `address`, a benchmarking address). Its HTTP calls (the page's config, uploads)
-    wait as long as a request may, not httpx's 5 s: a slow page is measured as slow, not counted as failed."""
-    return Client(
-        url,
-        verbose=False,
-        download_files=False,
-        headers={"X-Forwarded-For": address},
-        httpx_kwargs={"timeout": httpx.Timeout(timeout)},
-    )
+def connect(url: str, timeout: float, address: str = "198.18.2.1") -> Page:
+    """A visitor's page (from `address`, a benchmarking address), opened. Every call waits as long as a request
+    may, not httpx's 5 s: a slow page is measured as slow, not counted as failed."""
+    page = Page(url, timeout, address)
+    page.open()
+    return page
 
 
 def ask_alone(url: str, timeout: float) -> tuple[dict, dict]:
@@ -551,9 +601,9 @@ def ask_alone(url: str, timeout: float) -> tuple[dict, dict]:
         client.close()
 
 
-def check_signatures(client: Client) -> None:
+def check_signatures(client: Page) -> None:
     """Fail early, with the reason, if an endpoint the bench calls is gone or takes other parameters."""
-    named = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    named = client.endpoints()
     for endpoint, count in SIGNATURES.items():
         if endpoint not in named:
             raise SystemExit(f"The app has no {endpoint} endpoint any more: update bench/classroom.py.")

@@ -93,8 +93,10 @@ def app_memory(runs: Path, classifications: int, texts: list[str]) -> dict:
         server.wait(30)
 
 
-def training_memory(scratch: Path, steps: int) -> dict:
+def training_memory(scratch: Path, steps: int, rows: int | None) -> dict:
+    """Peak memory of a starter run of `steps` steps on the shared reviews (`rows` of them, or all)."""
     started = time.perf_counter()
+    subset = ["--train_examples", str(rows)] if rows else []
     subprocess.run(
         [
             sys.executable,
@@ -106,7 +108,8 @@ def training_memory(scratch: Path, steps: int) -> dict:
             "--output",
             str(scratch / "starter-run"),
             "--max_steps",
-            "60",
+            str(steps),
+            *subset,
         ],
         cwd=ROOT,
         check=True,
@@ -126,7 +129,7 @@ def main() -> None:
     table = reviews(options.rows)
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
-        training = training_memory(scratch, options.train_steps)
+        training = training_memory(scratch, options.train_steps, options.rows)
         runs = scratch / "runs"
         (runs / "bert-base").mkdir(parents=True)
         as_finished_run(bert_run(runs / "bert-base", list(table["text"]), options.layers, options.hidden))

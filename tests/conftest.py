@@ -1,10 +1,13 @@
 """Shared fixtures. Every test runs offline: no Hub, the bundled sample and the starter model."""
 
+import contextlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import psutil
 import pytest
 
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -42,6 +45,37 @@ def starter_on_sample(output: Path, steps: int) -> list[str]:
     ]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_trainer_outlives_the_tests():
+    """Every process the tests started (an app server, a trainer an in-process studio spawned) is stopped and
+    reaped when the session ends, pass or fail, so no later run finds a trainer "already in progress"."""
+    yield
+    for child in psutil.Process().children():
+        stop_process_tree(child)
+
+
+def stop_process_tree(process: subprocess.Popen | psutil.Process, timeout: float = 20) -> None:
+    """Stop `process` and every process under it (an app's trainer), then reap them; kill what won't stop."""
+    try:
+        family = [*psutil.Process(process.pid).children(recursive=True), psutil.Process(process.pid)]
+    except psutil.NoSuchProcess:
+        family = []
+    for member in family:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            member.terminate()
+    _, alive = psutil.wait_procs(family, timeout)
+    for member in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            member.kill()
+    if isinstance(process, subprocess.Popen):
+        process.wait(timeout)
+
+
+def copy_run(run: Path, runs: Path) -> Path:
+    """A copy of `run` inside the runs folder `runs`: tests that write to a run never touch the shared one."""
+    return Path(shutil.copytree(run, runs / run.name))
+
+
 @pytest.fixture(scope="session")
 def trained_run(tmp_path_factory) -> Path:
     """A starter model trained through `train.py` until it has learned the sample (8 epochs at a high rate)."""
@@ -62,10 +96,8 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def app_runs(trained_run, tmp_path_factory) -> Path:
     """The app's runs folder, holding one trained run to start with."""
-    import shutil
-
     runs = tmp_path_factory.mktemp("app-runs")
-    shutil.copytree(trained_run, runs / trained_run.name)
+    copy_run(trained_run, runs)
     return runs
 
 
@@ -99,13 +131,30 @@ def serve_app(
             time.sleep(0.5)
 
 
+@contextlib.contextmanager
+def served_app(runs: Path, *flags: str, log_name: str = "app.log", first_runs: bool = False):
+    """`serve_app` for the length of a `with`: its URL; then the app and any trainer it started are stopped
+    and reaped, whether the test passed or not."""
+    url, server = serve_app(runs, *flags, log_name=log_name, first_runs=first_runs)
+    try:
+        yield url
+    finally:
+        stop_process_tree(server)
+
+
 @pytest.fixture(scope="session")
 def app_url(app_runs):
     """`python app.py` serving offline on a free port."""
-    url, server = serve_app(app_runs)
-    yield url
-    server.terminate()
-    server.wait(20)
+    with served_app(app_runs) as url:
+        yield url
+
+
+@pytest.fixture()
+def client(app_url):
+    """A gradio_client of the shared app, as a remote script would use it."""
+    from gradio_client import Client
+
+    return Client(app_url, verbose=False)
 
 
 def wait_for_training(client, states=("finished", "failed", "stopped", "idle"), timeout: float = 240) -> str:

@@ -1,6 +1,11 @@
 import dataclasses
+import io
 import json
+import signal
 
+import pytest
+
+from sentiment import cli
 from sentiment.insight.inference import Classifier
 from sentiment.training.config import TrainConfig
 
@@ -36,27 +41,37 @@ def test_predict_takes_arguments_or_standard_input(trained_run):
     assert len(piped.stdout.splitlines()) == 2
 
 
-def test_bad_input_exits_with_one_clear_line(trained_run, tmp_path):
+@pytest.fixture()
+def in_process(capsys, monkeypatch):
+    """A command line's main() run in this process (no interpreter start-up per case), with empty standard
+    input: its exit code and standard error. train_main installs a SIGTERM handler; it is put back afterwards."""
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    handler = signal.getsignal(signal.SIGTERM)
+    yield lambda main, argv: (main(argv), capsys.readouterr().err)
+    signal.signal(signal.SIGTERM, handler)
+
+
+def test_bad_input_exits_with_one_clear_line(trained_run, tmp_path, in_process):
     cases = [
-        (("-m", "sentiment", "predict", "--model", str(trained_run), "   "), "is empty"),
-        (("-m", "sentiment", "predict", "--model", str(tmp_path)), "not a trained model folder"),
-        (("-m", "sentiment", "evaluate", "--model", str(trained_run), "--split", "dev"), "has no dev split"),
-        (
-            ("train.py", "--dataset", str(tmp_path / "missing"), "--model", "starter", "--output", str(tmp_path / "m")),
-            "No folder or file",
-        ),
-        (
-            ("train.py", "--dataset", "sample", "--model", "nobody/no-model", "--output", str(tmp_path / "r")),
-            "Could not load the model",
-        ),
-        (("train.py", "--model", "starter", "--output", str(tmp_path / "<b>run</b>")), "can't be a run name"),
-        (("train.py", "--model", "starter", "--output", str(tmp_path / "x.partial")), "can't be a run name"),
+        ((cli.main, "predict", "--model", str(trained_run), "   "), "is empty"),
+        ((cli.main, "predict", "--model", str(tmp_path)), "not a trained model folder"),
+        ((cli.main, "evaluate", "--model", str(trained_run), "--split", "dev"), "has no dev split"),
+        ((cli.train_main, "--dataset", str(tmp_path / "no"), "--model", "starter", "--output", str(tmp_path / "m")),
+         "No folder or file"),
+        ((cli.train_main, "--dataset", "sample", "--model", "nobody/no-model", "--output", str(tmp_path / "r")),
+         "Could not load the model"),
+        ((cli.train_main, "--model", "starter", "--output", str(tmp_path / "<b>run</b>")), "can't be a run name"),
+        ((cli.train_main, "--model", "starter", "--output", str(tmp_path / "x.partial")), "can't be a run name"),
     ]
-    for args, message in cases:
-        result = run_cli(*args, stdin="")
-        assert result.returncode == 2, (args, result.stderr)
-        assert result.stderr.strip().startswith("error:") and message in result.stderr
-        assert "Traceback" not in result.stderr
+    for (main, *argv), message in cases:
+        code, errors = in_process(main, argv)
+        assert code == 2, (argv, errors)
+        assert errors.strip().startswith("error:") and message in errors and len(errors.strip().splitlines()) == 1
+        assert "Traceback" not in errors
+    # And once through the interpreter, as a user runs it: the same line and exit status.
+    result = run_cli("-m", "sentiment", "predict", "--model", str(tmp_path), stdin="")
+    assert result.returncode == 2 and result.stderr.startswith("error:")
+    assert "not a trained model folder" in result.stderr
 
 
 def test_a_text_long_enough_to_crash_mecab_is_cut_first(trained_run):
@@ -66,7 +81,7 @@ def test_a_text_long_enough_to_crash_mecab_is_cut_first(trained_run):
 
 
 def test_classifier_handles_varied_text_and_keeps_order(trained_run):
-    classifier = Classifier(trained_run, fast=False)  # int8 scales activations per batch; fp32 must match exactly
+    classifier = Classifier(trained_run, precision="fp32")  # int8 scales activations per batch; fp32 must match exactly
     texts = ["😊最高！", "This is great", "ｺｽﾊﾟ最高", "ＡＢＣは普通", "長い" * 400]
     predictions = classifier.predict(texts)
     assert [p.text for p in predictions] == texts

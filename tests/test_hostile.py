@@ -15,7 +15,7 @@ from gradio_client.exceptions import AppError
 from sentiment.serving.studio import STARTER_TOKENIZER
 from sentiment.text.limits import LESSON_STEPS, MAX_DATASET_ROWS, MAX_TEXT_CHARS, PUBLIC
 
-from .conftest import ROOT, serve_app, wait_for_training, wait_until
+from .conftest import ROOT, copy_run, serve_app, stop_process_tree, wait_for_training, wait_until
 from .conftest import start_training as start
 
 PASSWORD = "s3cret-for-tests"
@@ -29,12 +29,11 @@ def public_app(trained_run, tmp_path_factory):
     """A public app: training behind a password, the sample's files offered as the folder `reviews`."""
     root = tmp_path_factory.mktemp("public")
     runs, data = root / "runs", root / "datasets"
-    shutil.copytree(trained_run, runs / trained_run.name)
-    shutil.copytree(ROOT / "sentiment" / "samples", data / "reviews")
+    copy_run(trained_run, runs)
+    shutil.copytree(ROOT / "sentiment" / "corpus" / "samples", data / "reviews")
     url, server = serve_app(runs, "--public", "--train-password", PASSWORD, "--data-dir", str(data))
     yield url, server, runs
-    server.terminate()
-    server.wait(20)
+    stop_process_tree(server)
 
 
 @pytest.fixture()
@@ -83,7 +82,7 @@ def test_load_dataset_reads_no_server_path(client, choice):
 
 
 def test_a_hub_shaped_name_gets_the_same_answer_whether_or_not_such_a_path_exists(client):
-    assert (ROOT / "sentiment" / "data.py").is_file() and not (ROOT / "sentiment" / "nothing.py").exists()
+    assert (ROOT / "sentiment" / "corpus" / "loading.py").is_file() and not (ROOT / "sentiment" / "nothing.py").exists()
     existing = refusal(client.predict, "sentiment/corpus/loading.py", api_name="/load_dataset")
     missing = refusal(client.predict, "sentiment/nothing.py", api_name="/load_dataset")
     assert existing.replace("data.py", "X") == missing.replace("nothing.py", "X")
@@ -244,7 +243,8 @@ def test_bad_files_get_one_sentence_naming_the_file(client, tmp_path, filename, 
 def test_a_restarted_app_reattaches_to_the_trainer_a_crash_left_running(tmp_path):
     runs = tmp_path / "runs"
     url, app = serve_app(runs, log_name="crashed.log")
-    assert start(Client(url, verbose=False), "survivor", 50) == "survivor"
+    # Ten thousand epochs: only the Stop below ends it, however fast the machine (a local server has no bound).
+    assert start(Client(url, verbose=False), "survivor", 10_000) == "survivor"
     app.send_signal(signal.SIGKILL)
     app.wait()
     trainer = json.loads((runs / ".jobs" / ".active.json").read_text(encoding="utf-8"))["pid"]
@@ -261,8 +261,7 @@ def test_a_restarted_app_reattaches_to_the_trainer_a_crash_left_running(tmp_path
         assert "second" in wait_for_training(client, states=("running",), timeout=30), "the queue goes on"
         assert "Stopped second" in client.predict("", api_name="/stop_training")
     finally:
-        app.terminate()
-        app.wait(20)
+        stop_process_tree(app)
 
 
 def running(pid: int) -> bool:

@@ -247,11 +247,11 @@ class TrainingJob:
         log_tail = visible_log(_tail(self.jobs_dir / f"{active.name}.log"))
         if self._alive(active):
             return JobStatus("running", active.name, records, log_tail)
+        if output.is_dir():  # renamed into place: finished, even if a stop reached its trainer as it exited
+            return JobStatus("finished", active.name, records, log_tail, f"Run {active.name} finished.")
         if active.stopped:
             message = f"Run {active.name} was stopped{_because(active.stopped)}; nothing was saved."
             return JobStatus("stopped", active.name, records, log_tail, message)
-        if output.is_dir():
-            return JobStatus("finished", active.name, records, log_tail, f"Run {active.name} finished.")
         # The trainer ended without finishing (killed, or failed): what it left half-written goes, so
         # the name is free again.
         shutil.rmtree(partial_dir(output), ignore_errors=True)
