@@ -11,12 +11,14 @@ from gradio_client.exceptions import AppError
 from sentiment.insight.inference import Classifier
 from sentiment.serving.studio import STARTER_TOKENIZER
 
-from .conftest import TOKENIZER_EXAMPLE, start_training, training_step_recorded, wait_for_training, wait_until
-
-
-@pytest.fixture()
-def client(app_url):
-    return Client(app_url, verbose=False)
+from .conftest import (
+    TOKENIZER_EXAMPLE,
+    served_app,
+    start_training,
+    training_step_recorded,
+    wait_for_training,
+    wait_until,
+)
 
 
 def test_every_event_a_script_may_call_is_named(client):
@@ -26,14 +28,22 @@ def test_every_event_a_script_may_call_is_named(client):
         "/upload_dataset",
         "/dataset_page",
         "/tokenize",
+        "/compare_tokenizers",
+        "/tokenizer_stats",
         "/start_training",
         "/stop_training",
         "/training_status",
         "/evaluate",
         "/cell_examples",
+        "/slice_metrics",
+        "/data_map",
+        "/data_map_region",
+        "/model_card",
+        "/suspects",
         "/compare_runs",
         "/model_map",
         "/explain",
+        "/what_if",
         "/classify",
         "/classify_batch",
     }
@@ -144,20 +154,25 @@ def test_runs_resolve_only_inside_the_runs_folder(client, name):
         client.predict(name, "validation", "counts", api_name="/evaluate")
 
 
-def test_training_start_queue_stop_and_restart(client, app_runs):
+def test_training_start_queue_stop_and_restart_across_two_apps_on_one_runs_folder(client, app_runs):
+    """One runs folder, one trainer: a second app on it (a restart that overlaps, a second worker) sees the
+    first app's run, queues its own start behind it instead of training beside it, and either app may stop it."""
     wait_for_training(client)
-    assert start_training(client, "to-stop", 200) == "to-stop"
-    assert start_training(client, "queued-next", 2) == "queued-next", "a second start waits in the queue"
-    other_page = Client(client.src, verbose=False)  # a reload or another visitor sees the same job
-    progress = wait_for_training(other_page, states=("running",))
-    assert "to-stop" in progress and "queued-next" in progress
-    wait_until(lambda: training_step_recorded(app_runs / "to-stop"), 120, "the first optimiser step")
-    assert "Stopped to-stop" in client.predict("", api_name="/stop_training")
-    assert not (app_runs / "to-stop").exists() and not (app_runs / "to-stop.partial").exists()
-
-    wait_until(lambda: (app_runs / "queued-next" / "metrics.json").is_file(), 240, "the queued run")
-    assert "Finished" in wait_for_training(client, states=("finished", "failed"))
+    with served_app(app_runs, log_name="second-app.log") as second_url:
+        second = Client(second_url, verbose=False)
+        # Ten thousand epochs: only the Stop below ends it, however fast the machine.
+        assert start_training(client, "to-stop", 10_000) == "to-stop"
+        assert "to-stop" in wait_for_training(second, states=("running",), timeout=60)
+        assert start_training(second, "queued-next", 1) == "queued-next", "a second start waits in the queue"
+        progress = wait_for_training(second, states=("running",))
+        assert "to-stop" in progress and "queued-next" in progress
+        wait_until(lambda: training_step_recorded(app_runs / "to-stop"), 120, "the first optimiser step")
+        assert not (app_runs / "queued-next.partial").exists(), "it waits for the other app's trainer"
+        assert "Stopped to-stop" in client.predict("", api_name="/stop_training")
+        assert not (app_runs / "to-stop").exists() and not (app_runs / "to-stop.partial").exists()
+        assert "queued-next" in wait_for_training(second, states=("finished", "failed"), timeout=240)
     assert not (app_runs / "queued-next.partial").exists()
+    assert "Finished" in wait_for_training(client, states=("finished",), timeout=10), "both apps see it end"
     summary, *_ = client.predict("queued-next", "validation", "counts", api_name="/evaluate")
     assert "30 examples (validation)" in summary
     with pytest.raises(AppError, match="already exists"):
@@ -181,6 +196,11 @@ def test_the_two_methods_and_the_baseline_side_by_side(client, app_runs, trained
         ["baseline", "ngram"],
     ]
     assert "f1_neutral" in table["headers"] and not caution
+    for row in table["data"]:  # each run evaluated again on the split it was validated on: its recorded figures
+        shown = dict(zip(table["headers"], row, strict=True))
+        recorded = json.loads((app_runs / shown["run"] / "metrics.json").read_text(encoding="utf-8"))
+        assert shown["f1_weighted"] == round(recorded["f1_weighted"], 4), shown["run"]
+        assert shown["train_seconds"] == recorded["train_seconds"] and shown["examples"] == recorded["examples"]
     heatmaps = [trace for trace in json.loads(plot["plot"])["data"] if trace["type"] == "heatmap"]
     assert len(heatmaps) == 3
     with pytest.raises(AppError, match="No runs are chosen"):
@@ -207,3 +227,20 @@ def test_the_page_says_plainly_when_a_run_gets_an_example_wrong(client, trained_
         label, info = client.predict(trained_run.name, text, api_name="/classify")
         assert ("gets this example wrong" in info) == (label["label"] != expected), (text, label["label"])
         assert "accuracy on its validation split" in info
+
+
+def test_an_upload_over_the_size_limit_is_refused_by_the_server(app_url):
+    """The browser refuses a file over MAX_UPLOAD_MB before sending it; a script posting one is refused too."""
+    import urllib.error
+
+    from sentiment.text.limits import MAX_UPLOAD_MB
+
+    boundary = "studio-test"
+    head = f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="big.csv"\r\n\r\ntext,label\r\n'
+    body = head.encode() + b"a,0\r\n" * (MAX_UPLOAD_MB * 2**20 // 5 + 1000) + f"--{boundary}--\r\n".encode()
+    request = urllib.request.Request(
+        app_url + "gradio_api/upload", data=body, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=60)
+    assert refused.value.code == 413, refused.value.read()

@@ -14,7 +14,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import ROOT, serve_app
+from .conftest import ROOT, served_app
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
@@ -147,8 +147,7 @@ def test_a_fresh_app_classifies_an_example_without_training(tmp_path):
     """An empty runs folder: the app prepares its first runs, and Classify fills in by itself."""
     from gradio_client import Client
 
-    url, server = serve_app(tmp_path / "runs", first_runs=True, log_name="fresh.log")
-    try:
+    with served_app(tmp_path / "runs", first_runs=True, log_name="fresh.log") as url:
         for page in browser_page("en-US"):
             page.goto(url, wait_until="load")
             page.get_by_role("tab", name="5. Classify").click()
@@ -166,9 +165,6 @@ def test_a_fresh_app_classifies_an_example_without_training(tmp_path):
             assert shown_top_label(page) == expected
             assert page.get_by_text("Error", exact=True).count() == 0
             shoot(page, "0-first-run")
-    finally:
-        server.terminate()
-        server.wait(20)
 
 
 def shoot(page, name: str) -> None:
@@ -309,3 +305,81 @@ def test_a_phone_gets_the_prediction_under_the_input(phone_page, app_url):
     heading.wait_for()
     assert heading.bounding_box()["height"] < 60, "table headers stay on a line or two"
     shoot(phone_page, "7-phone")
+
+
+def test_tokenizers_side_by_side_and_what_if(page, app_url, trained_run):
+    """Issue 17: the tokenizers compared on a linked text, by script, over the dataset; then what-if edits in
+    Classify, where a click on a variant explains it."""
+    page.goto(app_url + "?tab=tokenizer&text=" + quote("外国人参政権とｶﾀｶﾅ、ＡＢＣ１２３😊"), wait_until="load")
+    rows = page.locator("#compare-view .cmp-row")
+    expect(rows).to_have_count(7)
+    expect(rows.filter(has_text="Sudachi C").locator(".tok").first).to_have_text("外国人参政権")
+    expect(rows.filter(has_text="Sudachi A").locator(".tok")).to_have_count(10)
+    expect(page.locator("#nfkc-line")).to_contain_text("ｶﾀｶﾅ → カタカナ")
+    page.get_by_label("Colour by script").check()
+    expect(page.locator("#compare-view .script-legend")).to_contain_text("katakana / カタカナ")
+    kanji = rows.filter(has_text="Sudachi C").locator(".script-char").first
+    expect(kanji).to_have_css("background-color", "rgb(255, 173, 173)")  # kanji's colour
+    page.locator("#tokenizer-compare").screenshot(path=str(SHOTS / "8-tokenizers.png"))
+    page.get_by_role("button", name="Statistics over the whole dataset").click()
+    expect(page.locator("#stats-caption")).to_contain_text("309")
+    for name in ("MeCab (UniDic) → WordPiece", "SentencePiece (unigram)"):
+        expect(page.locator("#stats-table").get_by_role("gridcell", name=name).first).to_be_visible()
+
+    open_tab(page, "5. Classify")
+    choose_run(page, "Run (newest first)", trained_run.name)
+    page.get_by_label("Review", exact=True).fill("とても良い商品です")
+    page.get_by_role("button", name="What if?").click()
+    variant = page.locator("#what-if-table").get_by_text("とても良くない商品です", exact=True)
+    variant.click()
+    expect(page.locator("#why-caption")).to_contain_text("「とても良くない商品です」")
+    expect(page.locator("#why-words .tok").nth(1)).to_contain_text("良く")
+    page.locator("#what-if-table").scroll_into_view_if_needed()
+    shoot(page, "9-what-if")
+
+
+def lesson_screenshot(page, locator, name: str) -> None:
+    """A screenshot of the screen around `locator` (the tab's page is too long to read whole)."""
+    locator.scroll_into_view_if_needed()
+    page.wait_for_timeout(600)  # let plots finish their transition
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+@pytest.mark.parametrize(
+    ("locale", "texts"),
+    [
+        ("en-US", {"find": "Find reviews whose label the models doubt", "dataset_tab": "1. Dataset",
+                   "evaluate_tab": "4. Evaluate", "run": "Run", "draw": "Draw the data map of the run above",
+                   "region": "Reviews of a region", "absent": "星の数から作ったラベル",
+                   "shots": ("10-suspects", "11-data-map")}),
+        ("ja-JP", {"find": "ラベルが疑わしいレビューを探す", "dataset_tab": "1. データ", "evaluate_tab": "4. 評価",
+                   "run": "学習済みモデル", "draw": "上の学習のデータマップを描く", "region": "領域のレビュー",
+                   "absent": "Star ratings make noisy labels", "shots": ("12-suspects-ja", "13-data-map-ja")}),
+    ],
+)
+def test_the_data_lesson_doubted_labels_and_the_data_map(app_url, trained_run, locale, texts):
+    """The suspect list in the Dataset tab and the data map in Evaluate, in English and in Japanese."""
+    from gradio_client import Client
+
+    client = Client(app_url, verbose=False)
+    most_doubted = client.predict("train", api_name="/suspects")[1]["data"][0][1]
+    hardest = client.predict(trained_run.name, "hard-to-learn", api_name="/data_map_region")["data"][0][1]
+    for page in browser_page(locale):
+        page.goto(app_url, wait_until="load")
+        page.get_by_role("tab", name=texts["dataset_tab"]).click()
+        page.get_by_role("button", name=texts["find"]).click()
+        expect(page.locator("#suspects-note")).to_contain_text("of 249 train reviews", timeout=60_000)
+        expect(page.locator("#suspects-table")).to_contain_text(most_doubted)
+        assert page.get_by_text(texts["absent"]).count() == 0, "the section speaks the browser's language"
+        lesson_screenshot(page, page.locator("#suspects-table"), texts["shots"][0])
+        page.get_by_role("tab", name=texts["evaluate_tab"]).click()
+        choose_run(page, texts["run"], trained_run.name)
+        page.get_by_role("button", name=texts["draw"]).click()
+        page.locator("#data-map .js-plotly-plot").wait_for()
+        expect(page.locator("#data-map-note")).to_contain_text("249 training reviews over 8 epochs")
+        region = page.get_by_label(texts["region"], exact=True)
+        region.click()
+        page.get_by_role("option", name="hard-to-learn / 難しい").click()
+        expect(page.locator("#region-rows")).to_contain_text(hardest)
+        lesson_screenshot(page, page.locator("#data-map"), texts["shots"][1])
+        assert page.get_by_text("Traceback").count() == 0

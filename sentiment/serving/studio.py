@@ -34,29 +34,39 @@ from ..corpus.loading import (
     load_dataset,
     load_hub_dataset,
 )
+from ..corpus.suspects import Suspects, TooFewReviews, doubted, find_suspects
+from ..corpus.token_stats import DatasetTokenStats, token_statistics
 from ..errors import UserError, quoted
 from ..insight.attribution import Attribution, integrated_gradients
-from ..insight.evaluation import METRICS_FILE, Report, comparison, evaluate
-from ..insight.inference import Classifier, load_classifier
+from ..insight.data_map import DataMap, read_data_map, region_reviews
+from ..insight.evaluation import METRICS_FILE, Report, comparison, evaluate, probabilities_by_text
+from ..insight.inference import Classifier, load_classifier, unquantised_precision
 from ..insight.maps import ModelMap, model_map, sample_rows
+from ..insight.slices import report_slices
+from ..insight.whatif import WhatIf, what_if
 from ..models.baseline import is_ngram_run
 from ..models.bert import STARTER, starting_model
 from ..models.prediction import Prediction, check_texts
 from ..storage import Downloads, keep_newest
+from ..text.compare import Comparison, TokenizerLab
 from ..text.limits import MAX_UPLOAD_MB, cap_text
 from ..text.tokenization import SOURCE_MODEL, build_starter_tokenizer, load_tokenizer
+from ..training.cards import CARD_FILE
 from ..training.config import WHOLE_NUMBERS, TrainConfig, check_run_name, default_run_name
+from ..training.estimate import estimate
 from ..training.jobs import TrainingJob
 from ..training.runs import RunInfo, list_runs, resolve_run, run_dataset, shown_source
 from ..training.trainer import CONFIG_FILE
 from .deployment import Deployment
 
 STARTER_TOKENIZER = "starter (vocabulary learned from the sample)"
+STARTER_TOKENIZER_SHOWN = STARTER_TOKENIZER + " / スターター（サンプルから学んだ語彙）"
 RUN_PREFIX = "run: "
 UPLOAD_PREFIX = "upload: "
 DATA_PREFIX = "data: "
 UPLOADS = ".uploads"
 MAX_COMPARED = 6
+REGION_ROWS = 200  # reviews of a data map's region sent to the page
 FIRST_RUNS_OWNER = "server"  # the first runs belong to no page: only the password holder may stop them
 DOWNLOADS = ".downloads"
 # A Hub repository id: an optional owner and a name, each of letters, digits, '-', '_' and '.'.
@@ -128,8 +138,13 @@ class Studio:
         self._classifiers = _Cache(2)
         self._evaluations = _Cache(8)
         self._maps = _Cache(4)
-        self._full_precision = _Cache(1)
+        self._unquantised = _Cache(1)
         self._attributions = _Cache(256)
+        self._suspects = _Cache(6)
+        self._slices = _Cache(8)
+        self._data_maps = _Cache(4)
+        self._tokenizer_labs = _Cache(3)
+        self._token_stats = _Cache(3)
 
     # Datasets
     def dataset_choices(self) -> list[str]:
@@ -217,11 +232,12 @@ class Studio:
         return UPLOAD_PREFIX + kept.name
 
     # Tokenizers
-    def tokenizer_choices(self) -> list[str]:
-        choices = [STARTER_TOKENIZER]
+    def tokenizer_choices(self) -> list[tuple[str, str]]:
+        """What the Tokenizer tab offers, as (shown, value) pairs: the value is what its API takes."""
+        choices = [(STARTER_TOKENIZER_SHOWN, STARTER_TOKENIZER)]
         if self.online:
-            choices.append(SOURCE_MODEL)
-        return choices + [RUN_PREFIX + run.name for run in self.runs() if run.method != "ngram"]
+            choices.append((SOURCE_MODEL, SOURCE_MODEL))
+        return choices + [(RUN_PREFIX + run.name,) * 2 for run in self.runs() if run.method != "ngram"]
 
     def tokenizer(self, choice: str):
         choice = choice or STARTER_TOKENIZER
@@ -235,6 +251,25 @@ class Studio:
         if choice == SOURCE_MODEL:
             return load_tokenizer(SOURCE_MODEL)
         raise UserError(f"Unknown tokenizer {quoted(choice)}: pick one from the list.")
+
+    # Tokenizers side by side
+    def tokenizer_lab(self, choice: str) -> TokenizerLab:
+        """Every tokenizer of the comparison, with what it learned from the chosen dataset's training texts."""
+        data = self.dataset(choice)
+        return self._tokenizer_labs.get_or_make(
+            self.resolve_dataset(choice), lambda: TokenizerLab(data["train"]["text"], data.source)
+        )
+
+    def compare_tokenizers(self, choice: str, text: str) -> Comparison:
+        return self.tokenizer_lab(choice).compare(text)
+
+    def tokenizer_stats(self, choice: str) -> DatasetTokenStats:
+        """Every tokenizer over every split of the chosen dataset, computed once per dataset."""
+        data, lab = self.dataset(choice), self.tokenizer_lab(choice)
+        return self._token_stats.get_or_make(
+            self.resolve_dataset(choice),
+            lambda: token_statistics(lab, [text for split in data.values() for text in split["text"]]),
+        )
 
     # Runs
     def runs(self) -> list[RunInfo]:
@@ -315,6 +350,10 @@ class Studio:
             )
         return self.classifier(run_name).predict(texts)
 
+    def what_if(self, run_name: str, text: str) -> WhatIf:
+        """`text` and its Japanese-aware variants, classified in one batch within this server's bounds."""
+        return what_if(lambda texts: self.classify_many(run_name, texts), text)
+
     def evaluation(self, run_name: str, split: str) -> Report:
         run_dir = resolve_run(self.runs_dir, run_name)
         return self._evaluations.get_or_make(
@@ -343,18 +382,20 @@ class Studio:
         )
         return comparison(reports), metrics, caution
 
-    def full_precision(self, run_name: str) -> Classifier:
-        """A BERT run in full precision, for what needs more than labels: gradients and hidden states."""
+    def unquantised(self, run_name: str) -> Classifier:
+        """A BERT run not quantised, for what needs more than labels: gradients and hidden states (in bf16
+        where the run is served in bf16, else fp32; see inference.unquantised_precision)."""
         run_dir = resolve_run(self.runs_dir, run_name)
         if is_ngram_run(run_dir):
             raise UserError("The n-gram baseline has no tokens or hidden states to show: pick a BERT run.")
-        return self._full_precision.get_or_make(_run_key(run_dir), lambda: Classifier(run_dir, fast=False))
+        precision = unquantised_precision(run_dir)
+        return self._unquantised.get_or_make(_run_key(run_dir), lambda: Classifier(run_dir, precision=precision))
 
     def attribution(self, run_name: str, text: str, label: str | None = None) -> Attribution:
         """How much each token and MeCab word of `text` moved the run toward `label` (default: its prediction).
 
         Answers are kept per run, text and class: a class asking "Why?" of the same example pays once."""
-        model = self.full_precision(run_name)
+        model = self.unquantised(run_name)
         check_texts([text])
         if label is not None and label not in model.label_names:
             raise UserError(f"{quoted(label)} is not a class of this run: pick one of {', '.join(model.label_names)}.")
@@ -367,11 +408,12 @@ class Studio:
         with model.lock:
             label = label or model.predict([text])[0].label
             budget = self.deployment.bounds.why_budget
-            return integrated_gradients(model.model, model.tokenizer, text, label, model.max_length, budget)
+            bf16 = model.precision == "bf16"
+            return integrated_gradients(model.model, model.tokenizer, text, label, model.max_length, budget, bf16)
 
     def model_maps(self, run_name: str, split: str) -> tuple[ModelMap, ModelMap]:
         """Where the model a run started from, and the trained run, put the reviews of a split."""
-        trained = self.full_precision(run_name)
+        trained = self.unquantised(run_name)
         return self._maps.get_or_make((_run_key(trained.run_dir), split), lambda: self._draw_maps(trained, split))
 
     def _draw_maps(self, trained: Classifier, split: str) -> tuple[ModelMap, ModelMap]:
@@ -389,10 +431,10 @@ class Studio:
                 f"The model run {run_dir.name} started from ({quoted(settings['model'])}) can't be loaded here: "
                 "it needs the Hugging Face Hub."
             ) from error
-        texts, length = rows["text"], trained.max_length
-        before = model_map(start, trained.tokenizer, texts, labels, length)
+        texts, length, bf16 = rows["text"], trained.max_length, trained.precision == "bf16"
+        before = model_map(start, trained.tokenizer, texts, labels, length, bf16)
         with trained.lock:  # the trained model is the one "Why?" hooks (see _attribute)
-            return before, model_map(trained.model, trained.tokenizer, texts, labels, length)
+            return before, model_map(trained.model, trained.tokenizer, texts, labels, length, bf16)
 
     def _run_data(self, run_dir: Path) -> SentimentData:
         """The dataset a run was trained on, as its own settings name it."""
@@ -403,6 +445,53 @@ class Studio:
                 "(uploads are kept for a while only): upload it again and train a new run."
             )
         return self._datasets.get_or_make(source, lambda: self._load(source, config))
+
+    # The data lesson: doubted labels, slices, data maps, model cards
+    def suspects(self, choice: str, split: str) -> Suspects:
+        """The reviews of a dataset's split whose label the n-gram model's out-of-fold view doubts, ranked once
+        per dataset and split (a bounded sample of a big split: suspects.MAX_RANKED)."""
+        data = self.dataset(choice)
+        return self._suspects.get_or_make((self.resolve_dataset(choice), split), lambda: find_suspects(data, split))
+
+    def doubted_labels(self, run_name: str, split: str) -> dict[str, str]:
+        """Text → suggested label for the reviews of a run's split whose label the models doubt: the n-gram view
+        and the run's own predictions together (none for a split too small to judge)."""
+        run_dir = resolve_run(self.runs_dir, run_name)
+
+        def rank() -> dict[str, str]:
+            data = self._run_data(run_dir)
+            if split not in data:
+                raise UserError(f"There is no {quoted(split)} split: choose train, validation or test.")
+            view = probabilities_by_text(self.evaluation(run_name, split).rows, data[split]["text"], data.label_names)
+            try:
+                return doubted(find_suspects(data, split, [view]).table)
+            except TooFewReviews:
+                return {}
+
+        return self._suspects.get_or_make((_run_key(run_dir), split), rank)
+
+    def slices(self, run_name: str, split: str):
+        """A run's metrics on a split by source, length and negation (insight/slices.py)."""
+        run_dir = resolve_run(self.runs_dir, run_name)
+        return self._slices.get_or_make(
+            (_run_key(run_dir), split),
+            lambda: report_slices(self.evaluation(run_name, split).rows, self._run_data(run_dir)[split]),
+        )
+
+    def data_map(self, run_name: str) -> DataMap:
+        run_dir = resolve_run(self.runs_dir, run_name)
+        return self._data_maps.get_or_make(_run_key(run_dir), lambda: read_data_map(run_dir))
+
+    def data_map_region(self, run_name: str, region: str) -> pd.DataFrame:
+        """The reviews of one region of a run's data map, the most typical first (at most REGION_ROWS)."""
+        return region_reviews(self.data_map(run_name), region).head(REGION_ROWS)
+
+    def model_card(self, run_name: str) -> Path:
+        """A copy of the run's model card to download."""
+        run_dir = resolve_run(self.runs_dir, run_name)
+        if not (run_dir / CARD_FILE).is_file():
+            raise UserError(f"{run_name} was trained before model cards were written: train it again to get one.")
+        return self.downloads.copy(run_dir / CARD_FILE, f"{run_name}-{CARD_FILE}")
 
     # Training
     def resolve_model(self, spec: str) -> str:
@@ -436,13 +525,27 @@ class Studio:
         lesson_shaped = dataset == SAMPLE and (method == "ngram" or model == STARTER)
         if self.deployment.public and (password or not lesson_shaped):
             self.deployment.check_may_train(password, visitor)
+        return self.start_training(self._page_config(model, method, dataset, name, values), session, password, visitor)
+
+    def _page_config(self, model: str, method: str, dataset: str, name: str, values: dict) -> TrainConfig:
         model, dataset = self.resolve_model(model), self.resolve_dataset(dataset)
         name = check_run_name((name or "").strip() or self.free_run_name(method, model, dataset))
         # 0 or blank leaves an option to the recipe (a number box can't be empty in every browser).
         options = {key: int(value) if key in WHOLE_NUMBERS else value for key, value in values.items() if value}
         output = str(self.runs_dir / name)
-        config = TrainConfig(model=model, method=method, dataset=dataset, output=output, **options)
-        return self.start_training(config, session, password, visitor)
+        return TrainConfig(model=model, method=method, dataset=dataset, output=output, **options)
+
+    def cost_estimate(self, model: str, method: str, dataset: str, values: dict) -> str:
+        """What the run the form describes would cost here, before it starts (estimate.py); one sentence."""
+        asked = self._page_config(model, method or "full", dataset, "", values)
+        config = self.deployment.as_trained_without_password(asked)
+        found = estimate(self.runs(), config.resolved(), self.dataset(dataset)["train"].num_rows)
+        if found is None:
+            return (
+                "No run of this model and method has finished on this machine yet, so its time can't be estimated. "
+                "/ このモデルと手法の学習がまだないため、所要時間を見積もれません。"
+            )
+        return found.sentence()
 
     def free_run_name(self, method: str, model: str, dataset: str) -> str:
         """The default name of a new run: `<method>-<model>-<dataset>`, numbered when taken."""

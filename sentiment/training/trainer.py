@@ -28,13 +28,17 @@ from transformers.trainer_callback import PrinterCallback
 
 from ..corpus.loading import SentimentData, load_dataset
 from ..errors import UserError
+from ..insight.data_map import DATA_MAP_FILE
 from ..insight.evaluation import report
-from ..insight.inference import AGREEMENT_KEY, int8_agreement
+from ..insight.inference import agreements
+from ..insight.slices import report_slices
 from ..models import baseline, head
 from ..models.bert import build_starter_model, load_model
 from ..models.precision import resolve_precision
 from ..models.teacher import TEACHER_COLUMN, distillation_loss, out_of_fold_probabilities
 from ..text.tokenization import build_starter_tokenizer, load_tokenizer
+from .cards import write_model_card
+from .cartography import EXAMPLE_COLUMN, DataMapCallback
 from .config import PARTIAL_SUFFIX, TrainConfig
 
 PROGRESS_FILE = "progress.jsonl"
@@ -52,6 +56,9 @@ def partial_dir(output: str | Path) -> Path:
     return output.with_name(output.name + PARTIAL_SUFFIX)
 
 
+EXAMPLES_KEY = "examples_trained"  # in metrics.json
+
+
 @dataclass
 class Outcome:
     """What a method leaves for the run's report: the validation texts, gold ids and probabilities."""
@@ -60,6 +67,7 @@ class Outcome:
     labels: list[int]
     probabilities: np.ndarray
     notices: list[str]
+    examples_trained: int  # training examples processed, each epoch counted: the run's pace (estimate.py)
 
 
 def train(config: TrainConfig, on_event: Callable[[dict], None] | None = None) -> Path:
@@ -88,7 +96,7 @@ def train(config: TrainConfig, on_event: Callable[[dict], None] | None = None) -
             outcome = method(config, data, train_split, eval_split, partial, progress)
             progress.emit(_eval_record(outcome, progress.last_step))
         if is_main:
-            _save_run(partial, config, data, outcome, time.monotonic() - started)
+            _save_run(partial, config, data, outcome, time.monotonic() - started, len(train_split))
             partial.rename(output)
             progress.path = output / PROGRESS_FILE
             progress.emit({"event": "done", "run_dir": str(output)})
@@ -110,10 +118,15 @@ def _fine_tune(config, data, train_split, eval_split, partial, trainer_args, pro
     progress.emit({"event": "loaded", "notices": notices, "train_examples": len(train_split)})
     train_set = tokenize_split(train_split, tokenizer, max_length)
     _apply_step_limit(trainer_args, config, len(train_set))
+    data_map = None
+    if trainer_args.world_size == 1:  # each rank sees other batches; the map is drawn from one process's view
+        data_map = DataMapCallback(partial / DATA_MAP_FILE, train_split["text"], train_split["label"], data.label_names)
+        train_set = train_set.add_column(EXAMPLE_COLUMN, list(range(len(train_set))))
     # Sorted by length, evaluation batches pad little; the order is kept (see SentimentTrainer).
     eval_set = tokenize_split(eval_split, tokenizer, max_length).sort("length")
     trainer = SentimentTrainer(
         distill=config.distill,
+        data_map=data_map,
         model=model,
         args=trainer_args,
         train_dataset=train_set,
@@ -121,7 +134,7 @@ def _fine_tune(config, data, train_split, eval_split, partial, trainer_args, pro
         data_collator=DataCollatorWithPadding(tokenizer, pad_to_multiple_of=8 if torch.cuda.is_available() else None),
         processing_class=tokenizer,
         compute_metrics=trainer_metrics,
-        callbacks=[progress],
+        callbacks=[progress] if data_map is None else [progress, data_map],
     )
     trainer.remove_callback(PrinterCallback)  # progress is reported through ProgressCallback
     trainer.train()
@@ -131,7 +144,8 @@ def _fine_tune(config, data, train_split, eval_split, partial, trainer_args, pro
         (partial / "training_args.bin").unlink(missing_ok=True)  # a pickle; train_config.json says it all
         shutil.rmtree(partial / SHARED_TOKENIZER, ignore_errors=True)
     probabilities = torch.softmax(torch.from_numpy(np.asarray(logits, dtype=np.float32)), dim=-1).numpy()
-    return Outcome(eval_set["text"], eval_set["label"], probabilities, notices)
+    trained = trainer.state.global_step * trainer_args.train_batch_size * trainer_args.world_size
+    return Outcome(eval_set["text"], eval_set["label"], probabilities, notices, trained)
 
 
 def _train_head(config, data, train_split, eval_split, partial, progress) -> Outcome:
@@ -147,7 +161,8 @@ def _train_head(config, data, train_split, eval_split, partial, progress) -> Out
     )
     model.save_pretrained(partial)
     tokenizer.save_pretrained(partial)
-    return Outcome(eval_split["text"], eval_split["label"], probabilities, [*data.notices, *cache_notices])
+    notices = [*data.notices, *cache_notices]
+    return Outcome(eval_split["text"], eval_split["label"], probabilities, notices, len(train_split))
 
 
 def _train_ngram(config, data, train_split, eval_split, partial, progress) -> Outcome:
@@ -157,7 +172,7 @@ def _train_ngram(config, data, train_split, eval_split, partial, progress) -> Ou
     progress.emit({"event": "log", "step": 1, "total_steps": 1, "epoch": 1.0})
     baseline.save(model, data.label_names, partial)
     probabilities = baseline.class_probabilities(model, eval_split["text"], len(data.label_names))
-    return Outcome(eval_split["text"], eval_split["label"], probabilities, list(data.notices))
+    return Outcome(eval_split["text"], eval_split["label"], probabilities, list(data.notices), len(train_split))
 
 
 def _apply_step_limit(args: TrainingArguments, config: TrainConfig, examples: int) -> None:
@@ -306,24 +321,31 @@ def _precision(choice: str, method: str) -> str:
 
 
 class SentimentTrainer(Trainer):
-    """The Trainer, learning from the n-gram teacher too when the training set carries its probabilities."""
+    """The Trainer, learning from the n-gram teacher too when the training set carries its probabilities, and
+    handing each training batch's logits to the data map (cartography.py) when the set carries example ids."""
 
-    def __init__(self, *args, distill: float = 0.0, **kwargs):
+    def __init__(self, *args, distill: float = 0.0, data_map: DataMapCallback | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.distill = distill
+        self.data_map = data_map
 
     def _set_signature_columns_if_needed(self):
-        # The Trainer drops every column that model.forward does not take; keep the teacher's.
+        # The Trainer drops every column that model.forward does not take; keep the teacher's and the ids.
         super()._set_signature_columns_if_needed()
-        self._signature_columns.append(TEACHER_COLUMN)
+        self._signature_columns += [TEACHER_COLUMN, EXAMPLE_COLUMN]
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         teacher_probs = inputs.pop(TEACHER_COLUMN, None)
+        example_ids = inputs.pop(EXAMPLE_COLUMN, None)
+        labels = inputs.get("labels")
         if teacher_probs is None:  # evaluation, or a run without a teacher
-            return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
-        labels = inputs.pop("labels")
-        outputs = model(**inputs)
-        loss = distillation_loss(outputs.logits, labels, teacher_probs, self.distill)
+            loss, outputs = super().compute_loss(model, inputs, True, num_items_in_batch)
+        else:
+            inputs.pop("labels")
+            outputs = model(**inputs)
+            loss = distillation_loss(outputs.logits, labels, teacher_probs, self.distill)
+        if example_ids is not None and self.data_map is not None:
+            self.data_map.observe(example_ids, outputs.logits, labels)
         return (loss, outputs) if return_outputs else loss
 
     def _get_eval_sampler(self, eval_dataset):
@@ -344,14 +366,18 @@ def trainer_metrics(eval_prediction) -> dict:
     }
 
 
-def _save_run(folder: Path, config: TrainConfig, data: SentimentData, outcome: Outcome, seconds: float) -> None:
+def _save_run(
+    folder: Path, config: TrainConfig, data: SentimentData, outcome: Outcome, seconds: float, train_examples: int
+) -> None:
     result = report(outcome.texts, outcome.labels, outcome.probabilities, data.label_names, "validation")
     if config.method != "ngram":
         predicted = list(result.rows["predicted"])
-        result.metrics[AGREEMENT_KEY] = int8_agreement(folder, list(result.rows["text"]), predicted)
+        result.metrics.update(agreements(folder, list(result.rows["text"]), predicted))
     result.metrics["train_seconds"] = round(seconds, 1)
-    result.save(folder)
+    result.metrics[EXAMPLES_KEY] = outcome.examples_trained
     settings = {**config.to_dict(), "dataset_source": data.source, "notices": outcome.notices}
+    write_model_card(folder, settings, result.metrics, report_slices(result.rows, data["validation"]), train_examples)
+    result.save(folder)
     (folder / CONFIG_FILE).write_text(json.dumps(settings, ensure_ascii=False, indent=2), encoding="utf-8")
 
 

@@ -12,6 +12,8 @@ from .classify_tab import build_classify_tab
 from .dataset_tab import build_dataset_tab
 from .evaluate_tab import build_evaluate_tab
 from .i18n import TRANSLATIONS, t
+from .tokenizer_compare import CSS as COMPARE_CSS
+from .tokenizer_compare import build_compare_section
 from .tokenizer_tab import CSS, DEFAULT_TEXT, build_tokenizer_tab
 from .train_tab import build_train_tab
 
@@ -61,8 +63,9 @@ def build_app(studio) -> gr.Blocks:
                 dataset = build_dataset_tab(studio, dataset_state)
             with gr.Tab(t("2. Tokenizer", "2. トークナイザー"), id="tokenizer") as tokenizer_tab:
                 tokenizer = build_tokenizer_tab(studio)
-            with gr.Tab(t("3. Train", "3. 学習"), id="train"):
-                build_train_tab(studio, dataset_state)
+                compared = build_compare_section(studio, tokenizer["text"], dataset_state)
+            with gr.Tab(t("3. Train", "3. 学習"), id="train") as train_tab:
+                train = build_train_tab(studio, dataset_state)
             with gr.Tab(t("4. Evaluate", "4. 評価"), id="evaluate") as evaluate_tab:
                 evaluate = build_evaluate_tab(studio, tabs)
             with gr.Tab(t("5. Classify", "5. 分類"), id="classify") as classify_tab:
@@ -74,6 +77,8 @@ def build_app(studio) -> gr.Blocks:
             tab.select(parts["refresh"], pickers, pickers, queue=False, api_visibility="private")
         _refresh_choices(evaluate_tab, evaluate["compared"], studio.run_choices)
         _refresh_choices(tokenizer_tab, tokenizer["choice"], studio.tokenizer_choices)
+        # A run finished since the page opened times the next one: the estimate is made anew on opening the tab.
+        train_tab.select(*train["estimate"], queue=False, api_visibility="private")
 
         linked = gr.State(False)  # whether the address asks for a text to be classified
 
@@ -104,6 +109,7 @@ def build_app(studio) -> gr.Blocks:
         link_outputs = [tabs, tokenizer["text"], classify["text"], classify["run"], linked]
         opened = app.load(shared_link, None, link_outputs, queue=False, api_visibility="private")
         opened.then(tokenize, tokenize_inputs, tokenize_outputs, api_visibility="private")
+        opened.then(*compared["compare"], api_visibility="private")
         opened.then(classify_linked, [linked, *classify_inputs], classify_outputs, api_visibility="private")
         show_dataset, dataset_inputs, dataset_outputs = dataset["show"]
         app.load(show_dataset, dataset_inputs, dataset_outputs, api_visibility="private")
@@ -139,7 +145,7 @@ def launch_app(studio, host: str, port: int, share: bool = False, prevent_thread
         prevent_thread_lock=prevent_thread_lock,
         theme=gr.themes.Soft(),
         i18n=TRANSLATIONS,
-        css=CSS + PAGE_CSS,
+        css=CSS + COMPARE_CSS + PAGE_CSS,
         footer_links=["api"],
     )
     return app
