@@ -342,12 +342,14 @@ class Studio:
             raise UserError(
                 f"There are {len(texts):,} texts; this server classifies up to {bounds.batch_rows:,} at a time."
             )
-        characters = sum(len(cap_text(text)) for text in texts)  # what would be tokenized
-        if characters > bounds.batch_chars:
-            raise UserError(
-                f"These texts have {characters:,} characters together; this server classifies up to "
-                f"{bounds.batch_chars:,} at a time: send fewer or shorter texts."
-            )
+        characters = 0  # what would be tokenized, counted until past the bound: a hostile batch costs no more
+        for text in texts:
+            characters += len(cap_text(text))
+            if characters > bounds.batch_chars:
+                raise UserError(
+                    f"These texts have more than {bounds.batch_chars:,} characters together; this server "
+                    f"classifies up to {bounds.batch_chars:,} at a time: send fewer or shorter texts."
+                )
         return self.classifier(run_name).predict(texts)
 
     def what_if(self, run_name: str, text: str) -> WhatIf:
