@@ -82,8 +82,9 @@ def test_load_dataset_reads_no_server_path(client, choice):
 
 
 def test_a_hub_shaped_name_gets_the_same_answer_whether_or_not_such_a_path_exists(client):
-    assert (ROOT / "sentiment" / "corpus" / "loading.py").is_file() and not (ROOT / "sentiment" / "nothing.py").exists()
-    existing = refusal(client.predict, "sentiment/corpus/loading.py", api_name="/load_dataset")
+    # owner/name-shaped, as a Hub id is: one exists on the server, one does not.
+    assert (ROOT / "sentiment" / "errors.py").is_file() and not (ROOT / "sentiment" / "nothing.py").exists()
+    existing = refusal(client.predict, "sentiment/errors.py", api_name="/load_dataset")
     missing = refusal(client.predict, "sentiment/nothing.py", api_name="/load_dataset")
     assert existing.replace("data.py", "X") == missing.replace("nothing.py", "X")
 
@@ -278,7 +279,7 @@ def test_any_visitor_trains_a_lesson_and_a_second_visitor_waits_in_the_queue(pub
     second = Client(url, verbose=False, headers={"X-Forwarded-For": "192.0.2.2"})
     wait_for_training(first)
     assert start(first, "lesson-a", None, "", "ngram") == "lesson-a"
-    assert start(second, "lesson-b", None, "", "full") == "lesson-b", "queued, not refused"
+    assert start(second, "lesson-b", 1, "", "full") == "lesson-b", "queued, not refused"  # one epoch: 8 steps
     assert "Waiting to train" in second.predict(api_name="/training_status")[0]
     config = json.loads((runs / ".jobs" / "lesson-a.json").read_text(encoding="utf-8"))
     assert config["step_limit"] == LESSON_STEPS
