@@ -86,7 +86,7 @@ def test_a_hub_shaped_name_gets_the_same_answer_whether_or_not_such_a_path_exist
     assert (ROOT / "sentiment" / "errors.py").is_file() and not (ROOT / "sentiment" / "nothing.py").exists()
     existing = refusal(client.predict, "sentiment/errors.py", api_name="/load_dataset")
     missing = refusal(client.predict, "sentiment/nothing.py", api_name="/load_dataset")
-    assert existing.replace("data.py", "X") == missing.replace("nothing.py", "X")
+    assert existing.replace("errors.py", "X") == missing.replace("nothing.py", "X")
 
 
 def test_a_data_dir_folder_and_an_upload_are_offered_by_label(client, tmp_path):
