@@ -221,6 +221,7 @@ def test_a_visitor_uses_every_tab(page, app_url):
         # 3. Train: a few steps of the starter on the sample; progress, chart and the runs list update.
         step = "train"
         open_tab(page, "3. Train")
+        expect(page.locator("#train-estimate")).to_contain_text("on this machine")  # what a run costs, before Start
         page.get_by_label("Run name (optional)").fill("browser-run")
         assert page.get_by_label("Dataset (from the Dataset tab)").input_value() == "sample"
         page.locator("#train-epochs input").fill("8")

@@ -170,8 +170,9 @@ def build_train_tab(studio, dataset_state: gr.State) -> dict:
         except UserError as error:  # a value past this server's bounds, a dataset that can't load: its sentence
             return str(error)
 
-    blank_form = [42 if key == "seed" else 0 for key in FORM_FIELDS]
-    estimate = gr.Markdown(cost(studio.default_model, "full", studio.default_dataset, *blank_form))
+    # Filled when the tab is opened and when the form changes, not while the app is built: on a Space the
+    # default dataset is the Hub's 120,000 reviews, which start-up must not wait for.
+    estimate = gr.Markdown(elem_id="train-estimate")
     deployment = studio.deployment
     if deployment.public:
         bounds = deployment.bounds
