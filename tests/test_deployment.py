@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 
 import pandas as pd
@@ -22,7 +23,7 @@ from sentiment.training.config import TrainConfig, check_run_name
 from sentiment.training.jobs import ACTIVE_FILE, JobError, TrainingJob
 from sentiment.training.trainer import TrainingError, partial_dir, train
 
-from .conftest import free_port
+from .conftest import free_port, wait_until
 
 
 def test_a_public_server_without_a_password_trains_lessons_only():
@@ -225,6 +226,31 @@ def test_uploads_that_runs_were_trained_on_outlive_the_upload_quota(tmp_path):
         studio.save_upload(later)
         time.sleep(0.01)
     assert studio.evaluation("on-upload", "test").metrics["examples"] > 0
+
+
+def test_a_stop_is_recorded_before_another_apps_queue_starts_its_run(tmp_path):
+    """Two apps on one runs folder: the second one's queue starts its run the moment the first one's trainer
+    ends. The first app's record of the stop must not land on top of the new run's, or both pages would show
+    "stopped" while the new run trains unseen."""
+    first, second = TrainingJob(tmp_path), TrainingJob(tmp_path)
+    running = TrainConfig(model="starter", dataset="sample", output=str(tmp_path / "to-stop"), epochs=50)
+    queued = TrainConfig(model="starter", dataset="sample", method="ngram", output=str(tmp_path / "queued"))
+    first.start(running)
+    end_trainer, started = first._end, []
+
+    def end_then_the_other_app_starts(active):  # the timing of the other app's queue, made certain
+        ended = end_trainer(active)
+        other = threading.Thread(target=lambda: started.append(second.start(queued)))
+        other.start()
+        other.join(2)  # unguarded, the other app has started its run and written its record by now
+        return ended
+
+    first._end = end_then_the_other_app_starts
+    assert first.stop() == "to-stop"
+    wait_until(lambda: started, 30, "the other app's start")
+    for job in (first, second):
+        assert job.status().run_name == "queued", "both apps see the run that is training now"
+    second.stop()
 
 
 def test_a_trainer_killed_on_its_own_leaves_no_partial_folder_and_its_name_free(tmp_path):

@@ -185,7 +185,9 @@ class TrainingJob:
             return output.name
 
     def stop(self, reason: str = "stopped") -> str:
-        with self._lock:
+        # Under the start lock too: another app on this runs folder, whose queue starts its run the moment this
+        # trainer ends, must not write its record before this stop has written "stopped" (which would hide it).
+        with self._lock, self._start_lock():
             active = self._active()
             if active is None or not self._alive(active):
                 raise JobError("No training run is in progress.")
