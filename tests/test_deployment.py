@@ -155,6 +155,34 @@ def test_runs_started_from_the_page_beyond_the_quota_are_removed_oldest_first(tm
     assert studio.job.status().state == "finished"
 
 
+def test_a_public_launch_keeps_its_quotas_and_limits_a_run_to_its_minutes(tmp_path, monkeypatch):
+    """The bounds a public launch really gets, none replaced: 20 uploads, 50 downloads, 20 runs started from
+    the page, and a run trained with the password stopped after 30 minutes."""
+    monkeypatch.delenv("SPACE_ID", raising=False)
+    runs = tmp_path / "runs"
+    studio = Studio(runs, deployment=Deployment.from_launch(public=True, train_password="pw"))
+    assert (PUBLIC.uploads_kept, PUBLIC.downloads_kept, PUBLIC.runs_kept, PUBLIC.run_minutes) == (20, 50, 20, 30)
+    for number in range(PUBLIC.uploads_kept + 1):
+        upload = tmp_path / f"reviews{number}.csv"
+        upload.write_text("text,label\n" + "".join(f"文{number}-{i},positive\n" for i in range(10)), encoding="utf-8")
+        studio.save_upload(upload)
+    assert len(list((runs / ".uploads").iterdir())) == 20
+    for number in range(PUBLIC.downloads_kept + 1):
+        studio.downloads.csv(pd.DataFrame({"text": [str(number)]}), "out.csv")
+    assert len(list(studio.downloads.folder.iterdir())) == 50
+    earlier = [f"earlier-{number:02d}" for number in range(PUBLIC.runs_kept)]  # finished runs the page started
+    for age, name in enumerate(earlier):
+        (runs / name).mkdir()
+        (runs / name / METRICS_FILE).write_text("{}")
+        (runs / ".jobs" / f"{name}.json").write_text("{}")
+        os.utime(runs / name, (age, age))
+    config = TrainConfig(model="starter", dataset="sample", method="ngram", output=str(runs / "new"))
+    assert studio.start_training(config, password="pw") == ("new", 0)
+    assert [name for name in earlier if (runs / name).is_dir()] == earlier[1:], "the oldest went, 19 + the new one"
+    assert json.loads((runs / ".jobs" / ACTIVE_FILE).read_text(encoding="utf-8"))["max_minutes"] == 30
+    studio.job.stop()
+
+
 def test_predictions_file_neutralises_formulas(tmp_path):
     probabilities = [[0.9, 0.05, 0.05], [0.8, 0.1, 0.1]]
     report(["=1+1", "良い"], [0, 0], probabilities, ["positive", "neutral", "negative"], "validation").save(tmp_path)
