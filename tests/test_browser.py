@@ -176,7 +176,7 @@ def open_tab(page, name: str) -> None:
     page.get_by_role("tab", name=name).click()
 
 
-def test_a_visitor_uses_every_tab(page, app_url):
+def test_a_visitor_uses_every_tab(page, app_url, app_runs):
     from gradio_client import Client
 
     step = "start"
@@ -227,10 +227,6 @@ def test_a_visitor_uses_every_tab(page, app_url):
         page.locator("#train-epochs input").fill("8")
         page.locator("#train-learning_rate input").fill("0.001")
         page.get_by_role("button", name="Start", exact=True).click()
-        page.locator('#train-progress[data-state="running"]').wait_for()
-        page.goto(app_url, wait_until="load")  # a new page (a reload) finds the running job again
-        page.get_by_text("Page 1 of 13").wait_for()  # the page has loaded its first views
-        open_tab(page, "3. Train")
         expect(page.locator('#train-progress[data-state="running"]')).to_contain_text("browser-run")
         page.locator('#train-progress[data-state="finished"]').wait_for(timeout=180_000)
         page.get_by_text("Training / 学習曲線").wait_for()
@@ -274,9 +270,26 @@ def test_a_visitor_uses_every_tab(page, app_url):
         page.get_by_role("button", name="Classify", exact=True).click()
         page.get_by_text("The text is empty").wait_for()
         assert page.get_by_text("Traceback").count() == 0
-        page.get_by_role("tab", name="3. Train").click()
+
+        # A reloaded page finds a run still training and stops it: nothing half-written is left.
+        step = "stop"
+        open_tab(page, "3. Train")
+        page.get_by_label("Run name (optional)").fill("browser-stop")
+        page.locator("#train-epochs input").fill("10000")  # only the Stop below ends it, however fast the machine
+        page.get_by_role("button", name="Start", exact=True).click()
+        page.locator('#train-progress[data-state="running"]').wait_for()
+        page.goto(app_url, wait_until="load")  # a new page (a reload) finds the running job again
+        page.get_by_text("Page 1 of 13").wait_for()  # the page has loaded its first views
+        open_tab(page, "3. Train")
+        running = page.locator('#train-progress[data-state="running"]')
+        expect(running).to_contain_text("browser-stop")
+        expect(running).to_contain_text(re.compile(r"step [1-9][\d,]* / "), timeout=120_000)  # really training
         page.get_by_role("button", name="Stop", exact=True).click()
         started = page.get_by_label("Started run", exact=True)
+        expect(started).to_have_value(re.compile("Stopped browser-stop; nothing was saved"))
+        expect(page.locator('#train-progress[data-state="stopped"]')).to_contain_text("browser-stop")
+        assert not (app_runs / "browser-stop").exists() and not (app_runs / "browser-stop.partial").exists()
+        page.get_by_role("button", name="Stop", exact=True).click()
         expect(started).to_have_value(re.compile("Nothing is training right now"))  # a calm sentence, no toast
         assert page.get_by_text("Please check").count() == 0
     except Exception:
