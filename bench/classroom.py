@@ -471,12 +471,6 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def app_flags() -> list[str]:
-    """--no-first-runs where this app has it (it keeps the app from training runs of its own at start)."""
-    usage = subprocess.run([sys.executable, "app.py", "--help"], cwd=ROOT, capture_output=True, text=True).stdout
-    return ["--no-first-runs"] if "--no-first-runs" in usage else []
-
-
 def serve(folder: Path, password: str) -> tuple[str, subprocess.Popen, Path]:
     """A public server on 127.0.0.1 only; its URL, process and log."""
     port = free_port()
@@ -485,9 +479,9 @@ def serve(folder: Path, password: str) -> tuple[str, subprocess.Popen, Path]:
     # gradio's own files (uploads) go to the temporary folder too, so nothing of the class outlives it.
     environment = {**os.environ, "TRAIN_PASSWORD": password, "GRADIO_TEMP_DIR": str(folder / "gradio")}
     command = [sys.executable, "app.py", "--runs", str(folder / "runs"), "--host", "127.0.0.1", "--port", str(port)]
-    with log_path.open("w") as log:
+    with log_path.open("w") as log:  # --no-first-runs: the class's runs are trained before it starts
         server = subprocess.Popen(
-            [*command, "--public", *app_flags()], cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT
+            [*command, "--public", "--no-first-runs"], cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT
         )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 120

@@ -1,6 +1,7 @@
 """Shared fixtures. Every test runs offline: no Hub, the bundled sample and the starter model."""
 
 import contextlib
+import fcntl
 import os
 import shutil
 import subprocess
@@ -77,11 +78,19 @@ def copy_run(run: Path, runs: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def trained_run(tmp_path_factory) -> Path:
-    """A starter model trained through `train.py` until it has learned the sample (8 epochs at a high rate)."""
-    output = tmp_path_factory.mktemp("runs") / "starter-sample"
-    result = run_cli("train.py", *starter_on_sample(output, steps=64), "--learning_rate", "1e-3")
-    assert result.returncode == 0, result.stderr
+def trained_run(tmp_path_factory, worker_id) -> Path:
+    """A starter model trained through `train.py` until it has learned the sample (8 epochs at a high rate).
+
+    Trained once a session: the workers of `pytest -n` share it (the first to ask trains it, the others wait
+    for it), so tests read it and never write to it (`copy_run` gives a test a copy of its own)."""
+    session = tmp_path_factory.getbasetemp()
+    session = session if worker_id == "master" else session.parent  # the workers' folders sit in the session's
+    output = session / "shared-runs" / "starter-sample"
+    with (session / "trained-run.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (output / "metrics.json").is_file():
+            result = run_cli("train.py", *starter_on_sample(output, steps=64), "--learning_rate", "1e-3")
+            assert result.returncode == 0, result.stderr
     return output
 
 
