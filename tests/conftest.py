@@ -13,6 +13,9 @@ import pytest
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# Two workers share two cores, and most tests start more processes (apps, trainers): one torch thread each.
+# With two, each process's threads spin-wait on cores the others hold (the shared run's 13 s of CPU became 35 s).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_REVIEWS = ROOT.parent / "shared" / "data" / "multilingual-sentiments-ja"
