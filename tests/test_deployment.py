@@ -230,12 +230,23 @@ def test_a_run_past_the_time_limit_is_stopped(tmp_path):
 
 
 def test_a_public_app_bounds_its_queue(tmp_path):
+    from gradio_client import Client
+
     from sentiment.ui import launch_app
 
     studio = Studio(tmp_path / "runs", deployment=Deployment(public=True, bounds=PUBLIC))
-    app = launch_app(studio, "127.0.0.1", free_port(), prevent_thread_lock=True)
+    port = free_port()
+    app = launch_app(studio, "127.0.0.1", port, prevent_thread_lock=True)
     try:
         assert app._queue.max_size == PUBLIC.queue_size
+        # The requests that read a split or draw figures take turns, two at a time; the small ones don't wait.
+        grouped = {fn.api_name for fn in app.fns.values() if fn.concurrency_id == "analysis"}
+        assert {"evaluate", "compare_runs", "model_map", "classify_batch", "upload_dataset"} <= grouped
+        assert not {"tokenize", "classify", "explain"} & grouped
+        assert {fn.concurrency_limit for fn in app.fns.values() if fn.concurrency_id == "analysis"} == {2}
+        # gradio's per-event analytics summary (for a monitoring page this app doesn't enable) is not made.
+        Client(f"http://127.0.0.1:{port}/", verbose=False).predict(api_name="/training_status")
+        assert app._queue.events_recorded >= 1 and app._queue.cached_event_analytics_summary == {"functions": {}}
     finally:
         app.close()
 

@@ -13,6 +13,7 @@ from ..corpus.loading import LABELS, read_frame
 from ..errors import UserError
 from ..text.limits import MAX_TEXT_CHARS
 from .common import (
+    ANALYSIS,
     NOT_BERT,
     class_choices,
     class_name,
@@ -217,7 +218,9 @@ def build_classify_tab(studio, tabs) -> dict:
     copy.click(lambda: gr.Textbox(visible=True), None, [link], queue=False, api_visibility="private").then(
         None, [run, text], [link], js=COPY_LINK_JS
     )
-    batch = classify_many.click(classify_batch, [run, lines, upload], [table, download], api_name="classify_batch")
+    batch = classify_many.click(
+        classify_batch, [run, lines, upload], [table, download], api_name="classify_batch", **ANALYSIS
+    )
     reveal(batch, [table, download])
     seen_runs = gr.State(names)
     watch_runs(studio, card, message, main, [(run, seen_runs)])

@@ -24,6 +24,11 @@ NOT_BERT = (
     "above. / n-gram ベースラインにはトークンも隠れ状態もありません。BERT の学習済みモデルを選んでください。"
 )
 
+# Requests that read a whole split, draw figures or read a file (Evaluate, Compare, the maps, a batch, an upload)
+# take turns, two at a time across all of them, so the many small ones a class sends while typing (Tokenizer,
+# Classify, "Why?") find the server's one Python interpreter free (docs/benchmarks.md §8).
+ANALYSIS = {"concurrency_id": "analysis", "concurrency_limit": 2}
+
 
 def class_choices(names) -> list[tuple[str, str]]:
     """Class names as choices: shown in both languages (gradio does not translate choices), valued in English."""

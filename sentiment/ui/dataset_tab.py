@@ -7,7 +7,7 @@ import gradio as gr
 from ..corpus.browsing import ALL_LABELS, label_counts, lengths, page_rows, source_label_counts, split_summary
 from ..corpus.loading import LABELS, SPLITS
 from ..corpus.suspects import COLUMNS as SUSPECT_COLUMNS
-from .common import class_choices, reveal, user_errors
+from .common import ANALYSIS, class_choices, reveal, user_errors
 from .i18n import t
 from .plots import label_distribution, length_histogram
 
@@ -159,10 +159,12 @@ def build_dataset_tab(studio, dataset_state: gr.State) -> dict:
         label,
         query,
     ]
-    load.click(show_dataset, [source], shown, api_name="load_dataset")
-    finding = find.click(find_suspects, [dataset_state, suspect_split], [suspect_note, suspects], api_name="suspects")
+    load.click(show_dataset, [source], shown, api_name="load_dataset", **ANALYSIS)
+    finding = find.click(
+        find_suspects, [dataset_state, suspect_split], [suspect_note, suspects], api_name="suspects", **ANALYSIS
+    )
     reveal(finding, [suspects])
-    upload.upload(take_upload, [upload], [source], api_name="upload_dataset").success(
+    upload.upload(take_upload, [upload], [source], api_name="upload_dataset", **ANALYSIS).success(
         show_dataset, [source], shown, api_visibility="private"
     )
     paging = [dataset_state, split, label, query, page]

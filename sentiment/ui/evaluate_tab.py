@@ -7,6 +7,7 @@ import pandas as pd
 
 from ..corpus.loading import LABELS
 from .common import (
+    ANALYSIS,
     NOT_BERT,
     class_choices,
     default_run,
@@ -261,18 +262,29 @@ def build_evaluate_tab(studio, tabs) -> dict:
         """An n-gram run has no hidden states to map: the page says so once, beside a button it can't use."""
         return gr.Button(interactive=not is_ngram(studio, run_name)), _map_note(studio, run_name)
 
-    reveal(draw.click(draw_maps, [run, split], [before_map, after_map], api_name="model_map"), [before_map, after_map])
+    reveal(
+        draw.click(draw_maps, [run, split], [before_map, after_map], api_name="model_map", **ANALYSIS),
+        [before_map, after_map],
+    )
     run.change(maps_available, [run], [draw, map_note], queue=False, api_visibility="private")
     comparing = compare.click(
-        compare_runs, [compared, split, normalized], [caution, compare_table, compare_plot], api_name="compare_runs"
+        compare_runs,
+        [compared, split, normalized],
+        [caution, compare_table, compare_plot],
+        api_name="compare_runs",
+        **ANALYSIS,
     )
     reveal(comparing, [compare_table, compare_plot])
     outputs = [metrics_state, summary, per_class, heatmap, matrix, worst, download]
-    evaluating = go.click(run_evaluation, [run, split, normalized], outputs, api_name="evaluate")
+    evaluating = go.click(run_evaluation, [run, split, normalized], outputs, api_name="evaluate", **ANALYSIS)
     reveal(evaluating, [per_class, normalized, heatmap, matrix_column, worst, download])
-    slicing = evaluating.success(show_slices, [run, split], [slice_plot, slice_table], api_name="slice_metrics")
+    slicing = evaluating.success(
+        show_slices, [run, split], [slice_plot, slice_table], api_name="slice_metrics", **ANALYSIS
+    )
     reveal(slicing, [slice_plot, slice_table])
-    mapping = draw_data_map.click(show_data_map, [run], [data_map_figure, data_map_text], api_name="data_map")
+    mapping = draw_data_map.click(
+        show_data_map, [run], [data_map_figure, data_map_text], api_name="data_map", **ANALYSIS
+    )
     reveal(mapping, [data_map_figure])
     reveal(region.change(show_region, [run, region], [region_rows], api_name="data_map_region"), [region_rows])
     reveal(card_button.click(download_card, [run], [card_file], api_name="model_card"), [card_file])

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from ..text.compare import NFKC, Comparison, Row
 from ..text.limits import MAX_TEXT_CHARS
 from ..text.scripts import script_runs
-from .common import user_errors
+from .common import ANALYSIS, user_errors
 from .i18n import t
 from .plots import LAYOUT
 from .tokenizer_tab import PALETTE
@@ -238,5 +238,7 @@ def build_compare_section(studio, text, dataset_state) -> dict:
             trigger_mode="always_last",
             show_progress="hidden",
         )
-    show_stats.click(tokenizer_stats, [dataset_state], [stats_caption, stats, chart], api_name="tokenizer_stats")
+    show_stats.click(
+        tokenizer_stats, [dataset_state], [stats_caption, stats, chart], api_name="tokenizer_stats", **ANALYSIS
+    )
     return {"compare": (compare_tokenizers, inputs, outputs)}
