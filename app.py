@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import threading
 from pathlib import Path
 
 PERSISTENT_STORAGE = Path("/data")
@@ -73,6 +74,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     import torch
 
+    from sentiment.insight.maps import warm_up_projection
     from sentiment.serving.deployment import Deployment
     from sentiment.serving.studio import Studio
     from sentiment.ui import launch_app
@@ -89,6 +91,8 @@ def main(argv: list[str] | None = None) -> None:
     # each keeps them from fighting over the cores (docs/benchmarks.md, the classroom). The trainer is a
     # process of its own and keeps every thread.
     torch.set_num_threads(1)
+    if deployment.public:  # no visitor's request may cost seconds of CPU: the maps' one-off compilation is paid now
+        threading.Thread(target=warm_up_projection, name="warm-up", daemon=True).start()
     stop_training_on_exit(studio)
     launch_app(studio, args.host, args.port, args.share)
 

@@ -43,6 +43,12 @@ def project(values: np.ndarray, method: str = "umap", seed: int = 42) -> tuple[n
     return PCA(n_components=2, random_state=seed).fit_transform(values), "PCA"
 
 
+def warm_up_projection() -> None:
+    """Compile UMAP's numba code now: about 8 s of CPU, once per process, that would otherwise land on the
+    first visitor who draws a map (0.2 s after it)."""
+    project(np.random.default_rng(0).random((MIN_UMAP_POINTS, 8)))
+
+
 def model_map(
     model, tokenizer, texts: list[str], labels: list[str], max_length: int, bf16: bool = False, method: str = "umap"
 ) -> ModelMap:
