@@ -12,7 +12,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-import skops.io
 
 from ..text.limits import cap_text, is_capped
 from .prediction import Prediction, RunError, check_texts
@@ -27,6 +26,8 @@ def fit(texts: list[str], labels: list[int]):
 
 
 def save(model, label_names: list[str], folder: Path) -> None:
+    import skops.io  # here, not at the top: 0.6 s of every trainer's and app's start-up, for n-gram runs only
+
     skops.io.dump(model, folder / MODEL_FILE)
     (folder / LABELS_FILE).write_text(json.dumps({"labels": list(label_names)}, ensure_ascii=False), encoding="utf-8")
 
@@ -50,6 +51,8 @@ class NgramClassifier:
     fast = False
 
     def __init__(self, run_dir: str | Path):
+        import skops.io  # as in `save`
+
         run_dir = Path(run_dir)
         try:
             self.model = skops.io.load(run_dir / MODEL_FILE)
