@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> None:
     studio = Studio(args.runs, args.dataset, args.model, deployment)
     if studio.notice:
         print(studio.notice, flush=True)
-    if not args.no_first_runs and (first := studio.prepare_first_runs()):
+    if not args.no_first_runs and (first := studio.desk.prepare_first_runs()):
         print(f"No run has finished yet: training the first runs ({', '.join(first)}) in the background.", flush=True)
     # The server answers many small requests at once (four at a time through gradio's queue): one thread
     # each keeps them from fighting over the cores (docs/benchmarks.md, the classroom). The trainer is a
@@ -101,7 +101,7 @@ def stop_training_on_exit(studio) -> None:
     """Ctrl-C or SIGTERM (a Space restarting, a test ending) stops the app's own training run with it."""
 
     def stop(signum, frame):
-        studio.job.shutdown()
+        studio.desk.shutdown()
         raise KeyboardInterrupt  # gradio's launch closes the server on it
 
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -52,7 +52,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-from sentiment.serving.studio import STARTER_TOKENIZER
+from sentiment.serving.pool import STARTER_TOKENIZER
 from sentiment.ui.classify_tab import EXAMPLES, PREDICTED
 from sentiment.ui.common import UNEXPECTED
 from sentiment.ui.tokenizer_tab import DEFAULT_PAIR, DEFAULT_TEXT

@@ -9,7 +9,7 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 from sentiment.insight.inference import Classifier
-from sentiment.serving.studio import STARTER_TOKENIZER
+from sentiment.serving.pool import STARTER_TOKENIZER
 
 from .conftest import (
     TOKENIZER_EXAMPLE,

@@ -27,14 +27,14 @@ def test_concurrent_explanations_equal_the_same_explanations_made_alone(app_runs
 def test_one_visitor_loading_a_big_upload_does_not_block_another_visitors_classify(app_runs, tmp_path):
     run = next(path.name for path in app_runs.iterdir() if (path / "metrics.json").is_file())
     studio = Studio(app_runs)
-    classifier = studio.classifier(run)  # loaded once, before the upload arrives
+    classifier = studio.models.classifier(run)  # loaded once, before the upload arrives
     big = tmp_path / "big.csv"
     big.write_text("text,label\n" + "".join(f"レビュー{i}は良い,positive\n" for i in range(120_000)), encoding="utf-8")
-    loading = threading.Thread(target=studio.save_upload, args=(big,))
+    loading = threading.Thread(target=studio.catalog.save_upload, args=(big,))
     loading.start()
     time.sleep(0.2)  # the upload is being read
-    answered = studio.classifier(run).predict(["良い"])
+    answered = studio.models.classifier(run).predict(["良い"])
     assert loading.is_alive(), "classify answered while the upload was still loading"
     assert answered[0].label in classifier.label_names
     loading.join()
-    assert studio.dataset(SAMPLE)["train"].num_rows > 0
+    assert studio.catalog.dataset(SAMPLE)["train"].num_rows > 0

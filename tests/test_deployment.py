@@ -126,12 +126,12 @@ def test_uploads_beyond_the_quota_are_removed_oldest_first(tmp_path):
     for number in range(3):
         upload = tmp_path / f"reviews{number}.csv"
         upload.write_text("text,label\n" + "".join(f"文{number}-{i},positive\n" for i in range(10)), encoding="utf-8")
-        choices.append(studio.save_upload(upload))
+        choices.append(studio.catalog.save_upload(upload))
         time.sleep(0.01)
     assert len(list((tmp_path / "runs" / ".uploads").iterdir())) == 2
     with pytest.raises(UserError, match="no longer on this server"):
-        studio.dataset(choices[0])
-    assert studio.dataset(choices[2])["train"].num_rows == 8
+        studio.catalog.dataset(choices[0])
+    assert studio.catalog.dataset(choices[2])["train"].num_rows == 8
 
 
 def test_runs_started_from_the_page_beyond_the_quota_are_removed_oldest_first(tmp_path):
@@ -144,15 +144,15 @@ def test_runs_started_from_the_page_beyond_the_quota_are_removed_oldest_first(tm
         os.utime(runs / name, (age, age))
     config = TrainConfig(model="starter", dataset="sample", method="ngram", output=str(runs / "old"))
     with pytest.raises(JobError, match="already exists"):
-        studio.start_training(config)
+        studio.desk.start(config)
     assert (runs / "old").is_dir(), "a refused start removes nothing"
-    studio.start_training(dataclasses.replace(config, output=str(runs / "new")))
+    studio.desk.start(dataclasses.replace(config, output=str(runs / "new")))
     assert not (runs / "old").exists() and (runs / "newer").is_dir()
     assert not (runs / ".jobs" / "old.json").exists(), "a removed run's job record goes with it"
     deadline = time.monotonic() + 120
-    while studio.job.status().state == "running" and time.monotonic() < deadline:
+    while studio.desk.status().state == "running" and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert studio.job.status().state == "finished"
+    assert studio.desk.status().state == "finished"
 
 
 def test_a_public_launch_keeps_its_quotas_and_limits_a_run_to_its_minutes(tmp_path, monkeypatch):
@@ -165,7 +165,7 @@ def test_a_public_launch_keeps_its_quotas_and_limits_a_run_to_its_minutes(tmp_pa
     for number in range(PUBLIC.uploads_kept + 1):
         upload = tmp_path / f"reviews{number}.csv"
         upload.write_text("text,label\n" + "".join(f"文{number}-{i},positive\n" for i in range(10)), encoding="utf-8")
-        studio.save_upload(upload)
+        studio.catalog.save_upload(upload)
     assert len(list((runs / ".uploads").iterdir())) == 20
     for number in range(PUBLIC.downloads_kept + 1):
         studio.downloads.csv(pd.DataFrame({"text": [str(number)]}), "out.csv")
@@ -177,10 +177,10 @@ def test_a_public_launch_keeps_its_quotas_and_limits_a_run_to_its_minutes(tmp_pa
         (runs / ".jobs" / f"{name}.json").write_text("{}")
         os.utime(runs / name, (age, age))
     config = TrainConfig(model="starter", dataset="sample", method="ngram", output=str(runs / "new"))
-    assert studio.start_training(config, password="pw") == ("new", 0)
+    assert studio.desk.start(config, password="pw") == ("new", 0)
     assert [name for name in earlier if (runs / name).is_dir()] == earlier[1:], "the oldest went, 19 + the new one"
     assert json.loads((runs / ".jobs" / ACTIVE_FILE).read_text(encoding="utf-8"))["max_minutes"] == 30
-    studio.job.stop()
+    studio.desk.job.stop()
 
 
 def test_predictions_file_neutralises_formulas(tmp_path):
@@ -256,15 +256,15 @@ def test_uploads_that_runs_were_trained_on_outlive_the_upload_quota(tmp_path):
     studio = Studio(runs, deployment=Deployment(bounds=dataclasses.replace(LOCAL, uploads_kept=1)))
     first = tmp_path / "first.csv"
     first.write_text("text,label\n" + "".join(f"良い{i},positive\n悪い{i},negative\n" for i in range(10)), "utf-8")
-    choice = studio.save_upload(first)
-    config = TrainConfig(dataset=studio.resolve_dataset(choice), method="ngram", output=str(runs / "on-upload"))
+    choice = studio.catalog.save_upload(first)
+    config = TrainConfig(dataset=studio.catalog.resolve(choice), method="ngram", output=str(runs / "on-upload"))
     train(config)
     for number in range(2):
         later = tmp_path / f"later{number}.csv"
         later.write_text(first.read_text("utf-8").replace("良い", f"最高{number}"), "utf-8")
-        studio.save_upload(later)
+        studio.catalog.save_upload(later)
         time.sleep(0.01)
-    assert studio.evaluation("on-upload", "test").metrics["examples"] > 0
+    assert studio.analyses.evaluation("on-upload", "test").metrics["examples"] > 0
 
 
 def test_a_stop_is_recorded_before_another_apps_queue_starts_its_run(tmp_path):

@@ -58,8 +58,9 @@ def test_the_train_tab_estimates_a_lesson_at_its_step_limit_and_refuses_past_the
     lesson = TrainConfig(model="starter", method="full", dataset="sample", output=str(tmp_path / "x"))
     lesson = dataclasses.replace(lesson, step_limit=LESSON_STEPS, batch_size=8).resolved()
     assert examples_to_train(lesson, rows) == LESSON_STEPS * 8  # 10 epochs of batches of 8 would take more steps
-    expected = estimate(studio.runs(), lesson, rows).sentence()
-    assert studio.cost_estimate("starter", "full", "sample", {"epochs": 0, "batch_size": 8, "seed": 42}) == expected
-    assert "can't be estimated" in studio.cost_estimate("starter", "head", "sample", {})
+    expected = estimate(studio.runbook.runs(), lesson, rows).sentence()
+    form = {"epochs": 0, "batch_size": 8, "seed": 42}
+    assert studio.desk.cost_estimate("starter", "full", "sample", form) == expected
+    assert "can't be estimated" in studio.desk.cost_estimate("starter", "head", "sample", {})
     with pytest.raises(UserError, match="epochs can be at most"):
-        studio.cost_estimate("starter", "full", "sample", {"epochs": 1000})
+        studio.desk.cost_estimate("starter", "full", "sample", {"epochs": 1000})

@@ -12,7 +12,7 @@ import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-from sentiment.serving.studio import STARTER_TOKENIZER
+from sentiment.serving.pool import STARTER_TOKENIZER
 from sentiment.text.limits import LESSON_STEPS, MAX_DATASET_ROWS, MAX_TEXT_CHARS, PUBLIC
 
 from .conftest import ROOT, copy_run, serve_app, stop_process_tree, wait_for_training, wait_until

@@ -182,8 +182,8 @@ def test_a_map_has_one_point_per_review(trained_run, head_run, tmp_path):
     for run in (trained_run, head_run):
         shutil.copytree(run, runs / run.name)
     studio = Studio(runs)
-    before, after = studio.model_maps(trained_run.name, "validation")
+    before, after = studio.analyses.model_maps(trained_run.name, "validation")
     assert before.coordinates.shape == after.coordinates.shape == (30, 2)
     assert after.projection == "UMAP" and len(after.texts) == len(after.labels) == 30
-    frozen_before, frozen_after = studio.model_maps(head_run.name, "validation")
+    frozen_before, frozen_after = studio.analyses.model_maps(head_run.name, "validation")
     assert np.allclose(frozen_before.coordinates, frozen_after.coordinates), "a head-only run's encoder is frozen"

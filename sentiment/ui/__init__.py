@@ -77,8 +77,8 @@ def build_app(studio) -> gr.Blocks:
         for tab, parts in ((evaluate_tab, evaluate), (classify_tab, classify)):
             pickers = [parts["run"], parts["seen"]]
             tab.select(parts["refresh"], pickers, pickers, queue=False, api_visibility="private")
-        _refresh_choices(evaluate_tab, evaluate["compared"], studio.run_choices)
-        _refresh_choices(tokenizer_tab, tokenizer["choice"], studio.tokenizer_choices)
+        _refresh_choices(evaluate_tab, evaluate["compared"], studio.runbook.choices)
+        _refresh_choices(tokenizer_tab, tokenizer["choice"], studio.models.tokenizer_choices)
         # A run finished since the page opened times the next one: the estimate is made anew on opening the tab.
         train_tab.select(*train["estimate"], queue=False, api_visibility="private")
 
@@ -92,7 +92,7 @@ def build_app(studio) -> gr.Blocks:
             classify_run = query.get("run") or ""
             classifying = tab == "classify"
             run_update = (
-                gr.Dropdown(value=classify_run) if classifying and classify_run in studio.run_names() else gr.skip()
+                gr.Dropdown(value=classify_run) if classifying and classify_run in studio.runbook.names() else gr.skip()
             )
             return (
                 gr.Tabs(selected=tab) if tab in TABS else gr.skip(),

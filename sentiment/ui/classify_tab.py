@@ -20,6 +20,7 @@ from .common import (
     default_run,
     empty_state,
     is_ngram,
+    quality_note,
     refresh_runs,
     reveal,
     run_picker,
@@ -76,7 +77,7 @@ def render_scores(items) -> str:
 
 
 def build_classify_tab(studio, tabs) -> dict:
-    names = studio.run_names()
+    names = studio.runbook.names()
     card, message = empty_state(studio, tabs, t(*EMPTY_TITLE))
     with gr.Column(visible=bool(names)) as main:
         run = run_picker(studio, t("Run (newest first)", "学習済みモデル（新しい順）"))
@@ -136,7 +137,7 @@ def build_classify_tab(studio, tabs) -> dict:
     def classifier(run_name: str):
         if not run_name:
             raise UserError(NO_RUN)
-        return studio.classifier(run_name)
+        return studio.models.classifier(run_name)
 
     @user_errors
     def classify_text(run_name: str, value: str):
@@ -156,7 +157,7 @@ def build_classify_tab(studio, tabs) -> dict:
                 f" · ✗ This model gets this example wrong: a person would call it {class_name(expected)}. "
                 "/ このモデルはこの例を誤って分類しています。"
             )
-        quality = studio.quality_note(run_name)
+        quality = quality_note(studio, run_name)
         return prediction.probabilities, note + (f"\n\n{quality}" if quality else "")
 
     @user_errors
@@ -170,7 +171,7 @@ def build_classify_tab(studio, tabs) -> dict:
             texts += [str(t) for t in table_in["text"]]
         if not run_name:
             raise UserError(NO_RUN)
-        predictions = studio.classify_many(run_name, texts)
+        predictions = studio.models.classify_many(run_name, texts)
         result = pd.DataFrame(
             [
                 {
@@ -189,7 +190,7 @@ def build_classify_tab(studio, tabs) -> dict:
     def explain_prediction(run_name: str, value: str, chosen: str):
         if not run_name:
             raise UserError(NO_RUN)
-        result = studio.attribution(run_name, value, None if chosen == PREDICTED else chosen)
+        result = studio.analyses.attribution(run_name, value, None if chosen == PREDICTED else chosen)
         caption = (
             f"Why **{class_name(result.label)}**: MeCab words, then WordPiece tokens. The scores add up to how far "
             f"the {result.label} logit rose from an all-`[PAD]` text ({sum(result.token_scores):+.2f}; "

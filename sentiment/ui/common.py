@@ -9,6 +9,7 @@ import logging
 import gradio as gr
 
 from ..errors import UserError
+from ..models.bert import STARTER
 from .i18n import t
 
 logger = logging.getLogger(__name__)
@@ -59,23 +60,27 @@ def user_errors(function):
 
 def default_run(studio) -> str | None:
     """The run a picker starts on: the newest BERT run (it can do everything), else the newest run."""
-    return studio.newest_run(bert_only=True) or studio.newest_run()
+    return studio.runbook.newest(bert_only=True) or studio.runbook.newest()
 
 
 def run_picker(studio, label) -> gr.Dropdown:
     """A run picker whose choices read `name · method · accuracy`; its value is the run's name (the API's)."""
     return gr.Dropdown(
-        studio.run_choices(), value=default_run(studio), label=label, allow_custom_value=True, elem_classes="run-picker"
+        studio.runbook.choices(),
+        value=default_run(studio),
+        label=label,
+        allow_custom_value=True,
+        elem_classes="run-picker",
     )
 
 
 def refresh_runs(studio, current: str | None, seen: list[str] | None):
     """A run picker's new choices: a run that appeared since the page last looked is selected (a BERT run
     before an n-gram one: it is most likely the one just trained); otherwise the current choice stays."""
-    choices = studio.run_choices()
+    choices = studio.runbook.choices()
     names = [name for _, name in choices]
     new = [name for name in names if name not in (seen or [])]
-    bert = {name for _, name in studio.run_choices(bert_only=True)}
+    bert = {name for _, name in studio.runbook.choices(bert_only=True)}
     fresh = next((name for name in new if name in bert), new[0] if new else None)
     if fresh and seen is not None:
         value = fresh
@@ -87,12 +92,52 @@ def refresh_runs(studio, current: str | None, seen: list[str] | None):
 
 
 def is_ngram(studio, run_name: str | None) -> bool:
-    return any(run.name == run_name and run.method == "ngram" for run in studio.runs())
+    return any(run.name == run_name and run.method == "ngram" for run in studio.runbook.runs())
+
+
+def preparing_notice(studio) -> str:
+    """While a fresh app trains its first runs and none has finished: what is going on and how long it
+    should take; '' once a run has finished, or when nothing is training."""
+    if studio.runbook.runs():
+        return ""
+    status = studio.desk.status()
+    if status.state != "running" and not status.waiting:
+        return ""
+    left = status.latest.get("remaining")
+    eta = f" (about {left:.0f} s left for {status.run_name})" if left else ""
+    return (
+        f"The first model is being prepared{eta}: this page fills in by itself when it is ready. "
+        f"/ 最初のモデルを準備しています{eta}。完了すると自動的に表示されます。"
+    )
+
+
+def quality_note(studio, run_name: str) -> str:
+    """How good a run is, honestly: its accuracy on its dataset's validation split beside the n-gram
+    baseline's on the same split, and why a from-scratch starter is weak. Both come from the metrics
+    recorded at training, so a classify never waits for an evaluation."""
+    infos = {run.name: run for run in studio.runbook.runs()}
+    run = infos.get(run_name)
+    if run is None:
+        return ""
+    note = f"This run's accuracy on its validation split: **{run.accuracy:.2f}**"
+    baseline = next(
+        (other for other in infos.values() if other.method == "ngram" and other.dataset == run.dataset), None
+    )
+    if baseline is not None and baseline.name != run_name:
+        note += f"; the n-gram baseline's on the same split: **{baseline.accuracy:.2f}**"
+    note += "."
+    if run.model == STARTER:
+        note += (
+            " The starter is a small BERT trained from scratch on this data only, with no pretraining, so it "
+            "gets many texts wrong; the Hub model (cl-tohoku) is pretrained on Japanese Wikipedia and does far "
+            "better. / スターターは事前学習なしの小さなモデルなので、誤りが多くなります。"
+        )
+    return note
 
 
 def empty_message(studio) -> str:
     """What a tab that needs a run says before there is one: the first runs' progress, or how to make one."""
-    return studio.preparing_notice() or (
+    return preparing_notice(studio) or (
         "There is no trained run yet: open the Train tab and start one (the starter learns the sample in about a "
         "minute). / まだ学習済みモデルがありません。学習タブでモデルを学習してください（サンプルなら約 1 分）。"
     )
@@ -101,7 +146,7 @@ def empty_message(studio) -> str:
 def empty_state(studio, tabs, title):
     """The card a tab shows before any run: what is missing (`title`), how it is coming, and a button that
     opens the Train tab. Returns the card (a Column) and its message."""
-    with gr.Column(visible=not studio.runs(), elem_classes="empty-card", variant="panel") as card:
+    with gr.Column(visible=not studio.runbook.runs(), elem_classes="empty-card", variant="panel") as card:
         gr.Markdown(title)
         message = gr.Markdown(empty_message(studio), elem_classes="empty-message")
         go = gr.Button(t("Open the Train tab", "学習タブを開く"), variant="primary", size="lg")
@@ -113,32 +158,28 @@ def watch_runs(studio, card, message, main, pickers):
     """Until the first runs are done, a timer checks (cheaply, outside the queue) whether one has finished:
     the card's message shows the progress, and the tab fills in by itself when a run is ready. `pickers` are
     (dropdown, seen-state) pairs. It stops once runs exist and nothing is training."""
-    busy = _busy(studio)
-    timer = gr.Timer(2.0, active=not studio.runs() or busy)
+    busy = studio.desk.busy()
+    timer = gr.Timer(2.0, active=not studio.runbook.runs() or busy)
     outputs = [timer, card, message, main]
     for picker, seen in pickers:
         outputs += [picker, seen]
 
     def poll(*values):
-        if not studio.runs():
+        if not studio.runbook.runs():
             return (gr.skip(), gr.skip(), empty_message(studio), gr.skip()) + (gr.skip(),) * (2 * len(pickers))
         updates = []
         for current, seen in zip(values[::2], values[1::2], strict=True):
-            names = [name for _, name in studio.run_choices()]
+            names = [name for _, name in studio.runbook.choices()]
             if seen is not None and set(names) <= set(seen) and current in names:
                 updates += [gr.skip(), gr.skip()]
             else:
                 updates += list(refresh_runs(studio, current, seen))
-        return (gr.Timer(active=_busy(studio)), gr.Column(visible=False), gr.skip(), gr.Column(visible=True), *updates)
+        hidden, shown = gr.Column(visible=False), gr.Column(visible=True)
+        return (gr.Timer(active=studio.desk.busy()), hidden, gr.skip(), shown, *updates)
 
     inputs = [component for pair in pickers for component in pair]
     timer.tick(poll, inputs, outputs, queue=False, show_progress="hidden", api_visibility="private")
     return timer
-
-
-def _busy(studio) -> bool:
-    status = studio.job.status()
-    return status.state == "running" or bool(status.waiting)
 
 
 def reveal(event, components: list) -> None:

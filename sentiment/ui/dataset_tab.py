@@ -43,7 +43,7 @@ def build_dataset_tab(studio, dataset_state: gr.State) -> dict:
     gr.Markdown(t(*INTRO))
     with gr.Row():
         source = gr.Dropdown(
-            studio.dataset_choices(),
+            studio.catalog.choices(),
             value=studio.default_dataset,
             allow_custom_value=True,
             scale=3,
@@ -97,9 +97,9 @@ def build_dataset_tab(studio, dataset_state: gr.State) -> dict:
 
     @user_errors
     def show_dataset(chosen: str):
-        data = studio.dataset(chosen)
-        frames = {split: studio.frame(chosen, split) for split in data}  # cached: converted once per source
-        length_table = lengths(frames["train"], studio.length_tokenizer())
+        data = studio.catalog.dataset(chosen)
+        frames = {split: studio.catalog.frame(chosen, split) for split in data}  # cached: converted once per source
+        length_table = lengths(frames["train"], studio.models.length_tokenizer())
         notes = "\n".join(f"- {notice}" for notice in data.notices) or "&nbsp;"
         first = page_rows(frames["train"])
         return (
@@ -120,7 +120,7 @@ def build_dataset_tab(studio, dataset_state: gr.State) -> dict:
 
     @user_errors
     def show_page(chosen: str, split_name: str, label_name: str, text: str, number: float):
-        result = page_rows(studio.frame(chosen, split_name), label_name, text, int(number or 1))
+        result = page_rows(studio.catalog.frame(chosen, split_name), label_name, text, int(number or 1))
         return result.rows, caption_text(result), result.page
 
     @user_errors
@@ -130,7 +130,7 @@ def build_dataset_tab(studio, dataset_state: gr.State) -> dict:
 
     @user_errors
     def find_suspects(chosen: str, split_name: str):
-        found = studio.suspects(chosen, split_name)
+        found = studio.analyses.suspects(chosen, split_name)
         flagged = int(found.table["flagged"].sum())
         notes = "".join(f" {notice}" for notice in found.notices)
         note = (
@@ -142,7 +142,7 @@ def build_dataset_tab(studio, dataset_state: gr.State) -> dict:
 
     @user_errors
     def take_upload(file):
-        return studio.save_upload(file)
+        return studio.catalog.save_upload(file)
 
     shown = [
         dataset_state,

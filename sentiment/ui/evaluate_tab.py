@@ -115,7 +115,7 @@ def data_map_note(data_map) -> str:
 
 
 def build_evaluate_tab(studio, tabs) -> dict:
-    names = studio.run_names()
+    names = studio.runbook.names()
     card, message = empty_state(studio, tabs, t(*EMPTY_TITLE))
     with gr.Column(visible=bool(names)) as main:
         gr.Markdown(t(*INTRO))
@@ -162,7 +162,7 @@ def build_evaluate_tab(studio, tabs) -> dict:
         gr.Markdown(t(*COMPARE_INTRO))
         with gr.Row():
             compared = gr.Dropdown(
-                studio.run_choices(),
+                studio.runbook.choices(),
                 value=names[:2],
                 multiselect=True,
                 allow_custom_value=True,
@@ -191,7 +191,7 @@ def build_evaluate_tab(studio, tabs) -> dict:
 
     @user_errors
     def run_evaluation(run_name: str, split_name: str, shown: str):
-        result = studio.evaluation(run_name, split_name)
+        result = studio.analyses.evaluation(run_name, split_name)
         metrics = result.metrics
         csv_path = studio.downloads.csv(result.rows, f"{run_name}-{split_name}-predictions.csv")
         return (
@@ -218,9 +218,9 @@ def build_evaluate_tab(studio, tabs) -> dict:
     def cell_examples(run_name: str, split_name: str, true_name: str, predicted_name: str):
         if not true_name or not predicted_name:
             return gr.skip(), gr.skip()
-        rows = studio.evaluation(run_name, split_name).rows
+        rows = studio.analyses.evaluation(run_name, split_name).rows
         chosen = rows[(rows["gold"] == true_name) & (rows["predicted"] == predicted_name)][EXAMPLE_COLUMNS]
-        marks = doubt_marks(chosen["text"], studio.doubted_labels(run_name, split_name))
+        marks = doubt_marks(chosen["text"], studio.analyses.doubted_labels(run_name, split_name))
         caption = (
             f"**{len(chosen):,}** examples: true **{true_name}**, predicted **{predicted_name}** / 件 · "
             f"⚠ {sum(map(bool, marks))}: the models doubt the label (and suggest one) / ラベルが疑わしい"
@@ -229,33 +229,33 @@ def build_evaluate_tab(studio, tabs) -> dict:
 
     @user_errors
     def show_slices(run_name: str, split_name: str):
-        table = studio.slices(run_name, split_name)
+        table = studio.analyses.slices(run_name, split_name)
         return slice_bars(table), table
 
     @user_errors
     def show_data_map(run_name: str):
-        data_map = studio.data_map(run_name)
+        data_map = studio.analyses.data_map(run_name)
         return data_map_plot(data_map.reviews, data_map.epochs), data_map_note(data_map)
 
     @user_errors
     def show_region(run_name: str, name: str):
         if not name:
             return gr.skip()
-        return studio.data_map_region(run_name, name)
+        return studio.analyses.data_map_region(run_name, name)
 
     @user_errors
     def download_card(run_name: str):
-        return str(studio.model_card(run_name))
+        return str(studio.analyses.model_card(run_name))
 
     @user_errors
     def compare_runs(run_names: list[str], split_name: str, shown: str):
-        table, metrics_by_run, note = studio.comparison(run_names or [], split_name)
+        table, metrics_by_run, note = studio.analyses.comparison(run_names or [], split_name)
         plot = confusion_matrices(metrics_by_run, shown != "counts")
         return note and f"⚠️ {note}", table, plot
 
     @user_errors
     def draw_maps(run_name: str, split_name: str):
-        before, after = studio.model_maps(run_name, split_name)
+        before, after = studio.analyses.model_maps(run_name, split_name)
         return embedding_map(before, "Before training / 学習前"), embedding_map(after, f"{run_name}, trained / 学習後")
 
     def maps_available(run_name: str):

@@ -210,7 +210,7 @@ def build_compare_section(studio, text, dataset_state) -> dict:
 
     @user_errors
     def compare_tokenizers(value: str, coloured_by_script: bool, dataset: str):
-        comparison = studio.compare_tokenizers(dataset, value)
+        comparison = studio.analyses.compare_tokenizers(dataset, value)
         return (
             normalisation_line(comparison),
             render_comparison(comparison, coloured_by_script),
@@ -219,7 +219,7 @@ def build_compare_section(studio, text, dataset_state) -> dict:
 
     @user_errors
     def tokenizer_stats(dataset: str):
-        result = studio.tokenizer_stats(dataset)
+        result = studio.analyses.tokenizer_stats(dataset)
         sampled = f" (a sample of {result.reviews:,})" if result.reviews < result.total else ""
         caption = (
             f"**{result.total:,}** reviews of `{dataset}`, every split{sampled}. "

@@ -137,8 +137,8 @@ def build_tokenizer_tab(studio) -> dict:
         text = gr.Textbox(DEFAULT_TEXT, label=t("Text", "テキスト"), lines=2, scale=4, elem_id="tokenizer-text")
         with gr.Column(scale=1):
             choice = gr.Dropdown(
-                studio.tokenizer_choices(),
-                value=studio.tokenizer_choices()[0][1],
+                studio.models.tokenizer_choices(),
+                value=studio.models.tokenizer_choices()[0][1],
                 label=t("Tokenizer", "トークナイザー"),
                 allow_custom_value=True,
             )
@@ -178,7 +178,7 @@ def build_tokenizer_tab(studio) -> dict:
 
     @user_errors
     def tokenize(chosen: str, value: str, limit: float | None, second: str):
-        tokenizer = studio.tokenizer(chosen)
+        tokenizer = studio.models.tokenizer(chosen)
         if not value.strip():
             return "Type some Japanese text above. / テキストを入力してください。", "", "", "", "", None, ""
         explanation = explain(tokenizer, value, int(limit) if limit else None)

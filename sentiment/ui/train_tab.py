@@ -123,7 +123,7 @@ def throughput_text(status) -> str:
 
 
 def runs_table(studio) -> pd.DataFrame:
-    table = pd.DataFrame([run.row() for run in studio.runs()], columns=RUN_COLUMNS)
+    table = pd.DataFrame([run.row() for run in studio.runbook.runs()], columns=RUN_COLUMNS)
     return table.rename(columns=RUN_HEADERS)
 
 
@@ -145,7 +145,7 @@ def build_train_tab(studio, dataset_state: gr.State) -> dict:
         )
         name = gr.Textbox(
             label=t("Run name (optional)", "学習名（任意）"),
-            placeholder=studio.free_run_name("full", studio.default_model, studio.default_dataset),
+            placeholder=studio.desk.free_run_name("full", studio.default_model, studio.default_dataset),
         )
     with gr.Row():
         fields = {
@@ -159,14 +159,14 @@ def build_train_tab(studio, dataset_state: gr.State) -> dict:
             )
             for key in FORM_FIELDS
         }
-    device = studio.device()
+    device = studio.desk.device()
     gr.Markdown(t(f"Runs on: **{device}**", f"実行環境: **{device}**"))
 
     def cost(model_spec, method_name, dataset_choice, *numbers):
         """What the form's run would cost here, before Start (the pace of the newest run of its kind)."""
         try:
             values = dict(zip(FORM_FIELDS, numbers, strict=True))
-            return studio.cost_estimate(model_spec, method_name, dataset_choice, values)
+            return studio.desk.cost_estimate(model_spec, method_name, dataset_choice, values)
         except UserError as error:  # a value past this server's bounds, a dataset that can't load: its sentence
             return str(error)
 
@@ -191,7 +191,7 @@ def build_train_tab(studio, dataset_state: gr.State) -> dict:
         start = gr.Button(t("Start", "開始"), variant="primary")
         stop = gr.Button(t("Stop", "停止"), variant="stop")
         current = gr.Textbox(label=t("Started run", "開始した学習"), interactive=False)
-    progress = gr.HTML(progress_html(studio.job.status()))
+    progress = gr.HTML(progress_html(studio.desk.status()))
     throughput = gr.Markdown()
     curves = gr.Plot(label=t("Loss and metrics", "損失と評価指標"))
     log = gr.Textbox(label=t("Log", "ログ"), lines=8, max_lines=8, autoscroll=True, interactive=False)
@@ -223,7 +223,7 @@ def build_train_tab(studio, dataset_state: gr.State) -> dict:
             "seed": seed,
         }
         visitor = visitor_address(request.client.host, request.headers.get("x-forwarded-for"))
-        started, place = studio.start_from_page(
+        started, place = studio.desk.start_from_page(
             model, method, dataset, run_name, values, request.session_hash, secret, visitor
         )
         if place:
@@ -237,15 +237,15 @@ def build_train_tab(studio, dataset_state: gr.State) -> dict:
 
     @user_errors
     def stop_training(secret, request: gr.Request):
-        status = studio.job.status()
+        status = studio.desk.status()
         if status.state != "running" and not status.waiting:  # nothing to stop: a calm sentence, not an error
             return "Nothing is training right now. / 学習中のものはありません。"
         visitor = visitor_address(request.client.host, request.headers.get("x-forwarded-for"))
-        stopped = studio.stop_training(request.session_hash, secret, visitor)
+        stopped = studio.desk.stop(request.session_hash, secret, visitor)
         return f"Stopped {stopped}; nothing was saved. / {stopped} を停止しました（保存されていません）。"
 
     def training_status(drawn: int):
-        status = studio.job.status()
+        status = studio.desk.status()
         changed = len(status.records) != drawn
         return (
             progress_html(status),
@@ -259,7 +259,7 @@ def build_train_tab(studio, dataset_state: gr.State) -> dict:
     def default_name(model_spec: str, method_name: str, dataset_choice: str):
         """The placeholder is the name a run started now gets when the box is left empty."""
         try:
-            return gr.Textbox(placeholder=studio.free_run_name(method_name or "full", model_spec, dataset_choice))
+            return gr.Textbox(placeholder=studio.desk.free_run_name(method_name or "full", model_spec, dataset_choice))
         except UserError:  # a model or dataset the app doesn't offer: Start will say so
             return gr.skip()
 

@@ -66,7 +66,7 @@ def wire_what_if(studio, parts: dict, run, text, explained, explain, why_outputs
     def what_if(run_name: str, value: str):
         if not run_name:
             raise UserError("There is no trained run yet: train one in the Train tab. / まず学習してください。")
-        result = studio.what_if(run_name, value)
+        result = studio.models.what_if(run_name, value)
         caption = (
             f"{len(result.outcomes) - 1} variants · change: the probability of **{class_name(result.label)}**, the "
             "original's prediction / change は元の予測クラスの確率の変化"

@@ -1,0 +1,195 @@
+"""The analyses: what the Evaluate tab, "Why?", the maps, the data lesson and the tokenizer lab compute.
+
+Each is computed once per run (or dataset) and split, kept in a shared cache, and bounded by the server's
+bounds; none trains or loads a model of its own but through the model pool.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from ..corpus.suspects import Suspects, TooFewReviews, doubted, find_suspects
+from ..corpus.token_stats import DatasetTokenStats, token_statistics
+from ..errors import UserError, quoted
+from ..insight.attribution import Attribution, integrated_gradients
+from ..insight.data_map import DataMap, read_data_map, region_reviews
+from ..insight.evaluation import Report, comparison, evaluate, probabilities_by_text
+from ..insight.inference import Classifier
+from ..insight.maps import ModelMap, model_map, sample_rows
+from ..insight.slices import report_slices
+from ..models.bert import starting_model
+from ..models.prediction import check_texts
+from ..storage import Downloads
+from ..text.compare import Comparison, TokenizerLab
+from ..training.cards import CARD_FILE
+from ..training.trainer import CONFIG_FILE
+from .cache import SharedCache, run_key
+from .catalog import Catalog
+from .deployment import Deployment
+from .pool import ModelPool
+from .runbook import RunBook
+
+MAX_COMPARED = 6
+REGION_ROWS = 200  # reviews of a data map's region sent to the page
+
+
+class Analyses:
+    def __init__(
+        self, catalog: Catalog, runbook: RunBook, pool: ModelPool, deployment: Deployment, downloads: Downloads
+    ):
+        self.catalog, self.runbook, self.pool = catalog, runbook, pool
+        self.deployment, self.downloads = deployment, downloads
+        self._evaluations = SharedCache(8)
+        self._maps = SharedCache(4)
+        self._attributions = SharedCache(256)
+        self._suspects = SharedCache(6)
+        self._slices = SharedCache(8)
+        self._data_maps = SharedCache(4)
+        self._tokenizer_labs = SharedCache(3)
+        self._token_stats = SharedCache(3)
+
+    # Evaluate
+    def evaluation(self, run_name: str, split: str) -> Report:
+        run_dir = self.runbook.resolve(run_name)
+        return self._evaluations.get_or_make(
+            (run_key(run_dir), split),
+            lambda: evaluate(run_dir, self.catalog.run_data(run_dir), split, self.pool.classifier(run_name)),
+        )
+
+    def comparison(self, run_names: list[str], split: str) -> tuple[pd.DataFrame, dict[str, dict], str]:
+        """Several runs scored on the same split: a table, each run's metrics, and a caution if their data differ."""
+        if not run_names:
+            raise UserError("No runs are chosen: pick two or more runs to compare.")
+        if len(run_names) > MAX_COMPARED:
+            raise UserError(f"{len(run_names)} runs are chosen: compare at most {MAX_COMPARED} at a time.")
+        metrics = {name: self.evaluation(name, split).metrics for name in run_names}
+        infos = {run.name: run for run in self.runbook.runs()}
+        reports = {
+            name: {"metrics": metrics[name], "method": infos[name].method, "train_seconds": infos[name].train_seconds}
+            for name in run_names
+        }
+        datasets = sorted({infos[name].dataset for name in run_names})
+        caution = (
+            ""
+            if len(datasets) == 1
+            else f"These runs were trained on different datasets ({', '.join(datasets)}): each is scored on its own "
+            f"dataset's {split} split, so the numbers are not directly comparable."
+        )
+        return comparison(reports), metrics, caution
+
+    # Why? and the maps
+    def attribution(self, run_name: str, text: str, label: str | None = None) -> Attribution:
+        """How much each token and MeCab word of `text` moved the run toward `label` (default: its prediction).
+
+        Answers are kept per run, text and class: a class asking "Why?" of the same example pays once."""
+        model = self.pool.unquantised(run_name)
+        check_texts([text])
+        if label is not None and label not in model.label_names:
+            raise UserError(f"{quoted(label)} is not a class of this run: pick one of {', '.join(model.label_names)}.")
+        key = (run_key(model.run_dir), hashlib.sha256(text.encode()).hexdigest(), label)
+        return self._attributions.get_or_make(key, lambda: self._attribute(model, text, label))
+
+    def _attribute(self, model: Classifier, text: str, label: str | None) -> Attribution:
+        # Integrated Gradients hooks the model's embedding layer: while it runs, no other request may use
+        # this model (its answers would mix with this one's), so each full-precision model has a lock.
+        with model.lock:
+            label = label or model.predict([text])[0].label
+            budget = self.deployment.bounds.why_budget
+            bf16 = model.precision == "bf16"
+            return integrated_gradients(model.model, model.tokenizer, text, label, model.max_length, budget, bf16)
+
+    def model_maps(self, run_name: str, split: str) -> tuple[ModelMap, ModelMap]:
+        """Where the model a run started from, and the trained run, put the reviews of a split."""
+        trained = self.pool.unquantised(run_name)
+        return self._maps.get_or_make((run_key(trained.run_dir), split), lambda: self._draw_maps(trained, split))
+
+    def _draw_maps(self, trained: Classifier, split: str) -> tuple[ModelMap, ModelMap]:
+        run_dir = trained.run_dir
+        data = self.catalog.run_data(run_dir)
+        if split not in data:
+            raise UserError(f"There is no {quoted(split)} split: choose train, validation or test.")
+        rows = data[split].select(sample_rows(len(data[split])))
+        labels = [data.label_names[label] for label in rows["label"]]
+        settings = json.loads((run_dir / CONFIG_FILE).read_text(encoding="utf-8"))
+        try:
+            start = starting_model(settings, trained.tokenizer, trained.label_names)
+        except OSError as error:
+            raise UserError(
+                f"The model run {run_dir.name} started from ({quoted(settings['model'])}) can't be loaded here: "
+                "it needs the Hugging Face Hub."
+            ) from error
+        texts, length, bf16 = rows["text"], trained.max_length, trained.precision == "bf16"
+        before = model_map(start, trained.tokenizer, texts, labels, length, bf16)
+        with trained.lock:  # the trained model is the one "Why?" hooks (see _attribute)
+            return before, model_map(trained.model, trained.tokenizer, texts, labels, length, bf16)
+
+    # The data lesson: doubted labels, slices, data maps, model cards
+    def suspects(self, choice: str, split: str) -> Suspects:
+        """The reviews of a dataset's split whose label the n-gram model's out-of-fold view doubts, ranked once
+        per dataset and split (a bounded sample of a big split: suspects.MAX_RANKED)."""
+        data = self.catalog.dataset(choice)
+        key = (self.catalog.resolve(choice), split)
+        return self._suspects.get_or_make(key, lambda: find_suspects(data, split))
+
+    def doubted_labels(self, run_name: str, split: str) -> dict[str, str]:
+        """Text → suggested label for the reviews of a run's split whose label the models doubt: the n-gram view
+        and the run's own predictions together (none for a split too small to judge)."""
+        run_dir = self.runbook.resolve(run_name)
+
+        def rank() -> dict[str, str]:
+            data = self.catalog.run_data(run_dir)
+            if split not in data:
+                raise UserError(f"There is no {quoted(split)} split: choose train, validation or test.")
+            view = probabilities_by_text(self.evaluation(run_name, split).rows, data[split]["text"], data.label_names)
+            try:
+                return doubted(find_suspects(data, split, [view]).table)
+            except TooFewReviews:
+                return {}
+
+        return self._suspects.get_or_make((run_key(run_dir), split), rank)
+
+    def slices(self, run_name: str, split: str):
+        """A run's metrics on a split by source, length and negation (insight/slices.py)."""
+        run_dir = self.runbook.resolve(run_name)
+        return self._slices.get_or_make(
+            (run_key(run_dir), split),
+            lambda: report_slices(self.evaluation(run_name, split).rows, self.catalog.run_data(run_dir)[split]),
+        )
+
+    def data_map(self, run_name: str) -> DataMap:
+        run_dir = self.runbook.resolve(run_name)
+        return self._data_maps.get_or_make(run_key(run_dir), lambda: read_data_map(run_dir))
+
+    def data_map_region(self, run_name: str, region: str) -> pd.DataFrame:
+        """The reviews of one region of a run's data map, the most typical first (at most REGION_ROWS)."""
+        return region_reviews(self.data_map(run_name), region).head(REGION_ROWS)
+
+    def model_card(self, run_name: str) -> Path:
+        """A copy of the run's model card to download."""
+        run_dir = self.runbook.resolve(run_name)
+        if not (run_dir / CARD_FILE).is_file():
+            raise UserError(f"{run_name} was trained before model cards were written: train it again to get one.")
+        return self.downloads.copy(run_dir / CARD_FILE, f"{run_name}-{CARD_FILE}")
+
+    # Tokenizers side by side
+    def tokenizer_lab(self, choice: str) -> TokenizerLab:
+        """Every tokenizer of the comparison, with what it learned from the chosen dataset's training texts."""
+        data = self.catalog.dataset(choice)
+        return self._tokenizer_labs.get_or_make(
+            self.catalog.resolve(choice), lambda: TokenizerLab(data["train"]["text"], data.source)
+        )
+
+    def compare_tokenizers(self, choice: str, text: str) -> Comparison:
+        return self.tokenizer_lab(choice).compare(text)
+
+    def tokenizer_stats(self, choice: str) -> DatasetTokenStats:
+        """Every tokenizer over every split of the chosen dataset, computed once per dataset."""
+        data, lab = self.catalog.dataset(choice), self.tokenizer_lab(choice)
+        return self._token_stats.get_or_make(
+            self.catalog.resolve(choice),
+            lambda: token_statistics(lab, [text for split in data.values() for text in split["text"]]),
+        )

@@ -1,0 +1,142 @@
+"""The data catalogue: the datasets the page may offer, loaded once and shared.
+
+A dataset named in the page is one the app offers, never a path on the server: the bundled sample,
+an upload (by the label the upload returned), a folder given at launch with `--data-dir` (by its
+label), or a Hub id that is only ever loaded from the Hub.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from pathlib import Path
+
+from ..corpus.browsing import frame
+from ..corpus.loading import (
+    DEFAULT_CONFIG,
+    DEFAULT_SOURCE,
+    SAMPLE,
+    SPLITS,
+    SUFFIXES,
+    DataError,
+    SentimentData,
+    load_dataset,
+    load_hub_dataset,
+)
+from ..errors import UserError, quoted
+from ..storage import keep_newest
+from ..text.limits import MAX_UPLOAD_MB
+from ..training.runs import run_dataset
+from .cache import SharedCache
+from .deployment import Deployment
+from .runbook import RunBook
+
+UPLOAD_PREFIX = "upload: "
+DATA_PREFIX = "data: "
+UPLOADS = ".uploads"
+# A Hub repository id: an optional owner and a name, each of letters, digits, '-', '_' and '.'.
+HUB_ID = re.compile(r"(?!.*\.\.)([A-Za-z0-9][\w.-]{0,95}/)?[A-Za-z0-9][\w.-]{0,95}", re.ASCII)
+NOT_OFFERED = (
+    "{name} is not a dataset this app offers: pick one from the list, give a Hub id (owner/name), or upload a file."
+)
+
+
+class Catalog:
+    def __init__(self, runs_dir: Path, default_dataset: str, deployment: Deployment, runbook: RunBook):
+        self.runs_dir = runs_dir
+        self.default_dataset = default_dataset
+        self.deployment = deployment
+        self.runbook = runbook
+        self._datasets = SharedCache(3)
+        self._frames = SharedCache(6)
+
+    def choices(self) -> list[str]:
+        """What the Dataset tab offers: the default, the sample, the Hub's dataset and the --data-dir folders."""
+        return list(dict.fromkeys([self.default_dataset, SAMPLE, DEFAULT_SOURCE, *self._data_folders()]))
+
+    def dataset(self, choice: str) -> SentimentData:
+        source = self.resolve(choice)
+        return self._datasets.get_or_make(source, lambda: self._load(source))
+
+    def resolve(self, choice: str) -> str:
+        """The source that `load_dataset` reads for a dataset chosen in the page, if the app offers it."""
+        choice = (choice or "").strip()
+        if not choice:
+            raise DataError("No dataset is chosen: pick the sample, a Hub id or a folder, or upload a CSV.")
+        if choice in (SAMPLE, self.default_dataset):
+            return choice
+        if choice.startswith(UPLOAD_PREFIX):
+            name = choice.removeprefix(UPLOAD_PREFIX)
+            kept = self.runs_dir / UPLOADS / name
+            if Path(name).name == name and kept.is_file():
+                return str(kept.resolve())
+            raise DataError(f"The upload {quoted(name)} is no longer on this server: upload the file again.")
+        if choice in (folders := self._data_folders()):
+            return str(folders[choice])
+        if HUB_ID.fullmatch(choice):  # loaded from the Hub only, whether or not such a path exists here
+            return choice
+        raise DataError(NOT_OFFERED.format(name=quoted(choice)))
+
+    def _load(self, source: str, config: str = DEFAULT_CONFIG) -> SentimentData:
+        # What the server or its operator named (the sample, --dataset, uploads, --data-dir folders, a
+        # run's own dataset) loads as given; a Hub id from the page is never read as a local path.
+        if source in (SAMPLE, self.default_dataset) or Path(source).is_absolute():
+            return load_dataset(source, config)
+        return load_hub_dataset(source, config)
+
+    def _data_folders(self) -> dict[str, Path]:
+        """Each --data-dir folder and its sub-folders that hold data files, by label."""
+        folders = {}
+        for root in self.deployment.data_dirs:
+            if not root.is_dir():
+                continue
+            for folder in [root, *sorted(path for path in root.iterdir() if path.is_dir())]:
+                resolved = folder.resolve()
+                inside = resolved == root or root in resolved.parents  # no symlinks out of it
+                if inside and any(path.suffix in SUFFIXES for path in folder.iterdir()):
+                    label = root.name if folder == root else f"{root.name}/{folder.name}"
+                    folders[DATA_PREFIX + label] = resolved
+        return folders
+
+    def frame(self, choice: str, split: str):
+        """A split as a pandas table with label names, kept for paging and searching."""
+        if split not in SPLITS:
+            raise DataError(f"There is no {quoted(split)} split: choose train, validation or test.")
+        data = self.dataset(choice)
+        return self._frames.get_or_make((self.resolve(choice), split), lambda: frame(data, split))
+
+    def run_data(self, run_dir: Path) -> SentimentData:
+        """The dataset a run was trained on, as its own settings name it."""
+        source, config = run_dataset(run_dir)
+        if source != SAMPLE and not Path(source).exists() and not HUB_ID.fullmatch(source):
+            raise UserError(
+                f"The dataset run {run_dir.name} was trained on is no longer on this server "
+                "(uploads are kept for a while only): upload it again and train a new run."
+            )
+        return self._datasets.get_or_make(source, lambda: self._load(source, config))
+
+    def save_upload(self, path: str | Path) -> str:
+        """Check an uploaded file and keep a copy under the runs folder; return its label as a dataset choice.
+
+        The uploads that finished runs were trained on are kept beyond the quota (the runs have a quota
+        of their own), so those runs can still be evaluated."""
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix not in (".csv", ".tsv", ".jsonl", ".parquet"):
+            raise DataError(f"{path.name} is not a CSV, TSV, JSON Lines or Parquet file: upload one of those.")
+        size = path.stat().st_size
+        if size > MAX_UPLOAD_MB * 2**20:
+            raise DataError(f"{path.name} is {size / 2**20:.1f} MB; uploads are limited to {MAX_UPLOAD_MB} MB.")
+        data = load_dataset(str(path))  # read it now, so a bad file is reported at upload, by its own name
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+        stem = re.sub(r"[^\w-]", "-", path.stem)[:40] or "upload"
+        uploads = self.runs_dir / UPLOADS
+        uploads.mkdir(exist_ok=True)
+        in_use = {Path(run_dataset(run_dir)[0]).name for run_dir in self.runbook.folders()}
+        prunable = [upload for upload in uploads.iterdir() if upload.name not in in_use]
+        keep_newest(prunable, self.deployment.bounds.uploads_kept - 1)
+        kept = uploads / f"{stem}-{digest}{suffix}"
+        shutil.copyfile(path, kept)
+        self._datasets.get_or_make(str(kept.resolve()), lambda: data)
+        return UPLOAD_PREFIX + kept.name

@@ -1,0 +1,89 @@
+"""The model pool: tokenizers and classifiers loaded once, shared by every visitor and bounded in number."""
+
+from __future__ import annotations
+
+from ..corpus.loading import SAMPLE, load_dataset
+from ..errors import UserError, quoted
+from ..insight.inference import Classifier, load_classifier, unquantised_precision
+from ..insight.whatif import WhatIf, what_if
+from ..models.baseline import is_ngram_run
+from ..models.prediction import Prediction
+from ..text.limits import cap_text
+from ..text.tokenization import SOURCE_MODEL, build_starter_tokenizer, load_tokenizer
+from .cache import SharedCache, run_key
+from .deployment import Deployment
+from .runbook import RunBook
+
+STARTER_TOKENIZER = "starter (vocabulary learned from the sample)"
+STARTER_TOKENIZER_SHOWN = STARTER_TOKENIZER + " / スターター（サンプルから学んだ語彙）"
+RUN_PREFIX = "run: "
+
+
+class ModelPool:
+    def __init__(self, runbook: RunBook, deployment: Deployment, online: bool):
+        self.runbook = runbook
+        self.deployment = deployment
+        self.online = online
+        self._tokenizers = SharedCache(4)
+        self._classifiers = SharedCache(2)
+        self._unquantised = SharedCache(1)
+
+    # Tokenizers
+    def tokenizer_choices(self) -> list[tuple[str, str]]:
+        """What the Tokenizer tab offers, as (shown, value) pairs: the value is what its API takes."""
+        choices = [(STARTER_TOKENIZER_SHOWN, STARTER_TOKENIZER)]
+        if self.online:
+            choices.append((SOURCE_MODEL, SOURCE_MODEL))
+        return choices + [(RUN_PREFIX + run.name,) * 2 for run in self.runbook.runs() if run.method != "ngram"]
+
+    def tokenizer(self, choice: str):
+        choice = choice or STARTER_TOKENIZER
+        return self._tokenizers.get_or_make(choice, lambda: self._load_tokenizer(choice))
+
+    def _load_tokenizer(self, choice: str):
+        if choice == STARTER_TOKENIZER:
+            return build_starter_tokenizer(load_dataset(SAMPLE)["train"]["text"], vocab_size=4000)
+        if choice.startswith(RUN_PREFIX):
+            return load_tokenizer(str(self.runbook.resolve(choice.removeprefix(RUN_PREFIX))))
+        if choice == SOURCE_MODEL:
+            return load_tokenizer(SOURCE_MODEL)
+        raise UserError(f"Unknown tokenizer {quoted(choice)}: pick one from the list.")
+
+    def length_tokenizer(self):
+        """The tokenizer that counts tokens in the Dataset tab: the source model's, or the starter's offline."""
+        return self.tokenizer(SOURCE_MODEL if self.online else STARTER_TOKENIZER)
+
+    # Classifiers
+    def classifier(self, run_name: str) -> Classifier:
+        run_dir = self.runbook.resolve(run_name)
+        return self._classifiers.get_or_make(run_key(run_dir), lambda: load_classifier(run_dir))
+
+    def classify_many(self, run_name: str, texts: list[str]) -> list[Prediction]:
+        """Many texts at once, within this server's bounds on their number and their characters together."""
+        bounds = self.deployment.bounds
+        if len(texts) > bounds.batch_rows:
+            raise UserError(
+                f"There are {len(texts):,} texts; this server classifies up to {bounds.batch_rows:,} at a time."
+            )
+        characters = 0  # what would be tokenized, counted until past the bound: a hostile batch costs no more
+        for text in texts:
+            characters += len(cap_text(text))
+            if characters > bounds.batch_chars:
+                raise UserError(
+                    f"These texts have more than {bounds.batch_chars:,} characters together; this server "
+                    f"classifies up to {bounds.batch_chars:,} at a time: send fewer or shorter texts."
+                )
+        return self.classifier(run_name).predict(texts)
+
+    def what_if(self, run_name: str, text: str) -> WhatIf:
+        """`text` and its Japanese-aware variants, classified in one batch within this server's bounds."""
+        return what_if(lambda texts: self.classify_many(run_name, texts), text)
+
+    def unquantised(self, run_name: str) -> Classifier:
+        """A BERT run not quantised, for what needs more than labels: gradients and hidden states (in bf16
+        where the run is served in bf16, else fp32; see inference.unquantised_precision)."""
+        run_dir = self.runbook.resolve(run_name)
+        if is_ngram_run(run_dir):
+            raise UserError("The n-gram baseline has no tokens or hidden states to show: pick a BERT run.")
+        precision = unquantised_precision(run_dir)
+        return self._unquantised.get_or_make(run_key(run_dir), lambda: Classifier(run_dir, precision=precision))

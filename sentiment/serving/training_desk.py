@@ -1,0 +1,139 @@
+"""The training desk: the one way into training for the page, the API and the first runs.
+
+It admits a run (deployment.py says who may train what), queues it on the server's one `TrainingJob`,
+stops it, reports its status, keeps the page's runs within their quota, and prepares a fresh app's
+first runs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..corpus.loading import SAMPLE
+from ..errors import UserError, quoted
+from ..insight.evaluation import METRICS_FILE
+from ..models.bert import STARTER
+from ..storage import keep_newest
+from ..text.tokenization import SOURCE_MODEL
+from ..training.config import WHOLE_NUMBERS, TrainConfig, check_run_name, default_run_name
+from ..training.estimate import estimate
+from ..training.jobs import JobStatus, TrainingJob
+from ..training.runs import shown_source
+from .catalog import HUB_ID, Catalog
+from .deployment import Deployment
+from .runbook import RunBook
+
+FIRST_RUNS_OWNER = "server"  # the first runs belong to no page: only the password holder may stop them
+
+
+class TrainingDesk:
+    def __init__(
+        self, runs_dir: Path, default_model: str, deployment: Deployment, catalog: Catalog, runbook: RunBook
+    ):
+        self.runs_dir = runs_dir
+        self.default_model = default_model
+        self.deployment, self.catalog, self.runbook = deployment, catalog, runbook
+        self.job = TrainingJob(runs_dir)
+
+    def status(self) -> JobStatus:
+        return self.job.status()
+
+    def busy(self) -> bool:
+        """Whether a run is training or waiting to."""
+        status = self.job.status()
+        return status.state == "running" or bool(status.waiting)
+
+    def resolve_model(self, spec: str) -> str:
+        """A model named in the page, if the app offers it: the starter, the launch default or a Hub id."""
+        spec = (spec or "").strip()
+        if spec in (STARTER, SOURCE_MODEL, self.default_model) or (HUB_ID.fullmatch(spec) and not Path(spec).exists()):
+            # A local folder of that name would load instead of the Hub's model, so it is refused; on a public
+            # server only the password holder gets this far (start_from_page).
+            return spec
+        raise UserError(
+            f"{quoted(spec)} is not a model this app offers: pick one from the list, or give a Hub id (owner/name)."
+        )
+
+    def start(
+        self, config: TrainConfig, session: str = "", password: str | None = None, visitor: str = ""
+    ) -> tuple[str, int]:
+        """Start a run for the page `session`, within what this deployment allows, now or after the runs
+        already waiting; return its name and its place in the queue (0: started)."""
+        config, minutes = self.deployment.admit(config, password, visitor)
+        place = self.job.submit(config, owner=session, max_minutes=minutes)
+        self._make_room_for_a_run()  # after the start: a refused start removes nothing
+        return Path(config.resolved().output).name, place
+
+    def start_from_page(
+        self, model: str, method: str, dataset: str, name: str, values: dict, session="", password=None, visitor=""
+    ) -> tuple[str, int]:
+        """A run as the Train tab asks for it (0 or blank: the recipe's value). On a public server anything
+        but a lesson checks the password before the form is read, so a refused visitor learns nothing of
+        what the server holds."""
+        method = method or "full"
+        lesson_shaped = dataset == SAMPLE and (method == "ngram" or model == STARTER)
+        if self.deployment.public and (password or not lesson_shaped):
+            self.deployment.check_may_train(password, visitor)
+        return self.start(self._page_config(model, method, dataset, name, values), session, password, visitor)
+
+    def _page_config(self, model: str, method: str, dataset: str, name: str, values: dict) -> TrainConfig:
+        model, dataset = self.resolve_model(model), self.catalog.resolve(dataset)
+        name = check_run_name((name or "").strip() or self.free_run_name(method, model, dataset))
+        # 0 or blank leaves an option to the recipe (a number box can't be empty in every browser).
+        options = {key: int(value) if key in WHOLE_NUMBERS else value for key, value in values.items() if value}
+        output = str(self.runs_dir / name)
+        return TrainConfig(model=model, method=method, dataset=dataset, output=output, **options)
+
+    def cost_estimate(self, model: str, method: str, dataset: str, values: dict) -> str:
+        """What the run the form describes would cost here, before it starts (estimate.py); one sentence."""
+        asked = self._page_config(model, method or "full", dataset, "", values)
+        config = self.deployment.as_trained_without_password(asked)
+        found = estimate(self.runbook.runs(), config.resolved(), self.catalog.dataset(dataset)["train"].num_rows)
+        if found is None:
+            return (
+                "No run of this model and method has finished on this machine yet, so its time can't be estimated. "
+                "/ このモデルと手法の学習がまだないため、所要時間を見積もれません。"
+            )
+        return found.sentence()
+
+    def free_run_name(self, method: str, model: str, dataset: str) -> str:
+        """The default name of a new run: `<method>-<model>-<dataset>`, numbered when taken."""
+        return default_run_name(method, model, shown_source(dataset), self.job.name_taken)
+
+    def stop(self, session: str = "", password: str | None = None, visitor: str = "") -> str:
+        self.deployment.check_may_stop(self.job.owner(), session, password, visitor)
+        return self.job.stop()
+
+    def shutdown(self) -> None:
+        self.job.shutdown()
+
+    def _make_room_for_a_run(self) -> None:
+        """Keep the runs trained from the page, the one just started included, within the quota; the oldest go first."""
+        finished = [run for run in self.job.started_runs() if (run / METRICS_FILE).is_file()]
+        keep_newest(finished, self.deployment.bounds.runs_kept - 1)
+        self.job.forget_removed_runs()
+
+    def prepare_first_runs(self) -> list[str]:
+        """When no run has finished yet, queue the first ones through the ordinary job, so a fresh app (a new
+        Space) has a model to classify with in about a minute: the n-gram baseline on the sample (seconds),
+        then the starter fully fine-tuned on it. Return their names."""
+        if self.runbook.runs():
+            return []
+        names = []
+        for method in ("ngram", "full"):
+            name = self.free_run_name(method, STARTER, SAMPLE)
+            config = TrainConfig(model=STARTER, method=method, dataset=SAMPLE, output=str(self.runs_dir / name))
+            self.job.submit(config, owner=FIRST_RUNS_OWNER)
+            names.append(name)
+        return names
+
+    @staticmethod
+    def device() -> str:
+        import os
+
+        import torch
+
+        if torch.cuda.is_available():
+            properties = torch.cuda.get_device_properties(0)
+            return f"GPU: {properties.name}, {properties.total_memory / 2**30:.0f} GiB"
+        return f"CPU: {os.cpu_count()} cores (no GPU found)"
