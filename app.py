@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+# Before anything imports torch: on ZeroGPU, `spaces` patches torch to emulate CUDA outside its GPU windows and
+# refuses to start once CUDA is initialised. Elsewhere it does nothing.
+# isort: off
+import spaces  # noqa: F401
+# isort: on
+
 import argparse
 import os
 import signal

@@ -66,20 +66,10 @@ def train_main(argv: list[str] | None = None) -> int:
 
 
 def print_event(record: dict) -> None:
-    event = record["event"]
-    if event == "loaded":
-        for notice in record["notices"]:
-            print(f"note: {notice}", flush=True)
-    elif event in ("log", "eval", "summary"):
-        parts = [f"step {record['step']}/{record['total_steps']}", f"epoch {record['epoch']:.2f}"]
-        for key in ("loss", "learning_rate", "eval_loss", "eval_accuracy", "eval_f1_weighted"):
-            if key in record:
-                parts.append(f"{key} {record[key]:.4g}")
-        if "examples_per_second" in record:
-            parts.append(f"{record['examples_per_second']:.1f} ex/s, {record['remaining']:.0f} s left")
-        print(" | ".join(parts), flush=True)
-    elif event == "done":
-        print(f"saved {record['run_dir']}", flush=True)
+    from .training.jobs import event_lines
+
+    for line in event_lines(record):
+        print(line, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

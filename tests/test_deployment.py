@@ -194,7 +194,7 @@ def test_a_partial_folder_is_never_written_into(tmp_path):
     partial_dir(output).mkdir()
     config = TrainConfig(model="starter", dataset="sample", output=str(output))
     with pytest.raises(JobError, match="still being written"):
-        TrainingJob(tmp_path).start(config)
+        TrainingJob(tmp_path).submit(config)
     with pytest.raises(TrainingError, match=r"busy\.partial exists"):
         train(config)
     assert partial_dir(output).is_dir(), "the other trainer's folder is left alone"
@@ -220,7 +220,7 @@ def test_an_app_restart_cleans_up_after_a_trainer_that_died(tmp_path):
 def test_a_run_past_the_time_limit_is_stopped(tmp_path):
     job = TrainingJob(tmp_path)
     slow = TrainConfig(model="starter", dataset="sample", output=str(tmp_path / "slow"), epochs=50)
-    job.start(slow, max_minutes=0.05)
+    job.submit(slow, max_minutes=0.05)
     deadline = time.monotonic() + 60
     while job.status().state == "running" and time.monotonic() < deadline:
         time.sleep(0.5)
@@ -295,7 +295,7 @@ def test_a_stop_is_recorded_before_another_apps_queue_starts_its_run(tmp_path):
 def test_a_trainer_killed_on_its_own_leaves_no_partial_folder_and_its_name_free(tmp_path):
     job = TrainingJob(tmp_path)
     config = TrainConfig(model="starter", dataset="sample", output=str(tmp_path / "killed"), epochs=50)
-    job.start(config)
+    job.submit(config)
     deadline = time.monotonic() + 60
     while not partial_dir(tmp_path / "killed").exists() and time.monotonic() < deadline:
         time.sleep(0.2)

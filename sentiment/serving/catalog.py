@@ -114,6 +114,10 @@ class Catalog:
                 f"The dataset run {run_dir.name} was trained on is no longer on this server "
                 "(uploads are kept for a while only): upload it again and train a new run."
             )
+        return self.by_source(source, config)
+
+    def by_source(self, source: str, config: str = DEFAULT_CONFIG) -> SentimentData:
+        """A dataset by the source the server resolved it to (a run's settings, a config being admitted)."""
         return self._datasets.get_or_make(source, lambda: self._load(source, config))
 
     def save_upload(self, path: str | Path) -> str:

@@ -4,7 +4,7 @@
 - `runbook`: the finished runs (runbook.py);
 - `models`: the tokenizers and classifiers loaded and shared (pool.py);
 - `analyses`: evaluation, "Why?", the maps, the data lesson, the tokenizer lab (analysis.py);
-- `desk`: the one way into training (training_desk.py).
+- `desk`: the one way into training (training_desk.py), in a child process or a ZeroGPU window.
 
 The root decides only what the parts share: where runs live, who may do what (deployment.py), and
 which defaults apply (the Hub's, or the sample and the starter when the Hub can't be reached).
@@ -21,6 +21,7 @@ from ..text.tokenization import SOURCE_MODEL
 from .analysis import Analyses
 from .catalog import Catalog
 from .deployment import Deployment
+from .gpu_window import GpuWindow, on_zerogpu
 from .pool import ModelPool
 from .runbook import RunBook
 from .training_desk import TrainingDesk
@@ -52,4 +53,7 @@ class Studio:
         self.catalog = Catalog(self.runs_dir, self.default_dataset, self.deployment, self.runbook)
         self.models = ModelPool(self.runbook, self.deployment, self.online)
         self.analyses = Analyses(self.catalog, self.runbook, self.models, self.deployment, self.downloads)
-        self.desk = TrainingDesk(self.runs_dir, self.default_model, self.deployment, self.catalog, self.runbook)
+        window = GpuWindow() if on_zerogpu() else None
+        self.desk = TrainingDesk(
+            self.runs_dir, self.default_model, self.deployment, self.catalog, self.runbook, window
+        )

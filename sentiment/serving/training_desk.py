@@ -20,7 +20,8 @@ from ..training.estimate import estimate
 from ..training.jobs import JobStatus, TrainingJob
 from ..training.runs import shown_source
 from .catalog import HUB_ID, Catalog
-from .deployment import Deployment
+from .deployment import Deployment, is_lesson
+from .gpu_window import GpuWindow, check_fits, window_length
 from .runbook import RunBook
 
 FIRST_RUNS_OWNER = "server"  # the first runs belong to no page: only the password holder may stop them
@@ -28,12 +29,20 @@ FIRST_RUNS_OWNER = "server"  # the first runs belong to no page: only the passwo
 
 class TrainingDesk:
     def __init__(
-        self, runs_dir: Path, default_model: str, deployment: Deployment, catalog: Catalog, runbook: RunBook
+        self,
+        runs_dir: Path,
+        default_model: str,
+        deployment: Deployment,
+        catalog: Catalog,
+        runbook: RunBook,
+        window: GpuWindow | None = None,
     ):
         self.runs_dir = runs_dir
         self.default_model = default_model
         self.deployment, self.catalog, self.runbook = deployment, catalog, runbook
-        self.job = TrainingJob(runs_dir)
+        # On ZeroGPU runs train in a GPU window of the server's own (gpu_window.py), elsewhere in a child process.
+        self.window = window
+        self.job = TrainingJob(runs_dir, window)
 
     def status(self) -> JobStatus:
         return self.job.status()
@@ -60,7 +69,8 @@ class TrainingDesk:
         """Start a run for the page `session`, within what this deployment allows, now or after the runs
         already waiting; return its name and its place in the queue (0: started)."""
         config, minutes = self.deployment.admit(config, password, visitor)
-        place = self.job.submit(config, owner=session, max_minutes=minutes)
+        seconds = self.window_seconds(config) if self.window is not None else None
+        place = self.job.submit(config, owner=session, max_minutes=minutes, window_seconds=seconds)
         self._make_room_for_a_run()  # after the start: a refused start removes nothing
         return Path(config.resolved().output).name, place
 
@@ -83,6 +93,17 @@ class TrainingDesk:
         options = {key: int(value) if key in WHOLE_NUMBERS else value for key, value in values.items() if value}
         output = str(self.runs_dir / name)
         return TrainConfig(model=model, method=method, dataset=dataset, output=output, **options)
+
+    def window_seconds(self, config: TrainConfig) -> int:
+        """The GPU window a run asks ZeroGPU for, from its estimate on this hardware; one sentence, before it
+        starts, for a run that cannot fit."""
+        config = config.resolved()
+        lesson = is_lesson(config)
+        rows = self.catalog.by_source(config.dataset, config.dataset_config)["train"].num_rows
+        found = estimate(self.runbook.runs(), config, rows)
+        seconds = window_length(found.seconds if found else None, lesson)
+        check_fits(seconds, lesson)
+        return seconds
 
     def cost_estimate(self, model: str, method: str, dataset: str, values: dict) -> str:
         """What the run the form describes would cost here, before it starts (estimate.py); one sentence."""

@@ -12,11 +12,16 @@ app has its unfinished folder removed at start-up.
 
 Starts that arrive while a run trains wait in a queue (in memory: an app restart forgets them), and
 each starts when the runs before it have ended; the page shows their places.
+
+On ZeroGPU there is no child process: the job is given a GPU window (serving/gpu_window.py) and runs the
+same `train()` through it, in a thread of the server that reads the records the window streams back. Its
+record on disk names the server's own pid and `window: true`; a stop closes the window.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import fcntl
 import json
 import logging
@@ -74,6 +79,7 @@ class ActiveRun:
     owner: str = ""  # the page (gradio session) that started it
     stopped: str = ""  # why it was stopped, when it was
     max_minutes: float | None = None  # stopped when still running after this long; None: no limit
+    window: bool = False  # trained in a GPU window of this server's process, not in a child process
 
 
 @dataclass
@@ -83,11 +89,17 @@ class Waiting:
     config: TrainConfig
     owner: str
     max_minutes: float | None
+    window_seconds: int | None = None
+    # The request's context (ZeroGPU bills a window to the visitor whose request it finds there).
+    context: contextvars.Context = field(default_factory=contextvars.copy_context)
 
 
 class TrainingJob:
-    def __init__(self, runs_dir: Path):
+    def __init__(self, runs_dir: Path, window=None):
         self.runs_dir = Path(runs_dir)
+        self.window = window  # a GpuWindow: runs train through it, not in a child process
+        self._window_thread: threading.Thread | None = None
+        self._window_closing = threading.Event()
         self.jobs_dir = self.runs_dir / ".jobs"
         self.jobs_dir.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
@@ -98,23 +110,22 @@ class TrainingJob:
         self._recover()
 
     # Starting and stopping
-    def start(self, config: TrainConfig, owner: str = "", max_minutes: float | None = None) -> str:
-        """Start training as `config` says, now; return the run's name."""
-        with self._lock:
-            return self._start(config.resolved(), owner, max_minutes)
-
-    def submit(self, config: TrainConfig, owner: str = "", max_minutes: float | None = None) -> int:
-        """Start training now or, while another run trains, queue it; return its place in the queue (0: started)."""
+    def submit(
+        self, config: TrainConfig, owner: str = "", max_minutes: float | None = None, window_seconds: int | None = None
+    ) -> int:
+        """Start training now or, while another run trains, queue it; return its place in the queue (0: started).
+        `window_seconds`: the length of the run's GPU window, where runs train in one."""
         config = config.resolved()
+        waiting = Waiting(config, owner, max_minutes, window_seconds)
         with self._lock:
             active = self._active()
             if not self._waiting and not (active and self._alive(active)):
-                self._start(config, owner, max_minutes)
+                self._start(waiting)
                 return 0
             self._check_name(Path(config.output))
             if len(self._waiting) >= MAX_WAITING:
                 raise JobError(f"{MAX_WAITING} runs are waiting to train already: try again when one has finished.")
-            self._waiting.append(Waiting(config, owner, max_minutes))
+            self._waiting.append(waiting)
             if self._queue_thread is None:
                 self._queue_thread = threading.Thread(target=self._serve_queue, daemon=True)
                 self._queue_thread.start()
@@ -152,11 +163,12 @@ class TrainingJob:
                     return
                 waiting = self._waiting.pop(0)
                 try:
-                    self._start(waiting.config, waiting.owner, waiting.max_minutes)
+                    self._start(waiting)
                 except JobError as error:  # another app on the runs folder took the name or the slot
                     logger.warning("A queued run could not start: %s", error)
 
-    def _start(self, config: TrainConfig, owner: str, max_minutes: float | None) -> str:
+    def _start(self, waiting: Waiting) -> str:
+        config, owner, max_minutes = waiting.config, waiting.owner, waiting.max_minutes
         output = Path(config.output)
         with self._start_lock():
             active = self._active()
@@ -167,6 +179,14 @@ class TrainingJob:
             self._check_name(output)
             config_file = self.jobs_dir / f"{output.name}.json"
             config_file.write_text(json.dumps(config.to_dict(), ensure_ascii=False), encoding="utf-8")
+            if self.window is not None:
+                now = time.time()
+                active = ActiveRun(output.name, os.getpid(), str(config_file), now, owner, "", max_minutes, window=True)
+                self._write(active)
+                self._open_window(waiting)
+                self._restart_notice = ""
+                self._watch(active)
+                return output.name
             with (self.jobs_dir / f"{output.name}.log").open("wb") as log:
                 self._process = subprocess.Popen(
                     [sys.executable, "-m", "sentiment", "train", str(config_file)],
@@ -204,7 +224,9 @@ class TrainingJob:
         with self._lock:
             self._waiting.clear()
             active = self._active()
-            started_here = active is not None and self._process is not None and self._process.pid == active.pid
+            started_here = active is not None and (
+                active.window or (self._process is not None and self._process.pid == active.pid)
+            )
         if started_here and self._alive(active):
             with contextlib.suppress(JobError):
                 self.stop("the app was stopped")
@@ -302,14 +324,56 @@ class TrainingJob:
                 "Its unfinished folder was removed; start it again."
             )
 
+    # The GPU window
+    def _open_window(self, waiting: Waiting) -> None:
+        self._window_closing = threading.Event()
+        thread = threading.Thread(
+            target=waiting.context.run, args=(self._follow_window, waiting), name="gpu-window", daemon=True
+        )
+        self._window_thread = thread
+        thread.start()
+
+    def _follow_window(self, waiting: Waiting) -> None:
+        """Read what the window streams into the run's log; whatever way it ends, nothing half-written stays."""
+        config, closing = waiting.config, self._window_closing
+        output = Path(config.output)
+        with (self.jobs_dir / f"{output.name}.log").open("w", encoding="utf-8") as log:
+            records = self.window.train(config.to_dict(), waiting.window_seconds or 0)
+            try:
+                for record in records:
+                    if record.get("event") == "error":
+                        log.write(f"{ERROR_PREFIX}{record['message']}\n")
+                    for line in event_lines(record):
+                        log.write(line + "\n")
+                    log.flush()
+                    if closing.is_set():
+                        break
+            except Exception as error:  # ZeroGPU's refusals (quota, no GPU, duration) or a worker that died
+                logger.warning("The GPU window of %s ended with %r", output.name, error)
+                if not closing.is_set():
+                    log.write(f"{ERROR_PREFIX}{self.window.refusal(error)}\n")
+            finally:
+                with contextlib.suppress(Exception):
+                    records.close()
+                if not output.is_dir():
+                    shutil.rmtree(partial_dir(output), ignore_errors=True)
+
     # The process
     def _alive(self, active: ActiveRun) -> bool:
+        if active.window:
+            thread = self._window_thread
+            return active.pid == os.getpid() and thread is not None and thread.is_alive()
         if self._process is not None and self._process.pid == active.pid:
             return self._process.poll() is None
         return _is_trainer(active.pid, active.config_file)
 
     def _end(self, active: ActiveRun) -> bool:
         """End the trainer's process group, gently first; False if it had already ended."""
+        if active.window:
+            self._window_closing.set()
+            if self._window_thread is not None:
+                self._window_thread.join(STOP_GRACE_SECONDS)
+            return True
         try:
             os.killpg(active.pid, signal.SIGTERM)
         except ProcessLookupError:
@@ -372,6 +436,24 @@ def visible_log(text: str) -> str:
     """The trainer's output as a visitor may see it: no tracebacks or library output, no server paths."""
     lines = [line for line in text.splitlines() if VISIBLE_LINE.match(line)]
     return "\n".join(SERVER_PATH.sub("", line) for line in lines)
+
+
+def event_lines(record: dict) -> list[str]:
+    """A progress record as the lines of the run's log (the trainer prints the same; cli.print_event)."""
+    event = record["event"]
+    if event == "loaded":
+        return [f"note: {notice}" for notice in record["notices"]]
+    if event in ("log", "eval", "summary"):
+        parts = [f"step {record['step']}/{record['total_steps']}", f"epoch {record['epoch']:.2f}"]
+        for key in ("loss", "learning_rate", "eval_loss", "eval_accuracy", "eval_f1_weighted"):
+            if key in record:
+                parts.append(f"{key} {record[key]:.4g}")
+        if "examples_per_second" in record:
+            parts.append(f"{record['examples_per_second']:.1f} ex/s, {record['remaining']:.0f} s left")
+        return [" | ".join(parts)]
+    if event == "done":
+        return [f"saved {record['run_dir']}"]
+    return []
 
 
 def _because(reason: str) -> str:

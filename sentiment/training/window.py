@@ -1,0 +1,65 @@
+"""Training inside a GPU window: the body of the function that ZeroGPU runs in its forked GPU worker.
+
+On ZeroGPU only a worker process forked for a `@spaces.GPU` call sees the GPU, for the call's duration;
+its arguments and results cross to it pickled, and a generator's yields stream back one by one. So the
+ordinary `train()` runs here, in a thread of the worker, and each progress record it writes to the run's
+`progress.jsonl` is also yielded to the server. Closing the generator early (a Stop, the server shutting
+down) makes the run's next progress event raise, and `train()` then removes its `.partial` folder as on
+any stop. A failure a person can fix comes back as a last record (`{"event": "error", "message": …}`),
+plain data, because ZeroGPU turns any other exception into its class name.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterator
+
+from ..errors import UserError
+from .config import TrainConfig
+
+CLOSE_GRACE_SECONDS = 30.0  # how long a closed window waits for the run to reach its next event and unwind
+
+
+class WindowClosed(Exception):
+    """Raised inside the run when its window was closed before the run finished."""
+
+
+def stream_training(config: dict, seconds: int) -> Iterator[dict]:
+    """Train the run `config` (TrainConfig.to_dict()) describes, yielding its progress records; `seconds` is
+    the window's length, taken by ZeroGPU's duration callable (gpu_window.py), unused here."""
+    from .trainer import train  # the worker imports torch; the server need not, to name this function
+
+    records: queue.Queue = queue.Queue()
+    closed = threading.Event()
+    ending: dict = {}
+
+    def on_event(record: dict) -> None:
+        if closed.is_set():
+            raise WindowClosed
+        records.put(record)
+
+    def run() -> None:
+        try:
+            train(TrainConfig(**config), on_event)
+        except WindowClosed:
+            pass
+        except UserError as error:
+            ending["record"] = {"event": "error", "message": str(error)}
+        except BaseException as error:  # handed to the generator, so the window ends with it
+            ending["error"] = error
+        finally:
+            records.put(None)
+
+    thread = threading.Thread(target=run, name="window-training", daemon=True)
+    thread.start()
+    try:
+        while (record := records.get()) is not None:
+            yield record
+    finally:
+        closed.set()
+        thread.join(CLOSE_GRACE_SECONDS)
+    if "record" in ending:
+        yield ending["record"]
+    if "error" in ending:
+        raise ending["error"]
