@@ -16,10 +16,10 @@ def test_concurrent_explanations_equal_the_same_explanations_made_alone(app_runs
     run = next(path.name for path in app_runs.iterdir() if (path / "metrics.json").is_file())
     together = Studio(app_runs)
     with ThreadPoolExecutor(max_workers=len(TEXTS)) as pool:
-        concurrent = list(pool.map(lambda text: together.attribution(run, text), TEXTS))
+        concurrent = list(pool.map(lambda text: together.analyses.attribution(run, text), TEXTS))
     alone = Studio(app_runs)  # a fresh studio: nothing cached
     for text, answer in zip(TEXTS, concurrent, strict=True):
-        expected = alone.attribution(run, text)
+        expected = alone.analyses.attribution(run, text)
         assert answer.label == expected.label and answer.tokens == expected.tokens
         assert max(abs(a - b) for a, b in zip(answer.token_scores, expected.token_scores, strict=True)) < 1e-4
 
