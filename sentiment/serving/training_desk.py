@@ -25,6 +25,10 @@ from .gpu_window import GpuWindow, check_fits, window_length
 from .runbook import RunBook
 
 FIRST_RUNS_OWNER = "server"  # the first runs belong to no page: only the password holder may stop them
+FIRST_RUN_SECONDS = 300
+# Reviews a second through a BERT-base-shaped encoder on 2 cores without bf16 instructions (docs/benchmarks.md
+# §15); bf16 CPUs and GPUs are faster, so a first run there is ready sooner, never later.
+HEAD_PACE = 4.3
 
 
 class TrainingDesk:
@@ -135,18 +139,36 @@ class TrainingDesk:
         self.job.forget_removed_runs()
 
     def prepare_first_runs(self) -> list[str]:
-        """When no run has finished yet, queue the first ones through the ordinary job, so a fresh app (a new
-        Space) has a model to classify with in about a minute: the n-gram baseline on the sample (seconds),
-        then the starter fully fine-tuned on it. Return their names."""
+        """When no run has finished yet, queue the first ones, so a fresh app (a new Space) has a model to
+        classify with within minutes. They need no visitor, so they train in a child process on the CPU, on
+        ZeroGPU too. With a pretrained launch model: the n-gram baseline on the launch dataset's whole training
+        split, then a head-only run of the model on a slice of it sized to be ready in about
+        FIRST_RUN_SECONDS; offline with the starter: the baseline and the starter fully fine-tuned on the
+        sample. Return their names."""
         if self.runbook.runs():
             return []
+        pretrained = self.default_model != STARTER
+        dataset = self.catalog.resolve(self.catalog.default_dataset) if pretrained else SAMPLE
+        configs = [("ngram", {}), ("head", self._first_head_size()) if pretrained else ("full", {})]
         names = []
-        for method in ("ngram", "full"):
-            name = self.free_run_name(method, STARTER, SAMPLE)
-            config = TrainConfig(model=STARTER, method=method, dataset=SAMPLE, output=str(self.runs_dir / name))
+        for method, size in configs:
+            name = self.free_run_name(method, self.default_model, dataset)
+            output = str(self.runs_dir / name)
+            config = TrainConfig(model=self.default_model, method=method, dataset=dataset, output=output, **size)
             self.job.submit(config, owner=FIRST_RUNS_OWNER)
             names.append(name)
         return names
+
+    def _first_head_size(self) -> dict:
+        """Training and validation examples for a head-only first run that is ready in about FIRST_RUN_SECONDS:
+        its features cost one forward pass per review, at the pace of a head run of this model timed here, else
+        at HEAD_PACE."""
+        timed = next(
+            (run for run in self.runbook.runs() if run.method == "head" and run.model == self.default_model), None
+        )
+        pace = timed.examples_trained / timed.train_seconds if timed and timed.train_seconds else HEAD_PACE
+        reviews = max(200, int(pace * FIRST_RUN_SECONDS))
+        return {"train_examples": reviews * 3 // 4, "eval_examples": reviews // 4}
 
     @staticmethod
     def device() -> str:

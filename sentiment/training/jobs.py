@@ -114,7 +114,8 @@ class TrainingJob:
         self, config: TrainConfig, owner: str = "", max_minutes: float | None = None, window_seconds: int | None = None
     ) -> int:
         """Start training now or, while another run trains, queue it; return its place in the queue (0: started).
-        `window_seconds`: the length of the run's GPU window, where runs train in one."""
+        `window_seconds`: the length of the run's GPU window, where runs train in one; None trains in a child
+        process (on ZeroGPU, the first runs: no visitor's quota pays for them)."""
         config = config.resolved()
         waiting = Waiting(config, owner, max_minutes, window_seconds)
         with self._lock:
@@ -179,7 +180,7 @@ class TrainingJob:
             self._check_name(output)
             config_file = self.jobs_dir / f"{output.name}.json"
             config_file.write_text(json.dumps(config.to_dict(), ensure_ascii=False), encoding="utf-8")
-            if self.window is not None:
+            if self.window is not None and waiting.window_seconds is not None:
                 now = time.time()
                 active = ActiveRun(output.name, os.getpid(), str(config_file), now, owner, "", max_minutes, window=True)
                 self._write(active)
