@@ -89,8 +89,8 @@ def main(argv: list[str] | None = None) -> None:
         print(PASSWORD_WARNING, flush=True)
     deployment = Deployment.from_launch(args.public, args.share, args.train_password, args.data_dir)
     studio = Studio(args.runs, args.dataset, args.model, deployment)
-    if studio.notice:
-        print(studio.notice, flush=True)
+    for notice in studio.notices:
+        print(notice, flush=True)
     if not args.no_first_runs and (first := studio.desk.prepare_first_runs()):
         print(f"No run has finished yet: training the first runs ({', '.join(first)}) in the background.", flush=True)
     # The server answers many small requests at once (four at a time through gradio's queue): one thread

@@ -12,6 +12,7 @@ which defaults apply (the Hub's, or the sample and the starter when the Hub can'
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ..corpus.loading import DEFAULT_SOURCE, SAMPLE, hub_reachable
@@ -32,6 +33,12 @@ OFFLINE_NOTICE = (
     "(a small BERT trained here). / Hub に接続できないため、同梱のサンプルとスターターモデルを使います。"
 )
 
+SPACE_VOLUME = Path("/data")  # where a Space mounts its Storage Bucket (README, "As a Hugging Face Space")
+LOST_AT_RESTART = (
+    "Runs on this Space are lost when it restarts: its owner can attach a Storage Bucket at /data to keep them. "
+    "/ この Space の学習結果は再起動で消えます。/data にストレージバケットを接続すると保存されます。"
+)
+
 
 class Studio:
     def __init__(
@@ -47,7 +54,11 @@ class Studio:
         self.online = hub_reachable()
         self.default_dataset = dataset or (DEFAULT_SOURCE if self.online else SAMPLE)
         self.default_model = model or (SOURCE_MODEL if self.online else STARTER)
-        self.notice = "" if self.online else OFFLINE_NOTICE
+        on_space, kept = bool(os.environ.get("SPACE_ID")), SPACE_VOLUME in self.runs_dir.resolve().parents
+        self.notices = [
+            *([] if self.online else [OFFLINE_NOTICE]),
+            *([LOST_AT_RESTART] if on_space and not kept else []),
+        ]
         self.downloads = Downloads(self.runs_dir / DOWNLOADS, self.deployment.bounds.downloads_kept)
         self.runbook = RunBook(self.runs_dir)
         self.catalog = Catalog(self.runs_dir, self.default_dataset, self.deployment, self.runbook)

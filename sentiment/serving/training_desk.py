@@ -170,11 +170,14 @@ class TrainingDesk:
         reviews = max(200, int(pace * FIRST_RUN_SECONDS))
         return {"train_examples": reviews * 3 // 4, "eval_examples": reviews // 4}
 
-    @staticmethod
-    def device() -> str:
+    def device(self) -> str:
+        """Where a visitor's run trains, as the Train tab names it."""
         import os
 
         import torch
+
+        if self.window is not None:  # outside a window ZeroGPU only emulates CUDA: no device to name yet
+            return "GPU: ZeroGPU, lent to each run for its window (the estimate sets the window's length)"
 
         if torch.cuda.is_available():
             properties = torch.cuda.get_device_properties(0)

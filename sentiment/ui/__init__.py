@@ -27,8 +27,8 @@ HEADER = (
 )
 TABS = ("dataset", "tokenizer", "train", "evaluate", "classify")
 PAGE_CSS = """
-#offline-notice { font-size: .85em; opacity: .85; }
-#offline-notice p { margin: 0; }
+.server-notice { font-size: .85em; opacity: .85; }
+.server-notice p { margin: 0; }
 #batch-table th, #compare-table th, .run-table th { word-break: keep-all; overflow-wrap: normal; }
 @media (max-width: 640px) {
   #app-header h2 { font-size: 1.2em; margin: 0; }
@@ -54,11 +54,9 @@ def build_app(studio) -> gr.Blocks:
     lifetime = studio.deployment.bounds.upload_lifetime
     with gr.Blocks(title="Japanese Sentiment Studio", delete_cache=(lifetime // 2, lifetime)) as app:
         gr.Markdown(t(*HEADER), elem_id="app-header")
-        if studio.notice:
-            english, _, japanese = studio.notice.partition(" / ")
-            gr.Markdown(
-                f"⚠️ {studio.notice}" if not japanese else t(f"⚠️ {english}", f"⚠️ {japanese}"), elem_id="offline-notice"
-            )
+        for notice in studio.notices:
+            english, _, japanese = notice.partition(" / ")
+            gr.Markdown(t(f"⚠️ {english}", f"⚠️ {japanese}"), elem_classes="server-notice")
         dataset_state = gr.State(studio.default_dataset)
         with gr.Tabs() as tabs:
             with gr.Tab(t("1. Dataset", "1. データ"), id="dataset"):
