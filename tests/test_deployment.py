@@ -274,12 +274,12 @@ def test_a_stop_is_recorded_before_another_apps_queue_starts_its_run(tmp_path):
     first, second = TrainingJob(tmp_path), TrainingJob(tmp_path)
     running = TrainConfig(model="starter", dataset="sample", output=str(tmp_path / "to-stop"), epochs=50)
     queued = TrainConfig(model="starter", dataset="sample", method="ngram", output=str(tmp_path / "queued"))
-    first.start(running)
+    first.submit(running)
     end_trainer, started = first._end, []
 
     def end_then_the_other_app_starts(active):  # the timing of the other app's queue, made certain
         ended = end_trainer(active)
-        other = threading.Thread(target=lambda: started.append(second.start(queued)))
+        other = threading.Thread(target=lambda: started.append(second.submit(queued)))
         other.start()
         other.join(2)  # unguarded, the other app has started its run and written its record by now
         return ended
