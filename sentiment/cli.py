@@ -66,7 +66,7 @@ def train_main(argv: list[str] | None = None) -> int:
 
 
 def print_event(record: dict) -> None:
-    from .training.jobs import event_lines
+    from .training.job_log import event_lines
 
     for line in event_lines(record):
         print(line, flush=True)

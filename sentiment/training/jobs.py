@@ -13,9 +13,8 @@ app has its unfinished folder removed at start-up.
 Starts that arrive while a run trains wait in a queue (in memory: an app restart forgets them), and
 each starts when the runs before it have ended; the page shows their places.
 
-On ZeroGPU there is no child process: the job is given a GPU window (serving/gpu_window.py) and runs the
-same `train()` through it, in a thread of the server that reads the records the window streams back. Its
-record on disk names the server's own pid and `window: true`; a stop closes the window.
+On ZeroGPU a visitor's run trains in a GPU window instead (window.py, serving/gpu_window.py), followed by a
+thread of the server; its record names the server's own pid and `window: true`, and a stop closes the window.
 """
 
 from __future__ import annotations
@@ -26,7 +25,6 @@ import fcntl
 import json
 import logging
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -38,7 +36,9 @@ from pathlib import Path
 
 from ..errors import UserError
 from .config import TrainConfig
+from .job_log import ERROR_PREFIX, FAILED, because, read_jsonl, tail, visible_log
 from .trainer import PROGRESS_FILE, partial_dir
+from .window import follow_window
 
 logger = logging.getLogger(__name__)
 STOP_GRACE_SECONDS = 8.0
@@ -114,8 +114,7 @@ class TrainingJob:
         self, config: TrainConfig, owner: str = "", max_minutes: float | None = None, window_seconds: int | None = None
     ) -> int:
         """Start training now or, while another run trains, queue it; return its place in the queue (0: started).
-        `window_seconds`: the length of the run's GPU window, where runs train in one; None trains in a child
-        process (on ZeroGPU, the first runs: no visitor's quota pays for them)."""
+        With `window_seconds` (its GPU window's length) the run trains in the job's window, else in a child process."""
         config = config.resolved()
         waiting = Waiting(config, owner, max_minutes, window_seconds)
         with self._lock:
@@ -180,27 +179,24 @@ class TrainingJob:
             self._check_name(output)
             config_file = self.jobs_dir / f"{output.name}.json"
             config_file.write_text(json.dumps(config.to_dict(), ensure_ascii=False), encoding="utf-8")
-            if self.window is not None and waiting.window_seconds is not None:
-                now = time.time()
-                active = ActiveRun(output.name, os.getpid(), str(config_file), now, owner, "", max_minutes, window=True)
-                self._write(active)
-                self._open_window(waiting)
-                self._restart_notice = ""
-                self._watch(active)
-                return output.name
-            with (self.jobs_dir / f"{output.name}.log").open("wb") as log:
-                self._process = subprocess.Popen(
-                    [sys.executable, "-m", "sentiment", "train", str(config_file)],
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    # The app's own folder, so relative paths (runs, datasets) name the same files there.
-                    cwd=Path.cwd(),
-                    env=_trainer_environment(),
-                    start_new_session=True,  # a stop ends the whole process group; an app crash does not
-                    preexec_fn=_lower_priority,
-                )
-            active = ActiveRun(output.name, self._process.pid, str(config_file), time.time(), owner, "", max_minutes)
+            window = self.window is not None and waiting.window_seconds is not None
+            if not window:
+                with (self.jobs_dir / f"{output.name}.log").open("wb") as log:
+                    self._process = subprocess.Popen(
+                        [sys.executable, "-m", "sentiment", "train", str(config_file)],
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                        # The app's own folder, so relative paths (runs, datasets) name the same files there.
+                        cwd=Path.cwd(),
+                        env=_trainer_environment(),
+                        start_new_session=True,  # a stop ends the whole process group; an app crash does not
+                        preexec_fn=_lower_priority,
+                    )
+            pid = os.getpid() if window else self._process.pid
+            active = ActiveRun(output.name, pid, str(config_file), time.time(), owner, "", max_minutes, window)
             self._write(active)
+            if window:
+                self._open_window(waiting)
             self._restart_notice = ""
             self._watch(active)
             return output.name
@@ -268,14 +264,14 @@ class TrainingJob:
         progress = output / PROGRESS_FILE
         if not progress.exists():
             progress = partial_dir(output) / PROGRESS_FILE
-        records = _read_jsonl(progress)
-        log_tail = visible_log(_tail(self.jobs_dir / f"{active.name}.log"))
+        records = read_jsonl(progress)
+        log_tail = visible_log(tail(self.jobs_dir / f"{active.name}.log"))
         if self._alive(active):
             return JobStatus("running", active.name, records, log_tail)
         if output.is_dir():  # renamed into place: finished, even if a stop reached its trainer as it exited
             return JobStatus("finished", active.name, records, log_tail, f"Run {active.name} finished.")
         if active.stopped:
-            message = f"Run {active.name} was stopped{_because(active.stopped)}; nothing was saved."
+            message = f"Run {active.name} was stopped{because(active.stopped)}; nothing was saved."
             return JobStatus("stopped", active.name, records, log_tail, message)
         # The trainer ended without finishing (killed, or failed): what it left half-written goes, so
         # the name is free again.
@@ -327,43 +323,20 @@ class TrainingJob:
 
     # The GPU window
     def _open_window(self, waiting: Waiting) -> None:
-        self._window_closing = threading.Event()
+        self._window_closing = closing = threading.Event()
         thread = threading.Thread(
-            target=waiting.context.run, args=(self._follow_window, waiting), name="gpu-window", daemon=True
+            target=waiting.context.run,
+            args=(follow_window, self.window, waiting.config, waiting.window_seconds or 0, self.jobs_dir, closing),
+            name="gpu-window",
+            daemon=True,
         )
         self._window_thread = thread
         thread.start()
 
-    def _follow_window(self, waiting: Waiting) -> None:
-        """Read what the window streams into the run's log; whatever way it ends, nothing half-written stays."""
-        config, closing = waiting.config, self._window_closing
-        output = Path(config.output)
-        with (self.jobs_dir / f"{output.name}.log").open("w", encoding="utf-8") as log:
-            records = self.window.train(config.to_dict(), waiting.window_seconds or 0)
-            try:
-                for record in records:
-                    if record.get("event") == "error":
-                        log.write(f"{ERROR_PREFIX}{record['message']}\n")
-                    for line in event_lines(record):
-                        log.write(line + "\n")
-                    log.flush()
-                    if closing.is_set():
-                        break
-            except Exception as error:  # ZeroGPU's refusals (quota, no GPU, duration) or a worker that died
-                logger.warning("The GPU window of %s ended with %r", output.name, error)
-                if not closing.is_set():
-                    log.write(f"{ERROR_PREFIX}{self.window.refusal(error)}\n")
-            finally:
-                with contextlib.suppress(Exception):
-                    records.close()
-                if not output.is_dir():
-                    shutil.rmtree(partial_dir(output), ignore_errors=True)
-
     # The process
     def _alive(self, active: ActiveRun) -> bool:
         if active.window:
-            thread = self._window_thread
-            return active.pid == os.getpid() and thread is not None and thread.is_alive()
+            return active.pid == os.getpid() and self._window_thread is not None and self._window_thread.is_alive()
         if self._process is not None and self._process.pid == active.pid:
             return self._process.poll() is None
         return _is_trainer(active.pid, active.config_file)
@@ -371,9 +344,8 @@ class TrainingJob:
     def _end(self, active: ActiveRun) -> bool:
         """End the trainer's process group, gently first; False if it had already ended."""
         if active.window:
-            self._window_closing.set()
-            if self._window_thread is not None:
-                self._window_thread.join(STOP_GRACE_SECONDS)
+            self._window_closing.set()  # only called on a live run: its thread exists
+            self._window_thread.join(STOP_GRACE_SECONDS)
             return True
         try:
             os.killpg(active.pid, signal.SIGTERM)
@@ -423,62 +395,6 @@ def _trainer_environment() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": path, "PYTHONUNBUFFERED": "1", "PYTHONWARNINGS": "ignore::FutureWarning"}
 
 
-ERROR_PREFIX = "error: "  # how the trainer reports a problem a person can fix (cli.py)
-FAILED = (
-    "Run {name} failed: training stopped with an error (the details are in the server's log). Try other "
-    "settings, for example a smaller learning rate."
-)
-# What the page shows of a trainer's output: its notes, steps, one-sentence errors and where it saved.
-VISIBLE_LINE = re.compile(r"(note: |step |error: |saved )")
-SERVER_PATH = re.compile(r"(?:/[^\s/'\"]+)+/")
-
-
-def visible_log(text: str) -> str:
-    """The trainer's output as a visitor may see it: no tracebacks or library output, no server paths."""
-    lines = [line for line in text.splitlines() if VISIBLE_LINE.match(line)]
-    return "\n".join(SERVER_PATH.sub("", line) for line in lines)
-
-
-def event_lines(record: dict) -> list[str]:
-    """A progress record as the lines of the run's log (the trainer prints the same; cli.print_event)."""
-    event = record["event"]
-    if event == "loaded":
-        return [f"note: {notice}" for notice in record["notices"]]
-    if event in ("log", "eval", "summary"):
-        parts = [f"step {record['step']}/{record['total_steps']}", f"epoch {record['epoch']:.2f}"]
-        for key in ("loss", "learning_rate", "eval_loss", "eval_accuracy", "eval_f1_weighted"):
-            if key in record:
-                parts.append(f"{key} {record[key]:.4g}")
-        if "examples_per_second" in record:
-            parts.append(f"{record['examples_per_second']:.1f} ex/s, {record['remaining']:.0f} s left")
-        return [" | ".join(parts)]
-    if event == "done":
-        return [f"saved {record['run_dir']}"]
-    return []
-
-
-def _because(reason: str) -> str:
-    return "" if reason == "stopped" else f" because {reason}"
-
-
 def _lower_priority() -> None:
     # On a small machine the page (tokenizer, classify) should win the CPU over training.
     os.nice(10)
-
-
-def _read_jsonl(path: Path) -> list[dict]:
-    if not path.is_file():
-        return []
-    records = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError:  # the line being written right now
-            break
-    return records
-
-
-def _tail(path: Path, lines: int = 30) -> str:
-    if not path.is_file():
-        return ""
-    return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])

@@ -11,12 +11,19 @@ plain data, because ZeroGPU turns any other exception into its class name.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import queue
+import shutil
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 from ..errors import UserError
-from .config import TrainConfig
+from .config import PARTIAL_SUFFIX, TrainConfig
+from .job_log import ERROR_PREFIX, event_lines
+
+logger = logging.getLogger(__name__)
 
 CLOSE_GRACE_SECONDS = 30.0  # how long a closed window waits for the run to reach its next event and unwind
 
@@ -63,3 +70,29 @@ def stream_training(config: dict, seconds: int) -> Iterator[dict]:
         yield ending["record"]
     if "error" in ending:
         raise ending["error"]
+
+
+def follow_window(window, config: TrainConfig, seconds: int, jobs_dir: Path, closing: threading.Event) -> None:
+    """The server's side of a window (jobs.py runs it in a thread): open it, write what it streams to the run's
+    log as the trainer would, close it when `closing` is set; whatever way it ends, nothing half-written stays."""
+    output = Path(config.output)
+    with (jobs_dir / f"{output.name}.log").open("w", encoding="utf-8") as log:
+        records = window.train(config.to_dict(), seconds)
+        try:
+            for record in records:
+                if record.get("event") == "error":
+                    log.write(f"{ERROR_PREFIX}{record['message']}\n")
+                for line in event_lines(record):
+                    log.write(line + "\n")
+                log.flush()
+                if closing.is_set():
+                    break
+        except Exception as error:  # ZeroGPU's refusals (quota, no GPU, duration) or a worker that died
+            logger.warning("The GPU window of %s ended with %r", output.name, error)
+            if not closing.is_set():
+                log.write(f"{ERROR_PREFIX}{window.refusal(error)}\n")
+        finally:
+            with contextlib.suppress(Exception):
+                records.close()
+            if not output.is_dir():
+                shutil.rmtree(output.with_name(output.name + PARTIAL_SUFFIX), ignore_errors=True)

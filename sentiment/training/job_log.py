@@ -1,0 +1,62 @@
+"""What a run's job leaves for the page to read: its log, filtered for visitors, and its progress records."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+ERROR_PREFIX = "error: "  # how the trainer reports a problem a person can fix (cli.py)
+FAILED = (
+    "Run {name} failed: training stopped with an error (the details are in the server's log). Try other "
+    "settings, for example a smaller learning rate."
+)
+# What the page shows of a trainer's output: its notes, steps, one-sentence errors and where it saved.
+VISIBLE_LINE = re.compile(r"(note: |step |error: |saved )")
+SERVER_PATH = re.compile(r"(?:/[^\s/'\"]+)+/")
+
+
+def visible_log(text: str) -> str:
+    """The trainer's output as a visitor may see it: no tracebacks or library output, no server paths."""
+    lines = [line for line in text.splitlines() if VISIBLE_LINE.match(line)]
+    return "\n".join(SERVER_PATH.sub("", line) for line in lines)
+
+
+def event_lines(record: dict) -> list[str]:
+    """A progress record as the lines of the run's log (the trainer prints the same; cli.print_event)."""
+    event = record["event"]
+    if event == "loaded":
+        return [f"note: {notice}" for notice in record["notices"]]
+    if event in ("log", "eval", "summary"):
+        parts = [f"step {record['step']}/{record['total_steps']}", f"epoch {record['epoch']:.2f}"]
+        for key in ("loss", "learning_rate", "eval_loss", "eval_accuracy", "eval_f1_weighted"):
+            if key in record:
+                parts.append(f"{key} {record[key]:.4g}")
+        if "examples_per_second" in record:
+            parts.append(f"{record['examples_per_second']:.1f} ex/s, {record['remaining']:.0f} s left")
+        return [" | ".join(parts)]
+    if event == "done":
+        return [f"saved {record['run_dir']}"]
+    return []
+
+
+def because(reason: str) -> str:
+    return "" if reason == "stopped" else f" because {reason}"
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    if not path.is_file():
+        return []
+    records = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:  # the line being written right now
+            break
+    return records
+
+
+def tail(path: Path, lines: int = 30) -> str:
+    if not path.is_file():
+        return ""
+    return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
