@@ -43,8 +43,9 @@ def run(folder: Path, output: Path, **options) -> dict:
 
 def full_rate(folder: Path, output: Path, model: str, steps: int, precision: str) -> float:
     """Examples per second of full fine-tuning (batch 16, the source's), from the Trainer's own summary."""
+    from sentiment.run_files import PROGRESS_FILE
     from sentiment.training.config import TrainConfig
-    from sentiment.training.trainer import PROGRESS_FILE, train
+    from sentiment.training.trainer import train
 
     train(
         TrainConfig(

@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 
 from sentiment.errors import UserError
-from sentiment.insight.evaluation import METRICS_FILE, PREDICTIONS_FILE, report
+from sentiment.insight.evaluation import report
+from sentiment.run_files import METRICS_FILE, PREDICTIONS_FILE, partial_dir
 from sentiment.serving.deployment import Deployment
 from sentiment.serving.guards import FREE_GUESSES, PasswordThrottle, UploadGuard
 from sentiment.serving.studio import Studio
@@ -21,7 +22,7 @@ from sentiment.storage import Downloads, keep_newest
 from sentiment.text.limits import LESSON_MINUTES, LESSON_STEPS, LOCAL, PUBLIC
 from sentiment.training.config import TrainConfig, check_run_name
 from sentiment.training.jobs import ACTIVE_FILE, JobError, TrainingJob
-from sentiment.training.trainer import TrainingError, partial_dir, train
+from sentiment.training.trainer import TrainingError, train
 
 from .conftest import free_port, wait_until
 

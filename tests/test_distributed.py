@@ -6,7 +6,7 @@ import sys
 
 from transformers import AutoModelForSequenceClassification
 
-from sentiment.training.trainer import partial_dir
+from sentiment.run_files import partial_dir
 
 from .conftest import ROOT, free_port, starter_on_sample
 

@@ -8,10 +8,11 @@ import pytest
 import skops.io
 
 from sentiment.errors import UserError
-from sentiment.insight.evaluation import METRICS_FILE, PREDICTIONS_FILE, comparison
+from sentiment.insight.evaluation import comparison
 from sentiment.insight.inference import Classifier, RunError, load_classifier
 from sentiment.models.baseline import MODEL_FILE, NgramClassifier
 from sentiment.models.head import FEATURES_DIR
+from sentiment.run_files import METRICS_FILE, PREDICTIONS_FILE
 from sentiment.training.config import TrainConfig
 from sentiment.training.trainer import train
 

@@ -12,8 +12,8 @@ import pytest
 import torch
 
 import sentiment.models.precision as precision
-from sentiment.insight.evaluation import PREDICTIONS_FILE
 from sentiment.models.precision import cpu_has_bf16, resolve_precision
+from sentiment.run_files import PREDICTIONS_FILE
 from sentiment.training.config import TrainConfig
 from sentiment.training.trainer import TrainingError, _precision, train
 

@@ -7,8 +7,9 @@ import torch
 from transformers import AutoModelForSequenceClassification
 
 from sentiment.insight.evaluation import report
+from sentiment.run_files import partial_dir
 from sentiment.training.config import TrainConfig
-from sentiment.training.trainer import TrainingError, partial_dir, train, training_arguments
+from sentiment.training.trainer import TrainingError, train, training_arguments
 
 
 def test_train_py_writes_a_complete_run_that_reloads_with_label_names(trained_run):

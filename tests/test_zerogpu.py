@@ -21,6 +21,7 @@ import time
 import pytest
 
 from sentiment.errors import UserError
+from sentiment.run_files import partial_dir
 from sentiment.serving import gpu_window
 from sentiment.serving.deployment import Deployment
 from sentiment.serving.gpu_window import GpuWindow, check_fits, refusal, window_length
@@ -28,7 +29,6 @@ from sentiment.serving.studio import Studio
 from sentiment.text.limits import PUBLIC
 from sentiment.training.config import TrainConfig
 from sentiment.training.jobs import TrainingJob
-from sentiment.training.trainer import partial_dir
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UserError, quoted
+from ..run_files import DATA_MAP_FILE
 
-DATA_MAP_FILE = "data_map.json"
 AMBIGUOUS_VARIABILITY = 0.2  # a standard deviation of at least this over the epochs (0.5 is the most possible)
 CONFIDENT = 0.5
 REGIONS = ("easy-to-learn", "ambiguous", "hard-to-learn")

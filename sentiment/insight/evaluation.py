@@ -15,10 +15,8 @@ import pandas as pd
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
 from ..errors import UserError
+from ..run_files import METRICS_FILE, PREDICTIONS_FILE
 from ..storage import write_csv
-
-METRICS_FILE = "metrics.json"
-PREDICTIONS_FILE = "predictions.csv"
 
 
 @dataclass

@@ -23,10 +23,9 @@ from ..insight.maps import ModelMap, model_map, sample_rows
 from ..insight.slices import report_slices
 from ..models.bert import starting_model
 from ..models.prediction import check_texts
+from ..run_files import CARD_FILE, CONFIG_FILE
 from ..storage import Downloads
 from ..text.compare import Comparison, TokenizerLab
-from ..training.cards import CARD_FILE
-from ..training.trainer import CONFIG_FILE
 from .cache import SharedCache, run_key
 from .catalog import Catalog
 from .deployment import Deployment

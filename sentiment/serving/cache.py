@@ -6,7 +6,7 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
-from ..insight.evaluation import METRICS_FILE
+from ..run_files import METRICS_FILE
 
 
 class SharedCache:

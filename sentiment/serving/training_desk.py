@@ -11,8 +11,8 @@ from pathlib import Path
 
 from ..corpus.loading import SAMPLE
 from ..errors import UserError, quoted
-from ..insight.evaluation import METRICS_FILE
 from ..models.bert import STARTER
+from ..run_files import METRICS_FILE
 from ..storage import keep_newest
 from ..text.tokenization import SOURCE_MODEL
 from ..training.config import WHOLE_NUMBERS, TrainConfig, check_run_name, default_run_name
@@ -29,6 +29,13 @@ FIRST_RUN_SECONDS = 300
 # Reviews a second through a BERT-base-shaped encoder on 2 cores without bf16 instructions (docs/benchmarks.md
 # §15); bf16 CPUs and GPUs are faster, so a first run there is ready sooner, never later.
 HEAD_PACE = 4.3
+
+
+def first_head_size(pace: float) -> dict:
+    """Training and validation examples for a head-only first run that is ready in about FIRST_RUN_SECONDS at
+    `pace` reviews a second: its features cost one forward pass per review."""
+    reviews = max(200, int(pace * FIRST_RUN_SECONDS))
+    return {"train_examples": reviews * 3 // 4, "eval_examples": reviews // 4}
 
 
 class TrainingDesk:
@@ -160,15 +167,12 @@ class TrainingDesk:
         return names
 
     def _first_head_size(self) -> dict:
-        """Training and validation examples for a head-only first run that is ready in about FIRST_RUN_SECONDS:
-        its features cost one forward pass per review, at the pace of a head run of this model timed here, else
-        at HEAD_PACE."""
+        """A head-only first run's size, at the pace of a head run of this model timed here, else at HEAD_PACE."""
         timed = next(
             (run for run in self.runbook.runs() if run.method == "head" and run.model == self.default_model), None
         )
         pace = timed.examples_trained / timed.train_seconds if timed and timed.train_seconds else HEAD_PACE
-        reviews = max(200, int(pace * FIRST_RUN_SECONDS))
-        return {"train_examples": reviews * 3 // 4, "eval_examples": reviews // 4}
+        return first_head_size(pace)
 
     def device(self) -> str:
         """Where a visitor's run trains, as the Train tab names it."""

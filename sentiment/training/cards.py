@@ -14,8 +14,8 @@ import pandas as pd
 from huggingface_hub import EvalResult, ModelCardData
 
 from ..models.bert import STARTER
+from ..run_files import CARD_FILE
 
-CARD_FILE = "README.md"
 HYPER_PARAMETERS = (
     "epochs",
     "max_steps",

@@ -17,6 +17,7 @@ from ..corpus.loading import DEFAULT_CONFIG, DEFAULT_SOURCE
 from ..errors import UserError, quoted
 from ..models.bert import STARTER
 from ..models.precision import PRECISIONS
+from ..run_files import PARTIAL_SUFFIX, RUN_NAME, RUN_NAME_BYTES
 from ..text.tokenization import SOURCE_MODEL
 
 # The source tutorial: lr 2e-5, batch 16, 2 epochs, weight decay 0.01, inputs up to 512 tokens.
@@ -41,12 +42,6 @@ STARTER_RECIPE = {
 }
 # The source tutorial names two ways to build the classifier; the baseline gives both a yardstick.
 METHODS = ("full", "head", "ngram")
-# One rule for run names in the page, the API and the CLI: a plain folder name that is safe in a
-# path, a URL and HTML alike. Letters include Japanese (\w is Unicode), and a name has at most
-# RUN_NAME_BYTES bytes in UTF-8 (a kanji takes three), so it and its `.partial` fit a file name.
-RUN_NAME = re.compile(r"[\w-][\w.-]{0,99}")
-RUN_NAME_BYTES = 100
-PARTIAL_SUFFIX = ".partial"  # a run being written (training.py)
 WHOLE_NUMBERS = {"epochs", "max_steps", "batch_size", "max_length", "train_examples", "eval_examples", "seed"}
 
 

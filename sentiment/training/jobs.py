@@ -35,9 +35,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..errors import UserError
+from ..run_files import PROGRESS_FILE, partial_dir
 from .config import TrainConfig
 from .job_log import ERROR_PREFIX, FAILED, because, read_jsonl, tail, visible_log
-from .trainer import PROGRESS_FILE, partial_dir
 from .window import follow_window
 
 logger = logging.getLogger(__name__)

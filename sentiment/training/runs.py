@@ -12,9 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..errors import UserError, quoted
-from ..insight.evaluation import METRICS_FILE
-from .config import PARTIAL_SUFFIX, RUN_NAME
-from .trainer import CONFIG_FILE, EXAMPLES_KEY
+from ..run_files import CONFIG_FILE, EXAMPLES_KEY, METRICS_FILE, PARTIAL_SUFFIX, RUN_NAME
 
 NGRAM_MODEL = "character n-grams + logistic regression"
 

@@ -28,7 +28,6 @@ from transformers.trainer_callback import PrinterCallback
 
 from ..corpus.loading import SentimentData, load_dataset
 from ..errors import UserError
-from ..insight.data_map import DATA_MAP_FILE
 from ..insight.evaluation import report
 from ..insight.inference import agreements
 from ..insight.slices import report_slices
@@ -36,27 +35,17 @@ from ..models import baseline, head
 from ..models.bert import build_starter_model, load_model
 from ..models.precision import resolve_precision
 from ..models.teacher import TEACHER_COLUMN, distillation_loss, out_of_fold_probabilities
+from ..run_files import CONFIG_FILE, DATA_MAP_FILE, EXAMPLES_KEY, PROGRESS_FILE, partial_dir
 from ..text.tokenization import build_starter_tokenizer, load_tokenizer
 from .cards import write_model_card
 from .cartography import EXAMPLE_COLUMN, DataMapCallback
-from .config import PARTIAL_SUFFIX, TrainConfig
+from .config import TrainConfig
 
-PROGRESS_FILE = "progress.jsonl"
-CONFIG_FILE = "train_config.json"
 SHARED_TOKENIZER = ".starter-tokenizer"  # inside the partial folder, for the other ranks
 
 
 class TrainingError(UserError):
     """A run that can't start as asked; the message says what to change."""
-
-
-def partial_dir(output: str | Path) -> Path:
-    """Where a run is written until it is complete."""
-    output = Path(output)
-    return output.with_name(output.name + PARTIAL_SUFFIX)
-
-
-EXAMPLES_KEY = "examples_trained"  # in metrics.json
 
 
 @dataclass

@@ -20,7 +20,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import UserError
-from .config import PARTIAL_SUFFIX, TrainConfig
+from ..run_files import partial_dir
+from .config import TrainConfig
 from .job_log import ERROR_PREFIX, event_lines
 
 logger = logging.getLogger(__name__)
@@ -95,4 +96,4 @@ def follow_window(window, config: TrainConfig, seconds: int, jobs_dir: Path, clo
             with contextlib.suppress(Exception):
                 records.close()
             if not output.is_dir():
-                shutil.rmtree(output.with_name(output.name + PARTIAL_SUFFIX), ignore_errors=True)
+                shutil.rmtree(partial_dir(output), ignore_errors=True)
