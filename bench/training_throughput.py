@@ -111,7 +111,8 @@ def main() -> None:
 
     from sentiment.text.tokenization import build_starter_tokenizer
     from sentiment.training.config import TrainConfig
-    from sentiment.training.trainer import tokenize_split, training_arguments
+    from sentiment.training.prepared import tokenize_split
+    from sentiment.training.trainer import training_arguments
 
     table = reviews(options.rows)
     labels = {"positive": 0, "neutral": 1, "negative": 2}

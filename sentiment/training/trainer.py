@@ -26,7 +26,7 @@ from torch.utils.data import SequentialSampler
 from transformers import DataCollatorWithPadding, Trainer, TrainerCallback, TrainingArguments, set_seed
 from transformers.trainer_callback import PrinterCallback
 
-from ..corpus.loading import SentimentData, load_dataset
+from ..corpus.loading import SentimentData
 from ..errors import UserError
 from ..insight.evaluation import report
 from ..insight.inference import agreements
@@ -34,12 +34,13 @@ from ..insight.slices import report_slices
 from ..models import baseline, head
 from ..models.bert import build_starter_model, load_model
 from ..models.precision import resolve_precision
-from ..models.teacher import TEACHER_COLUMN, distillation_loss, out_of_fold_probabilities
+from ..models.teacher import TEACHER_COLUMN, distillation_loss
 from ..run_files import CONFIG_FILE, DATA_MAP_FILE, EXAMPLES_KEY, PROGRESS_FILE, partial_dir
-from ..text.tokenization import build_starter_tokenizer, load_tokenizer
+from ..text.tokenization import load_tokenizer
 from .cards import write_model_card
 from .cartography import EXAMPLE_COLUMN, DataMapCallback
 from .config import TrainConfig
+from .prepared import build_inputs, splits, starter_tokenizer
 
 SHARED_TOKENIZER = ".starter-tokenizer"  # inside the partial folder, for the other ranks
 
@@ -73,12 +74,12 @@ def train(config: TrainConfig, on_event: Callable[[dict], None] | None = None) -
     try:
         started = time.monotonic()
         set_seed(config.seed)
-        data = load_dataset(config.dataset, config.dataset_config)
-        train_split = _subsample(data["train"], config.train_examples, config.seed)
-        eval_split = _subsample(data["validation"], config.eval_examples, config.seed)
+        data, train_split, eval_split = splits(config)
         progress = ProgressCallback(partial / PROGRESS_FILE if is_main else None, on_event)
         if config.method == "full":
-            outcome = _fine_tune(config, data, train_split, eval_split, partial, trainer_args, progress, is_main)
+            outcome = _fine_tune(
+                config, data, train_split, eval_split, partial, trainer_args, progress, is_main
+            )
         else:
             method = _train_head if config.method == "head" else _train_ngram
             progress.emit({"event": "loaded", "notices": list(data.notices), "train_examples": len(train_split)})
@@ -100,19 +101,17 @@ def _fine_tune(config, data, train_split, eval_split, partial, trainer_args, pro
     """The source's method: every layer learns, through the Trainer."""
     with trainer_args.main_process_first(desc="building the tokenizer"):
         partial.mkdir(parents=True, exist_ok=True)  # the other ranks, once rank 0 has made it
-        tokenizer, model = _tokenizer_and_model(config, train_split["text"], data.label_names, partial, is_main)
-    max_length = _max_length(config, model)
-    train_split, teaching = _with_teacher(train_split, data.label_names, config)
-    notices = [*data.notices, *teaching]
-    progress.emit({"event": "loaded", "notices": notices, "train_examples": len(train_split)})
-    train_set = tokenize_split(train_split, tokenizer, max_length)
+        tokenizer = _tokenizer(config, train_split["text"], partial, is_main)
+        model = _model(config, tokenizer, data.label_names)
+    inputs = build_inputs(config, data, train_split, eval_split, tokenizer, _max_length(config, model))
+    progress.emit({"event": "loaded", "notices": inputs.notices, "train_examples": len(inputs.train_set)})
+    train_set, eval_set = inputs.train_set, inputs.eval_set  # the evaluation set is sorted by length
     _apply_step_limit(trainer_args, config, len(train_set))
     data_map = None
     if trainer_args.world_size == 1:  # each rank sees other batches; the map is drawn from one process's view
-        data_map = DataMapCallback(partial / DATA_MAP_FILE, train_split["text"], train_split["label"], data.label_names)
+        texts, labels = train_set["text"], train_set["label"]
+        data_map = DataMapCallback(partial / DATA_MAP_FILE, texts, labels, data.label_names)
         train_set = train_set.add_column(EXAMPLE_COLUMN, list(range(len(train_set))))
-    # Sorted by length, evaluation batches pad little; the order is kept (see SentimentTrainer).
-    eval_set = tokenize_split(eval_split, tokenizer, max_length).sort("length")
     trainer = SentimentTrainer(
         distill=config.distill,
         data_map=data_map,
@@ -134,12 +133,13 @@ def _fine_tune(config, data, train_split, eval_split, partial, trainer_args, pro
         shutil.rmtree(partial / SHARED_TOKENIZER, ignore_errors=True)
     probabilities = torch.softmax(torch.from_numpy(np.asarray(logits, dtype=np.float32)), dim=-1).numpy()
     trained = trainer.state.global_step * trainer_args.train_batch_size * trainer_args.world_size
-    return Outcome(eval_set["text"], eval_set["label"], probabilities, notices, trained)
+    return Outcome(eval_set["text"], eval_set["label"], probabilities, inputs.notices, trained)
 
 
 def _train_head(config, data, train_split, eval_split, partial, progress) -> Outcome:
     """The source's other method: the encoder frozen, only the classification head fitted (head.py)."""
-    tokenizer, model = _tokenizer_and_model(config, train_split["text"], data.label_names, partial, True)
+    tokenizer = _tokenizer(config, train_split["text"], partial, True)
+    model = _model(config, tokenizer, data.label_names)
     shutil.rmtree(partial / SHARED_TOKENIZER, ignore_errors=True)
     bf16 = _precision(config.precision, config.method) == "bf16"
     splits = {"train": train_split, "validation": eval_split}
@@ -207,64 +207,35 @@ def _claim(partial: Path) -> None:
         ) from None
 
 
-def _subsample(split, count: int | None, seed: int):
-    if count is None or count >= len(split):
-        return split
-    return split.shuffle(seed=seed).select(range(count))
+def _tokenizer(config: TrainConfig, train_texts: list[str], folder: Path, is_main: bool):
+    if not config.is_starter:
+        return _loading(config, load_tokenizer)
+    # The vocabulary is learned from the texts; under torchrun rank 0 learns it and the other ranks load it,
+    # so every rank has the same one.
+    shared = folder / SHARED_TOKENIZER
+    if not is_main:
+        return load_tokenizer(str(shared))
+    tokenizer = starter_tokenizer(config, train_texts)
+    tokenizer.save_pretrained(shared)
+    return tokenizer
 
 
-def _with_teacher(train_split, label_names: list[str], config: TrainConfig) -> tuple:
-    """The training split with the n-gram teacher's out-of-fold probabilities, and a line saying so."""
-    if not config.distill:
-        return train_split, []
-    labels = train_split["label"]
-    probabilities = out_of_fold_probabilities(train_split["text"], labels, len(label_names), config.seed)
-    if probabilities is None:
-        return train_split, [
-            "Too few training examples per label for the n-gram teacher: learning from the labels only."
-        ]
-    accuracy = float(np.mean(probabilities.argmax(axis=1) == np.asarray(labels)))
-    notice = (
-        f"Distilling a character n-gram teacher (weight {config.distill:g}; its out-of-fold accuracy on the "
-        f"training split: {accuracy:.3f})."
-    )
-    return train_split.add_column(TEACHER_COLUMN, probabilities.astype(np.float32).tolist()), [notice]
-
-
-def _tokenizer_and_model(
-    config: TrainConfig, train_texts: list[str], label_names: list[str], folder: Path, is_main: bool
-):
+def _model(config: TrainConfig, tokenizer, label_names: list[str]):
     if config.is_starter:
-        # The WordPiece trainer is not deterministic across processes (its hash maps are randomly
-        # seeded), so under torchrun rank 0 learns the vocabulary and the other ranks load it.
-        shared = folder / SHARED_TOKENIZER
-        if is_main:
-            tokenizer = build_starter_tokenizer(train_texts, config.starter_vocab_size, config.max_length)
-            tokenizer.save_pretrained(shared)
-        else:
-            tokenizer = load_tokenizer(str(shared))
-        model = build_starter_model(
+        return build_starter_model(
             tokenizer, label_names, config.starter_layers, config.starter_hidden, config.max_length, config.seed
         )
-        return tokenizer, model
+    return _loading(config, lambda spec: load_model(spec, label_names))
+
+
+def _loading(config: TrainConfig, load):
     try:
-        return load_tokenizer(config.model), load_model(config.model, label_names)
+        return load(config.model)
     except OSError as error:
         raise TrainingError(
             f"Could not load the model {config.model} ({error.__class__.__name__}); "
             "check the name or folder, or use --model starter offline."
         ) from error
-
-
-def tokenize_split(split, tokenizer, max_length: int):
-    """Token ids without padding (the collator pads per batch), plus each example's length."""
-
-    def encode(batch):
-        encoded = tokenizer(batch["text"], truncation=True, max_length=max_length)
-        encoded["length"] = [len(ids) for ids in encoded["input_ids"]]
-        return encoded
-
-    return split.map(encode, batched=True, remove_columns=["source"], desc="Tokenizing")
 
 
 def training_arguments(config: TrainConfig, folder: Path) -> TrainingArguments:
