@@ -2,11 +2,20 @@
 
 `<runs>/<name>/` holds what one training run produced. It is written as `<name>.partial/` and counts as
 finished only once it has `metrics.json`; nothing here imports torch, so listing runs stays cheap.
+
+A runs folder on a Space's Storage Bucket (object storage mounted with FUSE) does not rename a folder at once:
+hf-mount renames it file by file, and uploads a file when it is closed. So a run bound for a bucket is written
+in a local work folder (`work_root`) and, once complete, copied in with `metrics.json` last (`publish`): a crash
+mid-copy leaves a folder without it, which is not a run and is removed when the job recovers.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import shutil
+import tempfile
 from pathlib import Path
 
 # One rule for run names in the page, the API and the CLI: a plain folder name that is safe in a
@@ -25,7 +34,82 @@ CARD_FILE = "README.md"
 EXAMPLES_KEY = "examples_trained"  # in metrics.json
 
 
+# Where the Space's Storage Bucket is mounted (`hf spaces volumes set … -v hf://buckets/<ns>/<b>:/data`); set
+# STORAGE_BUCKET_PATH when it is mounted elsewhere.
+BUCKET_PATH = "/data"
+
+
 def partial_dir(output: str | Path) -> Path:
-    """Where a run is written until it is complete."""
+    """Where a run is written until it is complete: beside it, or in the local work folder of a bucket."""
     output = Path(output)
-    return output.with_name(output.name + PARTIAL_SUFFIX)
+    return work_root(output.parent) / (output.name + PARTIAL_SUFFIX)
+
+
+def work_root(runs_dir: Path) -> Path:
+    """Where work on `runs_dir`'s runs happens before it is finished: the runs folder itself on a local disk, a
+    local folder of its own (the same for every process on this machine) when the runs folder is on a bucket."""
+    if not on_bucket(runs_dir):
+        return Path(runs_dir)
+    digest = hashlib.sha256(str(Path(runs_dir).resolve()).encode()).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / "sentiment-work" / digest
+
+
+def bucket_path() -> Path:
+    return Path(os.environ.get("STORAGE_BUCKET_PATH", BUCKET_PATH))
+
+
+def on_bucket(folder: Path) -> bool:
+    """Whether `folder` lies on object storage: under the bucket's mount on a Space (or wherever
+    STORAGE_BUCKET_PATH says), or on any FUSE mount (hf-mount, s3fs, rclone)."""
+    folder = Path(folder).resolve()
+    named = bool(os.environ.get("SPACE_ID") or os.environ.get("STORAGE_BUCKET_PATH"))
+    if named and folder.is_relative_to(bucket_path().resolve()):
+        return True
+    return _mount_type(folder).startswith("fuse")
+
+
+def _mount_type(folder: Path) -> str:
+    """The file system type of the mount `folder` is on ("" when /proc/mounts can't say)."""
+    try:
+        lines = Path("/proc/mounts").read_text().splitlines()
+    except OSError:
+        return ""
+    found, kind = Path("/"), ""
+    for line in lines:
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        point = Path(fields[1].replace("\\040", " "))
+        if folder.is_relative_to(point) and len(point.parts) >= len(found.parts):
+            found, kind = point, fields[2]
+    return kind
+
+
+def publish(partial: Path, output: Path) -> None:
+    """Put the complete run `partial` in place as `output`: a rename beside it; from a local work folder, a copy
+    with `metrics.json` last (a folder without it is no run), then the local folder is removed."""
+    if partial.parent == output.parent:
+        partial.rename(output)
+        return
+    output.mkdir(parents=True)
+    for path in sorted(partial.rglob("*"), key=lambda path: path.name == METRICS_FILE):
+        target = output / path.relative_to(partial)
+        if path.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+    shutil.rmtree(partial, ignore_errors=True)
+
+
+def unfinished(output: Path) -> bool:
+    """A run folder that a copy into a bucket left without its `metrics.json`."""
+    return output.is_dir() and not (output / METRICS_FILE).is_file()
+
+
+def remove_unfinished(output: Path) -> None:
+    """Remove what a run that ended early left of `output`: its partial folder, and a copy into a bucket that
+    never got its metrics.json."""
+    shutil.rmtree(partial_dir(output), ignore_errors=True)
+    if unfinished(output):
+        shutil.rmtree(output, ignore_errors=True)

@@ -1,12 +1,77 @@
-"""What a Space's page says about its runs folder: kept on a Storage Bucket at /data, or lost at restart."""
+"""A Space's runs folder: kept on a Storage Bucket at /data, or lost at restart; and what a bucket mount needs.
 
-from sentiment.serving import studio as studio_module
+A bucket is object storage mounted with FUSE: it renames a folder file by file and uploads a file on close. So
+a run bound for it is written in a local work folder and copied in with metrics.json last (run_files.py).
+"""
+
+import json
+import os
+import shutil
+import time
+
+import pytest
+
+from sentiment.run_files import METRICS_FILE, on_bucket, partial_dir, work_root
 from sentiment.serving.studio import LOST_AT_RESTART, OFFLINE_NOTICE, Studio
+from sentiment.training.config import TrainConfig
+from sentiment.training.jobs import ACTIVE_FILE, TrainingJob
+from sentiment.training.runs import list_runs
+from sentiment.training.trainer import train
 
 
 def test_a_space_without_a_bucket_says_its_runs_are_lost_at_restart(tmp_path, monkeypatch):
     assert Studio(tmp_path / "local").notices == [OFFLINE_NOTICE], "off a Space, runs are the owner's own disk"
     monkeypatch.setenv("SPACE_ID", "someone/studio")
     assert Studio(tmp_path / "runs").notices == [OFFLINE_NOTICE, LOST_AT_RESTART]
-    monkeypatch.setattr(studio_module, "SPACE_VOLUME", tmp_path / "data")
+    monkeypatch.setenv("STORAGE_BUCKET_PATH", str(tmp_path / "data"))
     assert Studio(tmp_path / "data" / "runs").notices == [OFFLINE_NOTICE]
+
+
+def test_a_run_bound_for_a_bucket_is_written_locally_and_copied_in_with_its_metrics_last(tmp_path, monkeypatch):
+    bucket = tmp_path / "bucket"
+    monkeypatch.setenv("STORAGE_BUCKET_PATH", str(bucket))
+    runs = bucket / "runs"
+    assert on_bucket(runs) and not on_bucket(tmp_path / "elsewhere")
+    output = runs / "kept"
+    assert not partial_dir(output).is_relative_to(bucket), "the run is written on the local disk"
+    copied = []
+    real_copy = shutil.copyfile
+    monkeypatch.setattr(shutil, "copyfile", lambda source, target: copied.append(os.path.basename(target)) or
+                        real_copy(source, target))
+    train(TrainConfig(method="ngram", dataset="sample", output=str(output)))
+    assert copied[-1] == METRICS_FILE and len(copied) > 3, copied
+    assert (output / METRICS_FILE).is_file() and not partial_dir(output).exists()
+    assert [run.name for run in list_runs(runs)] == ["kept"]
+
+
+def test_a_copy_into_a_bucket_cut_short_leaves_no_run_and_frees_the_name(tmp_path, monkeypatch):
+    monkeypatch.setenv("STORAGE_BUCKET_PATH", str(tmp_path))
+    output = tmp_path / "runs" / "cut"
+    real_copy = shutil.copyfile
+
+    def stopped_at_the_metrics(source, target):
+        if os.path.basename(target) == METRICS_FILE:
+            raise SystemExit(143)  # a stop (SIGTERM) arriving mid-copy
+        return real_copy(source, target)
+
+    monkeypatch.setattr(shutil, "copyfile", stopped_at_the_metrics)
+    with pytest.raises(SystemExit):
+        train(TrainConfig(method="ngram", dataset="sample", output=str(output)))
+    assert not output.exists() and not partial_dir(output).exists()
+
+
+def test_a_copy_left_without_metrics_by_a_crash_is_removed_when_the_job_recovers(tmp_path, monkeypatch):
+    monkeypatch.setenv("STORAGE_BUCKET_PATH", str(tmp_path))
+    runs = tmp_path / "runs"
+    half = runs / "half"
+    half.mkdir(parents=True)
+    (half / "train_config.json").write_text("{}")  # copied before the app died; metrics.json never came
+    jobs = runs / ".jobs"
+    jobs.mkdir()
+    record = {"name": "half", "pid": 2**22 + 7, "config_file": str(jobs / "half.json"), "started": time.time()}
+    (jobs / ACTIVE_FILE).write_text(json.dumps(record), encoding="utf-8")
+    assert list_runs(runs) == [], "a folder without metrics.json is not a run"
+    job = TrainingJob(runs)
+    assert not half.exists() and not job.name_taken("half")
+    assert job.status().state == "failed"
+    assert work_root(runs) != runs

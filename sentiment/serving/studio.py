@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..corpus.loading import DEFAULT_SOURCE, SAMPLE, hub_reachable
 from ..models.bert import STARTER
+from ..run_files import on_bucket
 from ..storage import Downloads
 from ..text.tokenization import SOURCE_MODEL
 from .analysis import Analyses
@@ -33,7 +34,6 @@ OFFLINE_NOTICE = (
     "(a small BERT trained here). / Hub に接続できないため、同梱のサンプルとスターターモデルを使います。"
 )
 
-SPACE_VOLUME = Path("/data")  # where a Space mounts its Storage Bucket (README, "As a Hugging Face Space")
 LOST_AT_RESTART = (
     "Runs on this Space are lost when it restarts: its owner can attach a Storage Bucket at /data to keep them. "
     "/ この Space の学習結果は再起動で消えます。/data にストレージバケットを接続すると保存されます。"
@@ -54,7 +54,7 @@ class Studio:
         self.online = hub_reachable()
         self.default_dataset = dataset or (DEFAULT_SOURCE if self.online else SAMPLE)
         self.default_model = model or (SOURCE_MODEL if self.online else STARTER)
-        on_space, kept = bool(os.environ.get("SPACE_ID")), SPACE_VOLUME in self.runs_dir.resolve().parents
+        on_space, kept = bool(os.environ.get("SPACE_ID")), on_bucket(self.runs_dir)
         self.notices = [
             *([] if self.online else [OFFLINE_NOTICE]),
             *([LOST_AT_RESTART] if on_space and not kept else []),

@@ -25,7 +25,6 @@ import fcntl
 import json
 import logging
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -35,7 +34,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..errors import UserError
-from ..run_files import PROGRESS_FILE, partial_dir
+from ..run_files import METRICS_FILE, PROGRESS_FILE, partial_dir, remove_unfinished, unfinished
 from .config import TrainConfig
 from .job_log import ERROR_PREFIX, FAILED, because, read_jsonl, tail, visible_log
 from .window import follow_window
@@ -212,7 +211,7 @@ class TrainingJob:
                 raise JobError(f"Run {active.name} had already ended; there was nothing to stop.")
             active.stopped = reason
             self._write(active)
-            shutil.rmtree(partial_dir(self.runs_dir / active.name), ignore_errors=True)
+            remove_unfinished(self.runs_dir / active.name)
             return active.name
 
     def shutdown(self) -> None:
@@ -268,14 +267,14 @@ class TrainingJob:
         log_tail = visible_log(tail(self.jobs_dir / f"{active.name}.log"))
         if self._alive(active):
             return JobStatus("running", active.name, records, log_tail)
-        if output.is_dir():  # renamed into place: finished, even if a stop reached its trainer as it exited
+        if (output / METRICS_FILE).is_file():  # in place: finished, even if a stop reached its trainer as it exited
             return JobStatus("finished", active.name, records, log_tail, f"Run {active.name} finished.")
         if active.stopped:
             message = f"Run {active.name} was stopped{because(active.stopped)}; nothing was saved."
             return JobStatus("stopped", active.name, records, log_tail, message)
         # The trainer ended without finishing (killed, or failed): what it left half-written goes, so
         # the name is free again.
-        shutil.rmtree(partial_dir(output), ignore_errors=True)
+        remove_unfinished(output)
         error = next((line for line in reversed(log_tail.splitlines()) if line.startswith(ERROR_PREFIX)), "")
         message = error.removeprefix(ERROR_PREFIX) or self._restart_notice or FAILED.format(name=active.name)
         return JobStatus("failed", active.name, records, log_tail, message)
@@ -313,9 +312,9 @@ class TrainingJob:
         if self._alive(active):
             self._watch(active)
             return
-        partial = partial_dir(self.runs_dir / active.name)
-        if partial.exists() and not active.stopped:
-            shutil.rmtree(partial, ignore_errors=True)
+        output = self.runs_dir / active.name
+        if (partial_dir(output).exists() or unfinished(output)) and not active.stopped:
+            remove_unfinished(output)
             self._restart_notice = (
                 f"Run {active.name} did not finish: the app stopped while it was training. "
                 "Its unfinished folder was removed; start it again."

@@ -5,8 +5,9 @@ with evaluation each epoch → metrics and confusion matrix → save with label 
 make it fast: examples are tokenized without padding and padded per batch (the tutorial padded
 every review to the longest in the dataset), and batches group reviews of similar length.
 
-A run is written to `<output>.partial/` and renamed to `<output>/` only when complete, so a
-crash or a stop never leaves a folder that looks finished.
+A run is written to its partial folder (`<output>.partial/`, or a local work folder when the runs are on a
+Storage Bucket: run_files.py) and put in place only when complete, so a crash or a stop never leaves a folder
+that looks finished.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from ..models import baseline, head
 from ..models.bert import build_starter_model, load_model
 from ..models.precision import resolve_precision
 from ..models.teacher import TEACHER_COLUMN, distillation_loss
-from ..run_files import CONFIG_FILE, DATA_MAP_FILE, EXAMPLES_KEY, PROGRESS_FILE, partial_dir
+from ..run_files import CONFIG_FILE, DATA_MAP_FILE, EXAMPLES_KEY, PROGRESS_FILE, partial_dir, publish, remove_unfinished
 from ..text.tokenization import load_tokenizer
 from .cards import write_model_card
 from .cartography import EXAMPLE_COLUMN, DataMapCallback
@@ -87,12 +88,12 @@ def train(config: TrainConfig, on_event: Callable[[dict], None] | None = None) -
             progress.emit(_eval_record(outcome, progress.last_step))
         if is_main:
             _save_run(partial, config, data, outcome, time.monotonic() - started, len(train_split))
-            partial.rename(output)
+            publish(partial, output)
             progress.path = output / PROGRESS_FILE
             progress.emit({"event": "done", "run_dir": str(output)})
     except BaseException:  # a stop (SIGTERM → SystemExit) or a crash: leave nothing half-written
         if is_main:
-            shutil.rmtree(partial, ignore_errors=True)
+            remove_unfinished(output)  # the partial folder, and a copy into a bucket that was cut short
         raise
     return output
 

@@ -14,13 +14,12 @@ from __future__ import annotations
 import contextlib
 import logging
 import queue
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import UserError
-from ..run_files import partial_dir
+from ..run_files import remove_unfinished
 from .config import TrainConfig
 from .job_log import ERROR_PREFIX, event_lines
 
@@ -95,5 +94,4 @@ def follow_window(window, config: TrainConfig, seconds: int, jobs_dir: Path, clo
         finally:
             with contextlib.suppress(Exception):
                 records.close()
-            if not output.is_dir():
-                shutil.rmtree(partial_dir(output), ignore_errors=True)
+            remove_unfinished(output)
