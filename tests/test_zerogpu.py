@@ -28,7 +28,8 @@ from sentiment.serving.gpu_window import GpuWindow, check_fits, refusal, window_
 from sentiment.serving.studio import Studio
 from sentiment.text.limits import PUBLIC
 from sentiment.training.config import TrainConfig
-from sentiment.training.jobs import TrainingJob
+from sentiment.training.jobs import ACTIVE_FILE, TrainingJob
+from sentiment.training.prepared import prepare
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -147,6 +148,23 @@ def test_zerogpu_window_in_a_forked_worker_trains_streams_and_writes_a_complete_
     steps = [record["step"] for record in status.records if record.get("event") == "log"]
     assert steps and steps[-1] == 6, "each step's record was streamed and written"
     assert "step 6/6" in status.log_tail and "saved in-window" in status.log_tail
+    assert "Prepared in" in status.log_tail, "the server tokenized the data before it opened the window"
+
+
+def test_zerogpu_the_window_reads_the_prepared_inputs_and_tokenizes_nothing(tmp_path, monkeypatch):
+    config = tiny(tmp_path, "from-prepared").resolved()
+    folder = prepare(config)
+    assert prepare(config) == folder, "a retried run reuses what was prepared"
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the window tokenized the data itself")
+
+    monkeypatch.setattr("sentiment.training.trainer.build_inputs", refuse)  # inherited by the forked worker
+    records = list(ForkedWindow().train(config.to_dict(), 60, str(folder)))
+    assert records[-1]["event"] == "done", records[-3:]
+    loaded = next(record for record in records if record["event"] == "loaded")
+    assert loaded["train_examples"] == 64
+    assert (tmp_path / "from-prepared" / "metrics.json").is_file()
 
 
 def test_zerogpu_a_worker_killed_mid_run_leaves_no_half_written_folder(tmp_path):
@@ -207,3 +225,13 @@ def test_zerogpu_a_run_too_long_for_a_lesson_window_is_refused_before_it_starts(
         studio.desk.window_seconds(lesson)
     small = TrainConfig(model="starter", dataset="sample", output=str(runs / "small"), max_steps=2, batch_size=8)
     assert studio.desk.window_seconds(small) == 20 + 24  # 16 examples at one a second, with the margin
+
+
+def test_zerogpu_the_baseline_trains_on_the_cpu_and_costs_no_gpu_window(tmp_path, monkeypatch):
+    monkeypatch.setattr("sentiment.serving.studio.on_zerogpu", lambda: True)
+    runs = tmp_path / "runs"
+    studio = Studio(runs)
+    studio.desk.start(TrainConfig(method="ngram", dataset="sample", output=str(runs / "baseline")))
+    active = json.loads((runs / ".jobs" / ACTIVE_FILE).read_text(encoding="utf-8"))
+    assert active["window"] is False and active["pid"] != os.getpid(), "a child process, not a window"
+    assert wait_for(studio.desk.job, {"finished", "failed", "stopped"}).state == "finished"

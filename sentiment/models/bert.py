@@ -6,7 +6,7 @@ so every saved run reloads with names.
 
 from __future__ import annotations
 
-from transformers import AutoModelForSequenceClassification, BertConfig, BertForSequenceClassification
+from transformers import AutoConfig, AutoModelForSequenceClassification, BertConfig, BertForSequenceClassification
 
 STARTER = "starter"
 
@@ -22,6 +22,11 @@ def label_maps(label_names: list[str]) -> dict:
 def load_model(spec: str, label_names: list[str]):
     """A pretrained model (Hub id or local folder) with a classification head for `label_names`."""
     return AutoModelForSequenceClassification.from_pretrained(spec, **label_maps(label_names))
+
+
+def positions(spec: str) -> int:
+    """How many tokens a pretrained model (Hub id or local folder) reads at most: its position table."""
+    return AutoConfig.from_pretrained(spec).max_position_embeddings
 
 
 def build_starter_model(

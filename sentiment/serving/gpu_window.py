@@ -87,7 +87,7 @@ def refusal(error: BaseException) -> str:
     return next((sentence for key, sentence in REFUSALS if key in text), ABORTED)
 
 
-def _duration(config: dict, seconds: int) -> int:
+def _duration(config: dict, seconds: int, prepared: str | None = None) -> int:
     """ZeroGPU's duration callable: it gets the window function's own arguments."""
     return seconds
 

@@ -80,7 +80,9 @@ class TrainingDesk:
         """Start a run for the page `session`, within what this deployment allows, now or after the runs
         already waiting; return its name and its place in the queue (0: started)."""
         config, minutes = self.deployment.admit(config, password, visitor)
-        seconds = self.window_seconds(config) if self.window is not None else None
+        # The baseline needs no GPU: it trains on the CPU, on ZeroGPU too, and costs the visitor no quota.
+        in_window = self.window is not None and config.method != "ngram"
+        seconds = self.window_seconds(config) if in_window else None
         place = self.job.submit(config, owner=session, max_minutes=minutes, window_seconds=seconds)
         self._make_room_for_a_run()  # after the start: a refused start removes nothing
         return Path(config.resolved().output).name, place

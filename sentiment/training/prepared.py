@@ -1,16 +1,34 @@
 """A run's inputs: the training and validation splits cut to size, the n-gram teacher's probabilities, the
-starter's vocabulary, and both splits tokenized (MeCab + WordPiece, no padding: the collator pads per batch)."""
+starter's vocabulary, and both splits tokenized (MeCab + WordPiece, no padding: the collator pads per batch).
+
+None of this needs a GPU, and on ZeroGPU a window bills the visitor's quota for every second it is open. So the
+server prepares a run's inputs on the CPU before it opens the window (`prepare`, called by window.py) and the
+trainer inside the window reads them (`load_inputs`); elsewhere the trainer builds them itself (`build_inputs`).
+Prepared inputs are kept under a hash of everything they depend on, so a run retried after a refusal (no GPU
+free, quota) prepares nothing again.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from ..corpus.loading import SentimentData, load_dataset
+from ..models.bert import positions
 from ..models.teacher import TEACHER_COLUMN, out_of_fold_probabilities
-from ..text.tokenization import build_starter_tokenizer
+from ..run_files import PARTIAL_SUFFIX, work_root
+from ..storage import keep_newest
+from ..text.tokenization import build_starter_tokenizer, load_tokenizer
 from .config import TrainConfig
+
+PREPARED_DIR = ".prepared"  # in the runs folder's work root (run_files.py)
+PREPARED_KEPT = 3  # the last few runs' inputs: a retry or a second run on the same data prepares nothing
+INPUTS_FILE = "inputs.json"
 
 
 @dataclass
@@ -73,3 +91,51 @@ def with_teacher(train_split, label_names: list[str], config: TrainConfig) -> tu
 
 def starter_tokenizer(config: TrainConfig, train_texts: list[str]):
     return build_starter_tokenizer(train_texts, config.starter_vocab_size, config.max_length)
+
+
+def prepare(config: TrainConfig) -> Path:
+    """Build the inputs of the full fine-tune `config` describes, on the CPU, and keep them; return their folder
+    (one that exists already is reused)."""
+    config = config.resolved()
+    data, train_split, eval_split = splits(config)
+    root = work_root(Path(config.output).parent) / PREPARED_DIR
+    folder = root / _key(config, train_split, eval_split)
+    if (folder / INPUTS_FILE).is_file():
+        folder.touch()  # recently used: the quota removes the oldest first
+        return folder
+    if config.is_starter:
+        tokenizer, max_length = starter_tokenizer(config, train_split["text"]), config.max_length
+    else:
+        tokenizer, max_length = load_tokenizer(config.model), min(config.max_length, positions(config.model))
+    inputs = build_inputs(config, data, train_split, eval_split, tokenizer, max_length)
+    partial = folder.with_name(folder.name + PARTIAL_SUFFIX)
+    shutil.rmtree(partial, ignore_errors=True)
+    tokenizer.save_pretrained(partial / "tokenizer")
+    inputs.train_set.save_to_disk(partial / "train")
+    inputs.eval_set.save_to_disk(partial / "validation")
+    (partial / INPUTS_FILE).write_text(json.dumps({"notices": inputs.notices}, ensure_ascii=False), encoding="utf-8")
+    partial.rename(folder)  # a local disk (work_root): at once, so a stop mid-write leaves no half set
+    keep_newest([path for path in root.iterdir() if not path.name.endswith(PARTIAL_SUFFIX)], PREPARED_KEPT)
+    return folder
+
+
+def load_inputs(folder: Path) -> Inputs:
+    from datasets import load_from_disk
+
+    notices = json.loads((folder / INPUTS_FILE).read_text(encoding="utf-8"))["notices"]
+    tokenizer = load_tokenizer(str(folder / "tokenizer"))
+    return Inputs(tokenizer, load_from_disk(str(folder / "train")), load_from_disk(str(folder / "validation")), notices)
+
+
+def _key(config: TrainConfig, train_split, eval_split) -> str:
+    """A name for the inputs from all they depend on: the texts and labels, the tokenizer and the settings."""
+    depends = {
+        "model": config.model,
+        "max_length": config.max_length,
+        "distill": config.distill,
+        "seed": config.seed,
+        "vocab": config.starter_vocab_size if config.is_starter else None,
+        "train": [list(train_split["text"]), list(train_split["label"])],
+        "validation": [list(eval_split["text"]), list(eval_split["label"])],
+    }
+    return hashlib.sha256(json.dumps(depends, ensure_ascii=False).encode()).hexdigest()[:24]

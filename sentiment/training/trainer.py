@@ -41,7 +41,7 @@ from ..text.tokenization import load_tokenizer
 from .cards import write_model_card
 from .cartography import EXAMPLE_COLUMN, DataMapCallback
 from .config import TrainConfig
-from .prepared import build_inputs, splits, starter_tokenizer
+from .prepared import build_inputs, load_inputs, splits, starter_tokenizer
 
 SHARED_TOKENIZER = ".starter-tokenizer"  # inside the partial folder, for the other ranks
 
@@ -61,8 +61,9 @@ class Outcome:
     examples_trained: int  # training examples processed, each epoch counted: the run's pace (estimate.py)
 
 
-def train(config: TrainConfig, on_event: Callable[[dict], None] | None = None) -> Path:
-    """Train as `config` says; return the finished run folder."""
+def train(config: TrainConfig, on_event: Callable[[dict], None] | None = None, prepared: Path | None = None) -> Path:
+    """Train as `config` says; return the finished run folder. A full fine-tune reads its tokenized inputs from
+    `prepared` when given (prepared.py: the server's CPU work before a GPU window)."""
     config = config.resolved()
     output, partial = Path(config.output), partial_dir(config.output)
     if output.exists():
@@ -79,7 +80,7 @@ def train(config: TrainConfig, on_event: Callable[[dict], None] | None = None) -
         progress = ProgressCallback(partial / PROGRESS_FILE if is_main else None, on_event)
         if config.method == "full":
             outcome = _fine_tune(
-                config, data, train_split, eval_split, partial, trainer_args, progress, is_main
+                config, data, train_split, eval_split, partial, trainer_args, progress, is_main, prepared
             )
         else:
             method = _train_head if config.method == "head" else _train_ngram
@@ -98,13 +99,15 @@ def train(config: TrainConfig, on_event: Callable[[dict], None] | None = None) -
     return output
 
 
-def _fine_tune(config, data, train_split, eval_split, partial, trainer_args, progress, is_main) -> Outcome:
+def _fine_tune(config, data, train_split, eval_split, partial, trainer_args, progress, is_main, prepared) -> Outcome:
     """The source's method: every layer learns, through the Trainer."""
     with trainer_args.main_process_first(desc="building the tokenizer"):
         partial.mkdir(parents=True, exist_ok=True)  # the other ranks, once rank 0 has made it
-        tokenizer = _tokenizer(config, train_split["text"], partial, is_main)
+        inputs = load_inputs(prepared) if prepared is not None else None
+        tokenizer = inputs.tokenizer if inputs else _tokenizer(config, train_split["text"], partial, is_main)
         model = _model(config, tokenizer, data.label_names)
-    inputs = build_inputs(config, data, train_split, eval_split, tokenizer, _max_length(config, model))
+    if inputs is None:
+        inputs = build_inputs(config, data, train_split, eval_split, tokenizer, _max_length(config, model))
     progress.emit({"event": "loaded", "notices": inputs.notices, "train_examples": len(inputs.train_set)})
     train_set, eval_set = inputs.train_set, inputs.eval_set  # the evaluation set is sorted by length
     _apply_step_limit(trainer_args, config, len(train_set))

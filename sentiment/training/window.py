@@ -5,8 +5,10 @@ its arguments and results cross to it pickled, and a generator's yields stream b
 ordinary `train()` runs here, in a thread of the worker, and each progress record it writes to the run's
 `progress.jsonl` is also yielded to the server. Closing the generator early (a Stop, the server shutting
 down) makes the run's next progress event raise, and `train()` then removes its `.partial` folder as on
-any stop. A failure a person can fix comes back as a last record (`{"event": "error", "message": …}`),
-plain data, because ZeroGPU turns any other exception into its class name.
+any stop. The server does a full fine-tune's CPU work (loading, tokenizing, the teacher: prepared.py)
+before it opens the window, so the window holds the GPU's work. A failure a person can fix comes back as a
+last record (`{"event": "error", "message": …}`), plain data, because ZeroGPU turns any other exception into
+its class name.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import contextlib
 import logging
 import queue
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,9 +35,10 @@ class WindowClosed(Exception):
     """Raised inside the run when its window was closed before the run finished."""
 
 
-def stream_training(config: dict, seconds: int) -> Iterator[dict]:
-    """Train the run `config` (TrainConfig.to_dict()) describes, yielding its progress records; `seconds` is
-    the window's length, taken by ZeroGPU's duration callable (gpu_window.py), unused here."""
+def stream_training(config: dict, seconds: int, prepared: str | None = None) -> Iterator[dict]:
+    """Train the run `config` (TrainConfig.to_dict()) describes, from the inputs in the folder `prepared` when
+    given (prepared.py), yielding its progress records; `seconds` is the window's length, taken by ZeroGPU's
+    duration callable (gpu_window.py), unused here."""
     from .trainer import train  # the worker imports torch; the server need not, to name this function
 
     records: queue.Queue = queue.Queue()
@@ -48,7 +52,7 @@ def stream_training(config: dict, seconds: int) -> Iterator[dict]:
 
     def run() -> None:
         try:
-            train(TrainConfig(**config), on_event)
+            train(TrainConfig(**config), on_event, Path(prepared) if prepared else None)
         except WindowClosed:
             pass
         except UserError as error:
@@ -77,7 +81,17 @@ def follow_window(window, config: TrainConfig, seconds: int, jobs_dir: Path, clo
     log as the trainer would, close it when `closing` is set; whatever way it ends, nothing half-written stays."""
     output = Path(config.output)
     with (jobs_dir / f"{output.name}.log").open("w", encoding="utf-8") as log:
-        records = window.train(config.to_dict(), seconds)
+        try:
+            prepared = _prepare(config, log)
+        except UserError as error:
+            log.write(f"{ERROR_PREFIX}{error}\n")
+            return
+        except Exception:  # the page says the run failed; the details go to the server's log
+            logger.exception("Preparing %s failed", output.name)
+            return
+        if closing.is_set():  # stopped while preparing: no window was opened
+            return
+        records = window.train(config.to_dict(), seconds, prepared)
         try:
             for record in records:
                 if record.get("event") == "error":
@@ -95,3 +109,18 @@ def follow_window(window, config: TrainConfig, seconds: int, jobs_dir: Path, clo
             with contextlib.suppress(Exception):
                 records.close()
             remove_unfinished(output)
+
+
+def _prepare(config: TrainConfig, log) -> str | None:
+    """A full fine-tune's CPU work, done on the server before its window opens (prepared.py); its folder."""
+    if config.method != "full":  # a head run's features are the GPU's work, tokenizing included
+        return None
+    from .prepared import prepare
+
+    log.write("note: Preparing the data on the CPU before the GPU window: loading, tokenizing, the teacher.\n")
+    log.flush()
+    started = time.monotonic()
+    folder = prepare(config)
+    log.write(f"note: Prepared in {time.monotonic() - started:.0f} s; the GPU window opens.\n")
+    log.flush()
+    return str(folder)
