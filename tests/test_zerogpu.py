@@ -151,20 +151,24 @@ def test_zerogpu_window_in_a_forked_worker_trains_streams_and_writes_a_complete_
     assert "Prepared in" in status.log_tail, "the server tokenized the data before it opened the window"
 
 
-def test_zerogpu_the_window_reads_the_prepared_inputs_and_tokenizes_nothing(tmp_path, monkeypatch):
+def test_zerogpu_the_window_reads_the_prepared_inputs_and_loads_or_tokenizes_nothing(tmp_path, monkeypatch):
     config = tiny(tmp_path, "from-prepared").resolved()
     folder = prepare(config)
     assert prepare(config) == folder, "a retried run reuses what was prepared"
 
     def refuse(*args, **kwargs):
-        raise AssertionError("the window tokenized the data itself")
+        raise AssertionError("the window loaded or tokenized the data itself")
 
-    monkeypatch.setattr("sentiment.training.trainer.build_inputs", refuse)  # inherited by the forked worker
+    # Both are CPU work the window would bill to the visitor's quota; the forked worker inherits the patches.
+    monkeypatch.setattr("sentiment.training.trainer.build_inputs", refuse)
+    monkeypatch.setattr("sentiment.training.trainer.splits", refuse)
     records = list(ForkedWindow().train(config.to_dict(), 60, str(folder)))
     assert records[-1]["event"] == "done", records[-3:]
     loaded = next(record for record in records if record["event"] == "loaded")
     assert loaded["train_examples"] == 64
     assert (tmp_path / "from-prepared" / "metrics.json").is_file()
+    settings = json.loads((tmp_path / "from-prepared" / "train_config.json").read_text(encoding="utf-8"))
+    assert settings["dataset_source"] == "sample (bundled)", "the report names the data the run was prepared from"
 
 
 def test_zerogpu_a_worker_killed_mid_run_leaves_no_half_written_folder(tmp_path):

@@ -41,7 +41,7 @@ from ..text.tokenization import load_tokenizer
 from .cards import write_model_card
 from .cartography import EXAMPLE_COLUMN, DataMapCallback
 from .config import TrainConfig
-from .prepared import build_inputs, load_inputs, splits, starter_tokenizer
+from .prepared import build_inputs, load_inputs, prepared_splits, splits, starter_tokenizer
 
 SHARED_TOKENIZER = ".starter-tokenizer"  # inside the partial folder, for the other ranks
 
@@ -76,7 +76,7 @@ def train(config: TrainConfig, on_event: Callable[[dict], None] | None = None, p
     try:
         started = time.monotonic()
         set_seed(config.seed)
-        data, train_split, eval_split = splits(config)
+        data, train_split, eval_split = splits(config) if prepared is None else prepared_splits(prepared, config)
         progress = ProgressCallback(partial / PROGRESS_FILE if is_main else None, on_event)
         if config.method == "full":
             outcome = _fine_tune(
