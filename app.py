@@ -12,9 +12,9 @@ import argparse
 import os
 import signal
 import threading
-from pathlib import Path
 
-PERSISTENT_STORAGE = Path("/data")
+from sentiment.run_files import bucket_path
+
 PASSWORD_WARNING = (
     "warning: the training password was given on the command line, where every user of this machine can read it "
     "(ps); set the TRAIN_PASSWORD environment variable (a Space secret) instead."
@@ -41,8 +41,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--runs",
         default=default_runs_folder(),
-        help="Folder where training runs are written and listed (default: /data/runs where a Space's persistent "
-        "storage is mounted at /data, else runs).",
+        help="Folder where training runs are written and listed (default: /data/runs where a Space's Storage "
+        "Bucket is mounted at /data, or under STORAGE_BUCKET_PATH, else runs).",
     )
     parser.add_argument(
         "--no-first-runs",
@@ -71,9 +71,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def default_runs_folder(persistent: Path = PERSISTENT_STORAGE) -> str:
-    """/data/runs where /data is writable (a Space with persistent storage keeps it across restarts), else runs."""
-    return str(persistent / "runs") if persistent.is_dir() and os.access(persistent, os.W_OK) else "runs"
+def default_runs_folder() -> str:
+    """runs in the Storage Bucket where one is mounted (a Space keeps it across restarts), else runs here."""
+    bucket = bucket_path()
+    return str(bucket / "runs") if bucket.is_dir() and os.access(bucket, os.W_OK) else "runs"
 
 
 def main(argv: list[str] | None = None) -> None:
