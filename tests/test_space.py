@@ -7,6 +7,7 @@ a run bound for it is written in a local work folder and copied in with metrics.
 import json
 import os
 import shutil
+import subprocess
 import time
 
 import pytest
@@ -75,3 +76,49 @@ def test_a_copy_left_without_metrics_by_a_crash_is_removed_when_the_job_recovers
     assert not half.exists() and not job.name_taken("half")
     assert job.status().state == "failed"
     assert work_root(runs) != runs
+
+
+@pytest.fixture
+def fuse_mount(tmp_path):
+    """A real FUSE mount (rclone over a local folder, writes cached and uploaded on close): object storage's way
+    of writing, as a Space's bucket volume has it, on this machine. Skipped where rclone or FUSE is missing."""
+    if not (shutil.which("rclone") and shutil.which("fusermount3") and os.path.exists("/dev/fuse")):
+        pytest.skip("needs rclone and FUSE (apt-get install rclone fuse3)")
+    store, mount = tmp_path / "store", tmp_path / "mount"
+    store.mkdir()
+    mount.mkdir()
+    command = ["rclone", "mount", str(store), str(mount), "--vfs-cache-mode", "writes", "--daemon"]
+    command += ["--cache-dir", str(tmp_path / "cache"), "--config", os.devnull]
+    subprocess.run(command, check=True, timeout=60)
+    deadline = time.monotonic() + 60
+    while not os.path.ismount(mount):
+        assert time.monotonic() < deadline, "the FUSE mount never came up"
+        time.sleep(0.2)
+    yield store, mount
+    subprocess.run(["fusermount3", "-u", "-z", str(mount)], check=False, timeout=60)
+
+
+def test_a_run_trained_onto_a_real_fuse_mount_lands_whole_and_never_half(fuse_mount, monkeypatch):
+    monkeypatch.delenv("SPACE_ID", raising=False)
+    monkeypatch.delenv("STORAGE_BUCKET_PATH", raising=False)
+    store, mount = fuse_mount
+    runs = mount / "runs"
+    assert on_bucket(runs), "a FUSE mount is object storage, named by no variable"
+    job = TrainingJob(runs)  # its start lock (flock) lives on the mount
+    config = TrainConfig(model="starter", dataset="sample", output=str(runs / "kept"), max_steps=4,
+                         train_examples=64, eval_examples=32)
+    job.submit(config)
+    seen = set()
+    deadline = time.monotonic() + 420
+    while (status := job.status()).state not in {"finished", "failed", "stopped"}:
+        assert time.monotonic() < deadline, f"still {status.state}"
+        seen.update(path.name for path in (store / "runs").glob("*"))
+        time.sleep(0.2)
+    assert status.state == "finished", status.message
+    assert not [name for name in seen if name.endswith(".partial")], "a half run was written to the bucket"
+    assert [run.name for run in list_runs(runs)] == ["kept"]
+    settled = time.monotonic() + 60  # the mount uploads a file when it is closed, a moment later
+    while not (store / "runs" / "kept" / METRICS_FILE).is_file():
+        assert time.monotonic() < settled, "metrics.json never reached the store"
+        time.sleep(0.2)
+    assert (store / "runs" / "kept" / "model.safetensors").is_file()
