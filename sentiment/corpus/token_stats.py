@@ -17,7 +17,6 @@ from ..text.limits import STATS_REVIEWS, cap_text, has_content
 
 # A model adds two tokens to every text ([CLS] and [SEP], or <s> and </s>): they count toward its length.
 SPECIAL = 2
-CUTS = (128, 512)
 
 
 @dataclass(frozen=True)

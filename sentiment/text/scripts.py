@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import unicodedata
 
-SCRIPTS = ("kanji", "hiragana", "katakana", "latin", "digit", "symbol", "emoji", "space")
 # Ranges by code point; anything else is told apart by its Unicode category (see script_of).
 _RANGES = (
     ("hiragana", 0x3041, 0x309F),
@@ -27,7 +26,7 @@ _RANGES = (
 
 
 def script_of(char: str) -> str:
-    """One of SCRIPTS for a single character."""
+    """kanji, hiragana, katakana, latin, digit, symbol, emoji or space: the script of a single character."""
     code = ord(char)
     for script, first, last in _RANGES:
         if first <= code <= last:
