@@ -184,6 +184,19 @@ def test_a_public_launch_keeps_its_quotas_and_limits_a_run_to_its_minutes(tmp_pa
     studio.desk.job.stop()
 
 
+def test_a_start_from_the_page_checks_the_password_once(tmp_path, monkeypatch):
+    """Before the form is read, and not again when the run is admitted."""
+    studio = Studio(tmp_path / "runs", deployment=Deployment.from_launch(public=True, train_password="pw"))
+    checks = []
+    real_check = studio.deployment.throttle.check
+    monkeypatch.setattr(
+        studio.deployment.throttle, "check", lambda visitor, guess: checks.append(visitor) or real_check(visitor, guess)
+    )
+    started = studio.desk.start_from_page("starter", "ngram", "sample", "once", {}, "page", password="pw", visitor="v")
+    assert started == ("once", 0) and checks == ["v"]
+    studio.desk.job.stop()
+
+
 def test_predictions_file_neutralises_formulas(tmp_path):
     probabilities = [[0.9, 0.05, 0.05], [0.8, 0.1, 0.1]]
     report(["=1+1", "良い"], [0, 0], probabilities, ["positive", "neutral", "negative"], "validation").save(tmp_path)

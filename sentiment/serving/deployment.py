@@ -86,13 +86,25 @@ class Deployment:
         if not self.holds_password(password, visitor):
             raise UserError(WRONG_PASSWORD)
 
-    def admit(self, config: TrainConfig, password: str | None, visitor: str = "") -> tuple[TrainConfig, float | None]:
+    def check_before_the_form(self, model: str, method: str, dataset: str, password: str | None, visitor="") -> bool:
+        """On a public server anything but a lesson checks the password before the page's form is read, so a
+        refused visitor learns nothing of what the server holds (paths, models); True when it was checked."""
+        if self.public and (password or not lesson_shaped(model, method, dataset)):
+            self.check_may_train(password, visitor)
+            return True
+        return False
+
+    def admit(
+        self, config: TrainConfig, password: str | None, visitor: str = "", checked: bool = False
+    ) -> tuple[TrainConfig, float | None]:
         """The run as this server trains it and its time limit in minutes (None: none); or one sentence why not.
 
-        The password is checked first, so a refused visitor learns nothing of the rest (paths, models)."""
+        The password is checked first (unless `checked`: check_before_the_form did), so a refused visitor learns
+        nothing of the rest."""
         if self.public and not password and is_lesson(config):
             return self.as_trained_without_password(config), LESSON_MINUTES
-        self.check_may_train(password, visitor)
+        if not checked:
+            self.check_may_train(password, visitor)
         limit = self.bounds.run_minutes
         return self.bounded(config), None if limit == float("inf") else limit
 
@@ -134,13 +146,17 @@ class Deployment:
         )
 
 
+def lesson_shaped(model: str, method: str, dataset: str) -> bool:
+    """What a lesson trains: the sample, with the starter or the baseline (is_lesson adds its size)."""
+    return dataset == SAMPLE and (method == "ngram" or model == STARTER)
+
+
 def is_lesson(config: TrainConfig) -> bool:
-    """A run of lesson size: the sample, with the starter or the baseline, at the recipe's size or smaller."""
+    """A run of lesson size: lesson-shaped, at the recipe's size or smaller."""
     resolved = config.resolved()
     recipe = TrainConfig(model=STARTER, dataset=SAMPLE).resolved()
     return (
-        resolved.dataset == SAMPLE
-        and (resolved.method == "ngram" or resolved.model == STARTER)
+        lesson_shaped(resolved.model, resolved.method, resolved.dataset)
         and resolved.epochs <= recipe.epochs
         and resolved.max_length <= recipe.max_length
         and resolved.starter_layers <= recipe.starter_layers

@@ -76,11 +76,12 @@ class TrainingDesk:
         )
 
     def start(
-        self, config: TrainConfig, session: str = "", password: str | None = None, visitor: str = ""
+        self, config: TrainConfig, session: str = "", password: str | None = None, visitor: str = "", checked=False
     ) -> tuple[str, int]:
         """Start a run for the page `session`, within what this deployment allows, now or after the runs
-        already waiting; return its name and its place in the queue (0: started)."""
-        config, minutes = self.deployment.admit(config, password, visitor)
+        already waiting; return its name and its place in the queue (0: started). `checked`: the password
+        was checked already (start_from_page)."""
+        config, minutes = self.deployment.admit(config, password, visitor, checked)
         # The baseline needs no GPU: it trains on the CPU, on ZeroGPU too, and costs the visitor no quota.
         in_window = self.window is not None and config.method != "ngram"
         seconds = self.window_seconds(config) if in_window else None
@@ -91,14 +92,12 @@ class TrainingDesk:
     def start_from_page(
         self, model: str, method: str, dataset: str, name: str, values: dict, session="", password=None, visitor=""
     ) -> tuple[str, int]:
-        """A run as the Train tab asks for it (0 or blank: the recipe's value). On a public server anything
-        but a lesson checks the password before the form is read, so a refused visitor learns nothing of
-        what the server holds."""
+        """A run as the Train tab asks for it (0 or blank: the recipe's value), the password checked before
+        the form is read (Deployment.check_before_the_form)."""
         method = method or "full"
-        lesson_shaped = dataset == SAMPLE and (method == "ngram" or model == STARTER)
-        if self.deployment.public and (password or not lesson_shaped):
-            self.deployment.check_may_train(password, visitor)
-        return self.start(self._page_config(model, method, dataset, name, values), session, password, visitor)
+        checked = self.deployment.check_before_the_form(model, method, dataset, password, visitor)
+        config = self._page_config(model, method, dataset, name, values)
+        return self.start(config, session, password, visitor, checked)
 
     def _page_config(self, model: str, method: str, dataset: str, name: str, values: dict) -> TrainConfig:
         model, dataset = self.resolve_model(model), self.catalog.resolve(dataset)
