@@ -125,10 +125,13 @@ def unquantised_precision(run_dir: Path) -> str:
 
 
 def agreements(run_dir: Path, texts: list[str], labels: list[str]) -> dict[str, float]:
-    """For each faster precision, the share of `texts` on which it predicts `labels` (the run's own answers),
-    keyed as metrics.json records it. Both are measured on every CPU, so the record travels with the run."""
+    """For each faster precision this CPU serves in (serving_candidates), the share of `texts` on which it
+    predicts `labels` (the run's own answers), keyed as metrics.json records it. A CPU without bf16 instructions
+    measures no bf16: it would only emulate it, many times slower than fp32 (for a BERT-base run's 600 validation
+    reviews, minutes: docs/benchmarks.md §15), for a precision it never serves; a run it trained is served in
+    int8 on any CPU, and one trained where bf16 was measured falls back to int8 on a CPU without it."""
     measured = {}
-    for precision, key in AGREEMENT_KEYS.items():
+    for precision in serving_candidates():
         predicted = [p.label for p in Classifier(run_dir, device="cpu", precision=precision).predict(texts)]
-        measured[key] = sum(a == b for a, b in zip(predicted, labels, strict=True)) / len(labels)
+        measured[AGREEMENT_KEYS[precision]] = sum(a == b for a, b in zip(predicted, labels, strict=True)) / len(labels)
     return measured
