@@ -22,6 +22,8 @@ SPLIT_SEED = 42
 def machine() -> dict:
     import torch
 
+    from sentiment.models.precision import cpu_has_bf16
+
     cpuinfo = Path("/proc/cpuinfo")
     lines = cpuinfo.read_text().splitlines() if cpuinfo.is_file() else []
     cpu = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), platform.processor())
@@ -30,6 +32,7 @@ def machine() -> dict:
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "cpu": cpu,
         "cores": os.cpu_count(),
+        "bf16": cpu_has_bf16(),  # one CPU name covers models with and without bf16 instructions (AMD EPYC)
         "torch_threads": torch.get_num_threads(),
         "gpu": gpu,
         "python": platform.python_version(),
