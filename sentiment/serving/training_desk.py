@@ -27,9 +27,9 @@ from .runbook import RunBook
 FIRST_RUNS_OWNER = "server"  # the first runs belong to no page: only the password holder may stop them
 FIRST_RUN_SECONDS = 300
 # Reviews a second through a BERT-base-shaped encoder, head-only, on 2 cores of an AMD EPYC without bf16
-# instructions (bench/first_head_run.py, docs/benchmarks.md §15: 14.4 in a 1,289-review run, 19.9 in a
-# 3,000-review one, loading and saving included); bf16 CPUs and GPUs are faster. A loaded server is slower.
-HEAD_PACE = 14.0
+# instructions, the slower kind of CPU these machines (and a Space) get (bench/first_head_run.py, §15: 4.0;
+# issue 29 read 4.3); faster CPUs finish sooner. Once a head run of the model has finished here, its pace is used.
+HEAD_PACE = 4.0
 
 
 def first_head_size(pace: float) -> dict:
