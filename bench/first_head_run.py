@@ -55,8 +55,10 @@ def main() -> None:
             "seconds": round(seconds, 1),
             "train_seconds_recorded": run.train_seconds,
             "reviews_encoded": reviews_encoded,
-            # one forward pass per training and validation review: the pace HEAD_PACE stands for
-            "pace_measured": round(reviews_encoded / run.train_seconds, 2),
+            "reviews_encoded_per_second": round(reviews_encoded / run.train_seconds, 2),
+            # what HEAD_PACE and HEAD_SAVING_SECONDS stand for, as a finished run records them
+            "pace_measured": round(run.examples_trained / run.train_seconds, 2),
+            "saving_seconds": round(seconds - run.train_seconds, 1),
             "accuracy": round(run.accuracy, 4),
             "f1_weighted": round(run.f1_weighted, 4),
         }

@@ -26,17 +26,20 @@ from .runbook import RunBook
 
 FIRST_RUNS_OWNER = "server"  # the first runs belong to no page: only the password holder may stop them
 FIRST_RUN_SECONDS = 300
-# Reviews a second through a BERT-base-shaped encoder, head-only, on 2 cores of an AMD EPYC without bf16
-# instructions, the slower kind of CPU these machines (and a Space) get (bench/first_head_run.py, §15: 4.0;
-# issue 29 read 4.3); faster CPUs finish sooner. Once a head run of the model has finished here, its pace is used.
-HEAD_PACE = 4.0
+# A head-only run's pace as a finished run records it (examples_trained / train_seconds: training reviews a second,
+# a third as many validation reviews encoded alongside, loading included), and the time it spends after that
+# (saving the model, checking int8 against fp32): a BERT-base-shaped model on 2 cores of an AMD EPYC without bf16
+# instructions, the slower kind of CPU these machines and a Space get (bench/first_head_run.py, docs/benchmarks.md
+# §15: 2.74 and 81 s). A faster CPU is ready sooner; once a head run of the model has finished here, its pace is used.
+HEAD_PACE = 2.7
+HEAD_SAVING_SECONDS = 80
 
 
 def first_head_size(pace: float) -> dict:
     """Training and validation examples for a head-only first run that is ready in about FIRST_RUN_SECONDS at
-    `pace` reviews a second: its features cost one forward pass per review."""
-    reviews = max(200, int(pace * FIRST_RUN_SECONDS))
-    return {"train_examples": reviews * 3 // 4, "eval_examples": reviews // 4}
+    `pace` (HEAD_PACE's measure)."""
+    train = max(150, int(pace * (FIRST_RUN_SECONDS - HEAD_SAVING_SECONDS)))
+    return {"train_examples": train, "eval_examples": train // 3}
 
 
 class TrainingDesk:
