@@ -46,7 +46,7 @@ def main() -> None:
     reviews_encoded = min(size["train_examples"], len(train_rows)) + min(size["eval_examples"], len(held_out))
     emit(
         {
-            "bench": "first_head_run",
+            "benchmark": "first_head_run",
             "machine": machine(),
             "shape": shape_name(options),
             "target_seconds": FIRST_RUN_SECONDS,

@@ -7,7 +7,7 @@ again (what a run retried after a refusal pays), and what the window itself stil
 reading the prepared sets (`load_inputs`) and the dataset as loaded (`prepared_splits`, for the run's report).
 
     python bench/window_prep.py               # 120,000 reviews
-    python bench/window_prep.py --repeat 2    # 6,000, to try the script
+    python bench/window_prep.py --rows 90 --repeat 2   # 180, to try the script
 
 The last line printed is one JSON object with every figure.
 """
@@ -36,12 +36,13 @@ def folder_bytes(folder: Path) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=40, help="copies of the 3,000 reviews to train on")
+    parser.add_argument("--rows", type=int, default=None, help="use only this many reviews (tiny runs, tests)")
     options = parser.parse_args()
 
     from sentiment.training.config import TrainConfig
     from sentiment.training.prepared import load_inputs, prepare, prepared_splits
 
-    table = reviews()
+    table = reviews(options.rows)
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         train_rows = pd.concat([table] * options.repeat, ignore_index=True)
@@ -55,7 +56,7 @@ def main() -> None:
         size = folder_bytes(prepared)
     emit(
         {
-            "bench": "window_prep",
+            "benchmark": "window_prep",
             "machine": machine(),
             "train_reviews": len(train_rows),
             "validation_reviews": len(table),

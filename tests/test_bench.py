@@ -31,6 +31,8 @@ TINY = {
     "memory.py": ["--rows", "90", "--layers", "1", "--hidden", "64", "--classifications", "3", "--train-steps", "2"],
     "tokenizer_lab.py": ["--rows", "90", "--repeats", "2"],
     "label_noise.py": ["--rows", "150", "--epochs", "1"],
+    "first_head_run.py": ["--rows", "120", "--layers", "1", "--hidden", "64"],
+    "window_prep.py": ["--rows", "90", "--repeat", "2"],
 }
 
 pytestmark = pytest.mark.skipif(not SHARED_REVIEWS.is_dir(), reason="../shared/data is not beside this checkout")
