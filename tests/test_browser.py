@@ -26,6 +26,9 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
 ]
 SHOTS = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "test-artifacts" / "screenshots"))
+# Every assertion waits for its condition, up to a minute: Playwright's 5 s default failed on a loaded machine
+# (the tokenizer lab's seven rows took longer to appear while the other worker trained).
+expect.set_options(timeout=60_000)
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
 
@@ -158,7 +161,7 @@ def test_a_fresh_app_classifies_an_example_without_training(tmp_path):
             picker.wait_for(state="visible", timeout=120_000)
             example = "このイヤホン、音がすごくクリアで買ってよかったです！"
             page.get_by_text(example).first.click()
-            expect(page.locator("#prediction-info")).to_contain_text(" ms", timeout=60_000)
+            expect(page.locator("#prediction-info")).to_contain_text(" ms")
             assert page.locator("#classify-text textarea").input_value() == example
             run_name = picker.input_value().split(" · ")[0]
             expected = Client(url, verbose=False).predict(run_name, example, api_name="/classify")[0]["label"]
@@ -382,7 +385,7 @@ def test_the_data_lesson_doubted_labels_and_the_data_map(app_url, trained_run, l
         page.goto(app_url, wait_until="load")
         page.get_by_role("tab", name=texts["dataset_tab"]).click()
         page.get_by_role("button", name=texts["find"]).click()
-        expect(page.locator("#suspects-note")).to_contain_text("of 249 train reviews", timeout=60_000)
+        expect(page.locator("#suspects-note")).to_contain_text("of 249 train reviews")
         expect(page.locator("#suspects-table")).to_contain_text(most_doubted)
         assert page.get_by_text(texts["absent"]).count() == 0, "the section speaks the browser's language"
         lesson_screenshot(page, page.locator("#suspects-table"), texts["shots"][0])
