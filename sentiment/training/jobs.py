@@ -37,6 +37,7 @@ from ..errors import UserError
 from ..run_files import METRICS_FILE, PROGRESS_FILE, partial_dir, remove_unfinished, unfinished
 from .config import TrainConfig
 from .job_log import ERROR_PREFIX, FAILED, because, read_jsonl, tail, visible_log
+from .processes import child_environment, lower_priority
 from .window import follow_window
 
 logger = logging.getLogger(__name__)
@@ -187,9 +188,9 @@ class TrainingJob:
                         stderr=subprocess.STDOUT,
                         # The app's own folder, so relative paths (runs, datasets) name the same files there.
                         cwd=Path.cwd(),
-                        env=_trainer_environment(),
+                        env=child_environment(),
                         start_new_session=True,  # a stop ends the whole process group; an app crash does not
-                        preexec_fn=_lower_priority,
+                        preexec_fn=lower_priority,
                     )
             pid = os.getpid() if window else self._process.pid
             active = ActiveRun(output.name, pid, str(config_file), time.time(), owner, "", max_minutes, window)
@@ -385,15 +386,3 @@ def _is_trainer(pid: int, config_file: str) -> bool:
         return False
     zombie = status.rsplit(")", 1)[-1].split()[0] == "Z"
     return not zombie and config_file.encode() in command
-
-
-def _trainer_environment() -> dict[str, str]:
-    package_root = str(Path(__file__).resolve().parents[2])
-    path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
-    # Library deprecation notices are noise in a log meant for the person training.
-    return {**os.environ, "PYTHONPATH": path, "PYTHONUNBUFFERED": "1", "PYTHONWARNINGS": "ignore::FutureWarning"}
-
-
-def _lower_priority() -> None:
-    # On a small machine the page (tokenizer, classify) should win the CPU over training.
-    os.nice(10)
