@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 
+import pandas as pd
 import pytest
 
 from sentiment.errors import UserError
@@ -30,6 +31,8 @@ from sentiment.text.limits import PUBLIC
 from sentiment.training.config import TrainConfig
 from sentiment.training.jobs import ACTIVE_FILE, TrainingJob
 from sentiment.training.prepared import prepare
+
+from .conftest import SHARED_REVIEWS
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -194,6 +197,33 @@ def test_zerogpu_stop_closes_the_window_and_nothing_is_saved(tmp_path):
     while partial_dir(tmp_path / "stopped").exists() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not partial_dir(tmp_path / "stopped").exists() and not (tmp_path / "stopped").exists()
+
+
+def test_zerogpu_a_stop_while_the_data_is_prepared_ends_it_at_once_and_opens_no_window(tmp_path):
+    """Preparing 60,000 reviews takes a minute or more; a Stop must not wait for it, and no window may open."""
+    reviews = pd.read_csv(SHARED_REVIEWS / "validation.csv")
+    folder = tmp_path / "big"
+    folder.mkdir()
+    pd.concat([reviews] * 20, ignore_index=True).to_csv(folder / "train.csv", index=False)
+    reviews.to_csv(folder / "validation.csv", index=False)
+    runs = tmp_path / "runs"
+    window = ForkedWindow()
+    opened = []
+    window.train = lambda *args: opened.append(args) or iter(())
+    job = TrainingJob(runs, window)
+    job.submit(TrainConfig(model="starter", dataset=str(folder), output=str(runs / "big"), max_steps=2),
+               window_seconds=60)
+    log = runs / ".jobs" / "big.log"
+    deadline = time.monotonic() + 120
+    while not (log.is_file() and "Preparing the data" in log.read_text(encoding="utf-8")):
+        assert time.monotonic() < deadline, "the preparation never began"
+        time.sleep(0.2)
+    assert job.stop() == "big"
+    assert job.status().state == "stopped", "the slot is free once the stop returns"
+    assert job.submit(tiny(runs, "next", method="ngram")) == 0, "the next run starts at once, not after the data"
+    wait_for(job, {"finished", "failed", "stopped"})
+    assert not opened and "Prepared in" not in log.read_text(encoding="utf-8")
+    assert not (runs / "big").exists() and not partial_dir(runs / "big").exists()
 
 
 def test_zerogpu_window_lengths_and_refusals():

@@ -2,8 +2,9 @@
 starter's vocabulary, and both splits tokenized (MeCab + WordPiece, no padding: the collator pads per batch).
 
 None of this needs a GPU, and on ZeroGPU a window bills the visitor's quota for every second it is open. So the
-server prepares a run's inputs on the CPU before it opens the window (`prepare`, called by window.py) and the
-trainer inside the window reads them (`load_inputs`); elsewhere the trainer builds them itself (`build_inputs`).
+server prepares a run's inputs on the CPU before it opens the window (`prepare`, which window.py runs in a process
+of its own) and the trainer inside the window reads them (`load_inputs`, `prepared_splits`); elsewhere the trainer
+builds them itself (`build_inputs`).
 Prepared inputs are kept under a hash of everything they depend on, so a run retried after a refusal (no GPU
 free, quota) prepares nothing again.
 """
@@ -13,12 +14,14 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ..corpus.loading import SentimentData, load_dataset, load_saved, save_loaded
+from ..errors import UserError
 from ..models.bert import positions
 from ..models.teacher import TEACHER_COLUMN, out_of_fold_probabilities
 from ..run_files import PARTIAL_SUFFIX, work_root
@@ -156,3 +159,20 @@ def _texts_and_labels(split) -> list[list]:
     # Through Arrow: a split's columns read row by row take 8 s for 120,000 reviews, this 0.1 s.
     table = split.select_columns(["text", "label"]).with_format("arrow")[:]
     return [table.column("text").to_pylist(), table.column("label").to_pylist()]
+
+
+def main(argv: list[str]) -> int:
+    """`python -m sentiment.training.prepared CONFIG_FILE`: `prepare` in a process of its own (window.py), so the
+    server's threads keep the interpreter and a Stop can end it. Prints the folder; a sentence a person can act
+    on goes to stderr, with exit status 2."""
+    config = TrainConfig(**json.loads(Path(argv[0]).read_text(encoding="utf-8")))
+    try:
+        print(prepare(config))
+    except UserError as error:
+        print(error, file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

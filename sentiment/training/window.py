@@ -16,6 +16,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import queue
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -25,10 +27,12 @@ from ..errors import UserError
 from ..run_files import remove_unfinished
 from .config import TrainConfig
 from .job_log import ERROR_PREFIX, event_lines
+from .processes import child_environment, lower_priority
 
 logger = logging.getLogger(__name__)
 
 CLOSE_GRACE_SECONDS = 30.0  # how long a closed window waits for the run to reach its next event and unwind
+PREPARE_POLL_SECONDS = 0.2  # how often the preparation looks for a Stop
 
 
 class WindowClosed(Exception):
@@ -80,9 +84,10 @@ def follow_window(window, config: TrainConfig, seconds: int, jobs_dir: Path, clo
     """The server's side of a window (jobs.py runs it in a thread): open it, write what it streams to the run's
     log as the trainer would, close it when `closing` is set; whatever way it ends, nothing half-written stays."""
     output = Path(config.output)
+    config_file = jobs_dir / f"{output.name}.json"  # written by jobs.py, as for the child-process trainer
     with (jobs_dir / f"{output.name}.log").open("w", encoding="utf-8") as log:
         try:
-            prepared = _prepare(config, log)
+            prepared = _prepare(config, config_file, log, closing)
         except UserError as error:
             log.write(f"{ERROR_PREFIX}{error}\n")
             return
@@ -111,16 +116,35 @@ def follow_window(window, config: TrainConfig, seconds: int, jobs_dir: Path, clo
             remove_unfinished(output)
 
 
-def _prepare(config: TrainConfig, log) -> str | None:
-    """A full fine-tune's CPU work, done on the server before its window opens (prepared.py); its folder."""
+def _prepare(config: TrainConfig, config_file: Path, log, closing: threading.Event) -> str | None:
+    """A full fine-tune's CPU work, done before its window opens (prepared.py), in a process of its own: tokenizing
+    120,000 reviews holds the interpreter for a minute and a half, which the server's other visitors would feel,
+    and a Stop must not wait for it. Returns its folder, or None when there is none to read (not a full
+    fine-tune, or stopped)."""
     if config.method != "full":  # a head run's features are the GPU's work, tokenizing included
         return None
-    from .prepared import prepare
-
     log.write("note: Preparing the data on the CPU before the GPU window: loading, tokenizing, the teacher.\n")
     log.flush()
     started = time.monotonic()
-    folder = prepare(config)
+    command = [sys.executable, "-m", "sentiment.training.prepared", str(config_file)]
+    with subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=Path.cwd(),  # the app's own folder, so relative paths (runs, datasets) name the same files
+        env=child_environment(),
+        preexec_fn=lower_priority,
+    ) as process:
+        while process.poll() is None:
+            if closing.wait(PREPARE_POLL_SECONDS):
+                process.kill()  # its half-written folder is a .partial, which the next prepare replaces
+                return None
+        output, errors = process.communicate()
+    if process.returncode == 2:
+        raise UserError(errors.strip().splitlines()[-1])
+    if process.returncode != 0:
+        raise RuntimeError(f"preparing the data ended with status {process.returncode}: {errors[-2000:]}")
     log.write(f"note: Prepared in {time.monotonic() - started:.0f} s; the GPU window opens.\n")
     log.flush()
-    return str(folder)
+    return output.strip().splitlines()[-1]
