@@ -18,6 +18,7 @@ import logging
 import queue
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -123,28 +124,35 @@ def _prepare(config: TrainConfig, config_file: Path, log, closing: threading.Eve
     fine-tune, or stopped)."""
     if config.method != "full":  # a head run's features are the GPU's work, tokenizing included
         return None
-    log.write("note: Preparing the data on the CPU before the GPU window: loading, tokenizing, the teacher.\n")
+    log.write(
+        "note: Preparing the data on the CPU before the GPU window: loading, tokenizing, the teacher. "
+        "/ GPU を使う前に CPU でデータを準備しています（読み込み・トークン化・教師モデル）。\n"
+    )
     log.flush()
     started = time.monotonic()
     command = [sys.executable, "-m", "sentiment.training.prepared", str(config_file)]
-    with subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=Path.cwd(),  # the app's own folder, so relative paths (runs, datasets) name the same files
-        env=child_environment(),
-        preexec_fn=lower_priority,
-    ) as process:
-        while process.poll() is None:
-            if closing.wait(PREPARE_POLL_SECONDS):
-                process.kill()  # its half-written folder is a .partial, which the next prepare replaces
-                return None
-        output, errors = process.communicate()
+    # Files, not pipes: nothing reads its output before it ends, and a full pipe (64 KB) would block it.
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as out, tempfile.TemporaryFile("w+", encoding="utf-8") as err:
+        with subprocess.Popen(
+            command,
+            stdout=out,
+            stderr=err,
+            cwd=Path.cwd(),  # the app's own folder, so relative paths (runs, datasets) name the same files
+            env=child_environment(),
+            preexec_fn=lower_priority,
+        ) as process:
+            while process.poll() is None:
+                if closing.wait(PREPARE_POLL_SECONDS):
+                    process.kill()  # its half-written folder is a .partial, which the next prepare replaces
+                    return None
+        out.seek(0)
+        err.seek(0)
+        folder, errors = out.read().strip(), err.read().strip()
     if process.returncode == 2:
-        raise UserError(errors.strip().splitlines()[-1])
+        raise UserError(errors.splitlines()[-1])
     if process.returncode != 0:
         raise RuntimeError(f"preparing the data ended with status {process.returncode}: {errors[-2000:]}")
-    log.write(f"note: Prepared in {time.monotonic() - started:.0f} s; the GPU window opens.\n")
+    took = time.monotonic() - started
+    log.write(f"note: Prepared in {took:.0f} s; the GPU window opens. / {took:.0f} 秒で準備完了。GPU を使います。\n")
     log.flush()
-    return output.strip().splitlines()[-1]
+    return folder.splitlines()[-1]
