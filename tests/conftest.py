@@ -49,6 +49,19 @@ def starter_on_sample(output: Path, steps: int) -> list[str]:
     ]
 
 
+# `pytest -m "not slow"` gives quick feedback; `pytest` runs everything. Slow: what serves an app (its fixtures),
+# drives a browser, runs a bench script or restarts processes (these modules), and each test marked so itself
+# (a trainer of its own, several processes).
+SLOW_FIXTURES = {"app_url", "client", "public_app"}
+SLOW_MODULES = {"test_bench", "test_browser", "test_classroom", "test_distributed", "test_first_runs", "test_hostile"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.module.__name__.rsplit(".", 1)[-1] in SLOW_MODULES or SLOW_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def no_trainer_outlives_the_tests():
     """Every process the tests started (an app server, a trainer an in-process studio spawned) is stopped and

@@ -12,6 +12,7 @@ from sentiment.training.config import TrainConfig
 from .conftest import run_cli
 
 
+@pytest.mark.slow
 def test_train_help_documents_every_option():
     result = run_cli("train.py", "--help")
     assert result.returncode == 0
@@ -19,6 +20,7 @@ def test_train_help_documents_every_option():
         assert f"--{option.name}" in result.stdout and option.metadata["help"][:30] in " ".join(result.stdout.split())
 
 
+@pytest.mark.slow
 def test_evaluate_prints_metrics_as_json(trained_run):
     result = run_cli(
         "-m", "sentiment", "evaluate", "--model", str(trained_run), "--dataset", "sample", "--split", "test"
@@ -29,6 +31,7 @@ def test_evaluate_prints_metrics_as_json(trained_run):
     assert metrics["accuracy"] > 0.5, "the run learned the sample: three classes are 0.33 by chance"
 
 
+@pytest.mark.slow
 def test_predict_takes_arguments_or_standard_input(trained_run):
     result = run_cli("-m", "sentiment", "predict", "--model", str(trained_run), "最高でした！", "ひどい対応")
     assert result.returncode == 0, result.stderr
@@ -51,6 +54,7 @@ def in_process(capsys, monkeypatch):
     signal.signal(signal.SIGTERM, handler)
 
 
+@pytest.mark.slow
 def test_bad_input_exits_with_one_clear_line(trained_run, tmp_path, in_process):
     cases = [
         ((cli.main, "predict", "--model", str(trained_run), "   "), "is empty"),
@@ -74,6 +78,7 @@ def test_bad_input_exits_with_one_clear_line(trained_run, tmp_path, in_process):
     assert "not a trained model folder" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_text_long_enough_to_crash_mecab_is_cut_first(trained_run):
     result = run_cli("-m", "sentiment", "predict", "--model", str(trained_run), stdin="a" * 300_000 + "\n")
     assert result.returncode == 0, result.stderr

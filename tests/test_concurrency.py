@@ -4,6 +4,8 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from sentiment.corpus.loading import SAMPLE
 from sentiment.serving.studio import Studio
 
@@ -11,6 +13,7 @@ ADJECTIVES = ("最高の", "ひどい", "普通の", "悪くない")
 TEXTS = [f"{adjective}{thing}でした。" for adjective in ADJECTIVES for thing in ("商品", "対応")]
 
 
+@pytest.mark.slow
 def test_concurrent_explanations_equal_the_same_explanations_made_alone(app_runs):
     """"Why?" hooks the model's embedding layer; two at once on one model used to return each other's scores."""
     run = next(path.name for path in app_runs.iterdir() if (path / "metrics.json").is_file())
@@ -24,6 +27,7 @@ def test_concurrent_explanations_equal_the_same_explanations_made_alone(app_runs
         assert max(abs(a - b) for a, b in zip(answer.token_scores, expected.token_scores, strict=True)) < 1e-4
 
 
+@pytest.mark.slow
 def test_one_visitor_loading_a_big_upload_does_not_block_another_visitors_classify(app_runs, tmp_path):
     run = next(path.name for path in app_runs.iterdir() if (path / "metrics.json").is_file())
     studio = Studio(app_runs)

@@ -41,6 +41,7 @@ def planted_flips(folder, flips: dict[int, str]):
     return train
 
 
+@pytest.mark.slow
 def test_suspects_cli_ranks_planted_flips_first(tmp_path):
     flips = {0: "negative", 13: "positive", 22: "positive", 40: "negative", 51: "neutral"}
     train = planted_flips(tmp_path / "reviews", flips)
@@ -58,6 +59,7 @@ def test_suspects_cli_ranks_planted_flips_first(tmp_path):
     assert scores == sorted(scores, reverse=True) and 0 <= scores[-1] <= scores[0] <= 1
 
 
+@pytest.mark.slow
 def test_suspects_cli_refuses_a_split_too_small_to_judge(tmp_path):
     folder = tmp_path / "tiny"
     folder.mkdir()

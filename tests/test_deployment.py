@@ -135,6 +135,7 @@ def test_uploads_beyond_the_quota_are_removed_oldest_first(tmp_path):
     assert studio.catalog.dataset(choices[2])["train"].num_rows == 8
 
 
+@pytest.mark.slow
 def test_runs_started_from_the_page_beyond_the_quota_are_removed_oldest_first(tmp_path):
     runs = tmp_path / "runs"
     studio = Studio(runs, deployment=Deployment(bounds=dataclasses.replace(LOCAL, runs_kept=2)))
@@ -306,6 +307,7 @@ def test_a_stop_is_recorded_before_another_apps_queue_starts_its_run(tmp_path):
     second.stop()
 
 
+@pytest.mark.slow
 def test_a_trainer_killed_on_its_own_leaves_no_partial_folder_and_its_name_free(tmp_path):
     job = TrainingJob(tmp_path)
     config = TrainConfig(model="starter", dataset="sample", output=str(tmp_path / "killed"), epochs=50)

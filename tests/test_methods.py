@@ -63,6 +63,7 @@ def test_a_head_run_loads_as_a_plain_transformers_model(head_run):
     assert not (head_run / "training_args.bin").exists(), "no pickle is left in a run"
 
 
+@pytest.mark.slow
 def test_the_command_line_predicts_and_evaluates_with_an_ngram_run(ngram_run):
     from .conftest import run_cli
 
@@ -174,6 +175,7 @@ def test_attributions_have_one_value_per_token_and_add_up(trained_run):
     assert abs(bf16.delta) < 0.05 * max(1.0, abs(sum(bf16.token_scores)))
 
 
+@pytest.mark.slow
 def test_a_map_has_one_point_per_review(trained_run, head_run, tmp_path):
     import shutil
 

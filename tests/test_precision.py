@@ -82,6 +82,7 @@ def test_head_features_in_bf16_predict_as_fp32_does(trained_run, tmp_path):
     assert abs(accuracy["bf16"] - accuracy["fp32"]) <= 1 - AGREEMENT + 1e-9
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not SHARED_REVIEWS.is_dir(), reason="../shared/data is not beside this checkout")
 def test_feature_speed_bench_prints_its_figures_last():
     result = run_cli("bench/feature_speed.py", "--tiny", timeout=300)

@@ -98,6 +98,7 @@ def fuse_mount(tmp_path):
     subprocess.run(["fusermount3", "-u", "-z", str(mount)], check=False, timeout=60)
 
 
+@pytest.mark.slow
 def test_a_run_trained_onto_a_real_fuse_mount_lands_whole_and_never_half(fuse_mount, monkeypatch):
     monkeypatch.delenv("SPACE_ID", raising=False)
     monkeypatch.delenv("STORAGE_BUCKET_PATH", raising=False)

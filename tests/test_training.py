@@ -58,6 +58,7 @@ def test_existing_output_is_refused(trained_run):
         train(TrainConfig(dataset="sample", model="starter", output=str(trained_run)))
 
 
+@pytest.mark.slow
 def test_on_event_is_called_and_training_learns_the_sample(tmp_path):
     events = []
     output = train(
@@ -107,6 +108,7 @@ def test_report_confusion_matrix_and_loss_order():
     assert result.rows["text"].iloc[0] == "c"  # the confident mistake has the highest loss
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the CPU's precisions")
 def test_cpu_trains_in_bf16_autocast_and_refuses_fp16(tmp_path):
     with pytest.raises(TrainingError, match="fp16 needs a GPU"):
@@ -122,6 +124,7 @@ def test_cpu_trains_in_bf16_autocast_and_refuses_fp16(tmp_path):
     assert next(model.parameters()).dtype == torch.float32  # autocast: the weights stay fp32
 
 
+@pytest.mark.slow
 def test_the_same_data_options_and_seed_give_the_same_run_in_another_process(trained_run, tmp_path):
     """Two processes, one recipe: the same vocabulary, the same token ids and the same metrics."""
     from .conftest import run_cli, starter_on_sample

@@ -104,6 +104,7 @@ def wait_for(job: TrainingJob, states: set[str], limit: float = 420):
     return status
 
 
+@pytest.mark.slow
 def test_zerogpu_app_imports_spaces_before_torch_and_registers_the_window_unchanged_off_zerogpu():
     probe = (
         "import sys, app\n"
@@ -116,6 +117,7 @@ def test_zerogpu_app_imports_spaces_before_torch_and_registers_the_window_unchan
     assert shown.stdout.split() == ["True", "False", "True"], shown.stdout + shown.stderr
 
 
+@pytest.mark.slow
 def test_zerogpu_the_window_function_is_registered_with_spaces_and_its_duration_is_the_runs_window():
     """On ZeroGPU `spaces.GPU` registers the function for the start-up report; here a recording stand-in
     for `spaces.GPU` sees what the module hands it (the real one hands the function back unchanged)."""
@@ -199,6 +201,7 @@ def test_zerogpu_stop_closes_the_window_and_nothing_is_saved(tmp_path):
     assert not partial_dir(tmp_path / "stopped").exists() and not (tmp_path / "stopped").exists()
 
 
+@pytest.mark.slow
 def test_zerogpu_a_stop_while_the_data_is_prepared_ends_it_at_once_and_opens_no_window(tmp_path):
     """Preparing 60,000 reviews takes a minute or more; a Stop must not wait for it, and no window may open."""
     reviews = pd.read_csv(SHARED_REVIEWS / "validation.csv")
@@ -261,6 +264,7 @@ def test_zerogpu_a_run_too_long_for_a_lesson_window_is_refused_before_it_starts(
     assert studio.desk.window_seconds(small) == 20 + 24  # 16 examples at one a second, with the margin
 
 
+@pytest.mark.slow
 def test_zerogpu_the_baseline_trains_on_the_cpu_and_costs_no_gpu_window(tmp_path, monkeypatch):
     monkeypatch.setattr("sentiment.serving.studio.on_zerogpu", lambda: True)
     runs = tmp_path / "runs"
