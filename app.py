@@ -106,9 +106,17 @@ def main(argv: list[str] | None = None) -> None:
 
 def stop_training_on_exit(studio) -> None:
     """Ctrl-C or SIGTERM (a Space restarting, a test ending) stops the app's own training run with it."""
+    stopping, stopped = threading.Event(), threading.Event()
 
     def stop(signum, frame):
+        # A second signal while the first one's stop waits for the trainer (Ctrl-C pressed again, SIGTERM sent
+        # twice) runs this handler inside that stop, which holds the job's lock: entering again would wait on it
+        # for ever (seen: the app hung). That stop ends within the trainer's grace period and exits.
+        if stopping.is_set() and not stopped.is_set():
+            return
+        stopping.set()
         studio.desk.shutdown()
+        stopped.set()
         raise KeyboardInterrupt  # gradio's launch closes the server on it
 
     for signum in (signal.SIGINT, signal.SIGTERM):
