@@ -102,6 +102,11 @@ def with_teacher(train_split, label_names: list[str], config: TrainConfig) -> tu
     return train_split.add_column(TEACHER_COLUMN, probabilities.astype(np.float32).tolist()), [notice]
 
 
+def capped_length(config: TrainConfig, positions: int) -> int:
+    """The run's max length, never past the model's position table (a folder from a starter run has 128)."""
+    return min(config.max_length, positions)
+
+
 def starter_tokenizer(config: TrainConfig, train_texts: list[str]):
     return build_starter_tokenizer(train_texts, config.starter_vocab_size, config.max_length)
 
@@ -119,7 +124,7 @@ def prepare(config: TrainConfig) -> Path:
     if config.is_starter:
         tokenizer, max_length = starter_tokenizer(config, train_split["text"]), config.max_length
     else:
-        tokenizer, max_length = load_tokenizer(config.model), min(config.max_length, positions(config.model))
+        tokenizer, max_length = load_tokenizer(config.model), capped_length(config, positions(config.model))
     inputs = build_inputs(config, data, train_split, eval_split, tokenizer, max_length)
     partial = folder.with_name(folder.name + PARTIAL_SUFFIX)
     shutil.rmtree(partial, ignore_errors=True)

@@ -41,7 +41,7 @@ from ..text.tokenization import load_tokenizer
 from .cards import write_model_card
 from .cartography import EXAMPLE_COLUMN, DataMapCallback
 from .config import TrainConfig
-from .prepared import build_inputs, load_inputs, prepared_splits, splits, starter_tokenizer
+from .prepared import build_inputs, capped_length, load_inputs, prepared_splits, splits, starter_tokenizer
 
 SHARED_TOKENIZER = ".starter-tokenizer"  # inside the partial folder, for the other ranks
 
@@ -107,7 +107,8 @@ def _fine_tune(config, data, train_split, eval_split, partial, trainer_args, pro
         tokenizer = inputs.tokenizer if inputs else _tokenizer(config, train_split["text"], partial, is_main)
         model = _model(config, tokenizer, data.label_names)
     if inputs is None:
-        inputs = build_inputs(config, data, train_split, eval_split, tokenizer, _max_length(config, model))
+        max_length = capped_length(config, model.config.max_position_embeddings)
+        inputs = build_inputs(config, data, train_split, eval_split, tokenizer, max_length)
     progress.emit({"event": "loaded", "notices": inputs.notices, "train_examples": len(inputs.train_set)})
     train_set, eval_set = inputs.train_set, inputs.eval_set  # the evaluation set is sorted by length
     _apply_step_limit(trainer_args, config, len(train_set))
@@ -148,7 +149,7 @@ def _train_head(config, data, train_split, eval_split, partial, progress) -> Out
     bf16 = _precision(config.precision, config.method) == "bf16"
     splits = {"train": train_split, "validation": eval_split}
     cache = Path(config.output).parent / head.FEATURES_DIR
-    max_length = _max_length(config, model)
+    max_length = capped_length(config, model.config.max_position_embeddings)
     probabilities, cache_notices = head.train_head(
         model, tokenizer, splits, max_length, bf16, cache, config.seed, progress.emit
     )
@@ -177,11 +178,6 @@ def _apply_step_limit(args: TrainingArguments, config: TrainConfig, examples: in
     planned = args.max_steps if args.max_steps > 0 else math.ceil(per_epoch * args.num_train_epochs)
     if planned > config.step_limit:
         args.max_steps = config.step_limit
-
-
-def _max_length(config: TrainConfig, model) -> int:
-    """The run's max length, never past the model's position table (a folder from a starter run has 128)."""
-    return min(config.max_length, model.config.max_position_embeddings)
 
 
 def _eval_record(outcome: Outcome, step: int) -> dict:
