@@ -71,6 +71,30 @@ class Page:
         return f"Page {self.page} of {self.pages} · {self.matches:,} matching rows"
 
 
+@dataclass
+class Overview:
+    """What the Dataset tab shows of a dataset at once: its splits, labels by split and by source, lengths."""
+
+    summary: pd.DataFrame
+    label_counts: pd.DataFrame
+    source_counts: pd.DataFrame
+    lengths: pd.DataFrame
+    first_page: Page
+    notices: list[str]
+
+
+def overview(data: SentimentData, frames: dict[str, pd.DataFrame], tokenizer=None) -> Overview:
+    """`frames`: split name → `frame`; `tokenizer` (optional) counts the tokens of the training sample."""
+    return Overview(
+        summary=split_summary(data),
+        label_counts=label_counts(frames, data.label_names),
+        source_counts=source_label_counts(frames, data.label_names),
+        lengths=lengths(frames["train"], tokenizer),
+        first_page=page_rows(frames["train"]),
+        notices=list(data.notices),
+    )
+
+
 def page_rows(
     table: pd.DataFrame, label: str = ALL_LABELS, query: str = "", page: int = 1, page_size: int = PAGE_SIZE
 ) -> Page:

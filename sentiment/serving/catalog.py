@@ -12,7 +12,7 @@ import re
 import shutil
 from pathlib import Path
 
-from ..corpus.browsing import frame
+from ..corpus.browsing import Overview, Page, frame, overview, page_rows
 from ..corpus.loading import (
     DEFAULT_CONFIG,
     DEFAULT_SOURCE,
@@ -105,6 +105,15 @@ class Catalog:
             raise DataError(f"There is no {quoted(split)} split: choose train, validation or test.")
         data = self.dataset(choice)
         return self._frames.get_or_make((self.resolve(choice), split), lambda: frame(data, split))
+
+    def overview(self, choice: str, tokenizer=None) -> Overview:
+        """The splits, label counts, lengths (tokens counted with `tokenizer`) and first page of a dataset."""
+        data = self.dataset(choice)
+        return overview(data, {split: self.frame(choice, split) for split in data}, tokenizer)
+
+    def page(self, choice: str, split: str, label: str, query: str, number: int) -> Page:
+        """One page of a split's rows with a label (or all) whose text contains `query`."""
+        return page_rows(self.frame(choice, split), label, query, number)
 
     def run_data(self, run_dir: Path) -> SentimentData:
         """The dataset a run was trained on, as its own settings name it."""

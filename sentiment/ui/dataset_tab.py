@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from ..corpus.browsing import ALL_LABELS, label_counts, lengths, page_rows, source_label_counts, split_summary
+from ..corpus.browsing import ALL_LABELS
 from ..corpus.loading import LABELS, SPLITS
 from ..corpus.suspects import COLUMNS as SUSPECT_COLUMNS
 from .common import ANALYSIS, class_choices, reveal, user_errors
@@ -97,21 +97,18 @@ def build_dataset_tab(studio, dataset_state: gr.State) -> dict:
 
     @user_errors
     def show_dataset(chosen: str):
-        data = studio.catalog.dataset(chosen)
-        frames = {split: studio.catalog.frame(chosen, split) for split in data}  # cached: converted once per source
-        length_table = lengths(frames["train"], studio.models.length_tokenizer())
-        notes = "\n".join(f"- {notice}" for notice in data.notices) or "&nbsp;"
-        first = page_rows(frames["train"])
+        shown = studio.catalog.overview(chosen, studio.models.length_tokenizer())
+        notes = "\n".join(f"- {notice}" for notice in shown.notices) or "&nbsp;"
         return (
             chosen,
             f"**{chosen}**\n{notes}",
-            split_summary(data),
-            label_distribution(label_counts(frames, data.label_names)),
-            source_label_counts(frames, data.label_names),
-            length_histogram(length_table, "characters"),
-            length_histogram(length_table, "tokens"),
-            first.rows,
-            caption_text(first),
+            shown.summary,
+            label_distribution(shown.label_counts),
+            shown.source_counts,
+            length_histogram(shown.lengths, "characters"),
+            length_histogram(shown.lengths, "tokens"),
+            shown.first_page.rows,
+            caption_text(shown.first_page),
             1,
             "train",
             ALL_LABELS,
@@ -120,7 +117,7 @@ def build_dataset_tab(studio, dataset_state: gr.State) -> dict:
 
     @user_errors
     def show_page(chosen: str, split_name: str, label_name: str, text: str, number: float):
-        result = page_rows(studio.catalog.frame(chosen, split_name), label_name, text, int(number or 1))
+        result = studio.catalog.page(chosen, split_name, label_name, text, int(number or 1))
         return result.rows, caption_text(result), result.page
 
     @user_errors
