@@ -24,6 +24,10 @@ class Report:
     metrics: dict
     rows: pd.DataFrame  # text, gold, predicted, p_<label>…, loss; highest loss first
 
+    def cell(self, gold: str, predicted: str) -> pd.DataFrame:
+        """The examples of one cell of the confusion matrix (true label, prediction), highest loss first."""
+        return self.rows[(self.rows["gold"] == gold) & (self.rows["predicted"] == predicted)]
+
     def save(self, folder: Path) -> None:
         (folder / METRICS_FILE).write_text(json.dumps(self.metrics, ensure_ascii=False, indent=2), encoding="utf-8")
         write_csv(self.rows, folder / PREDICTIONS_FILE)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..corpus.loading import SentimentData
 from ..corpus.suspects import Suspects, TooFewReviews, doubted, find_suspects
 from ..corpus.token_stats import DatasetTokenStats, token_statistics
 from ..errors import UserError, quoted
@@ -33,6 +34,7 @@ from .pool import ModelPool
 from .runbook import RunBook
 
 MAX_COMPARED = 6
+DOUBTED = "label doubted"
 REGION_ROWS = 200  # reviews of a data map's region sent to the page
 
 
@@ -143,13 +145,14 @@ class Analyses:
             data = self.catalog.run_data(run_dir)
             if split not in data:
                 raise UserError(f"There is no {quoted(split)} split: choose train, validation or test.")
-            view = probabilities_by_text(self.evaluation(run_name, split).rows, data[split]["text"], data.label_names)
-            try:
-                return doubted(find_suspects(data, split, [view]).table)
-            except TooFewReviews:
-                return {}
+            return doubted_in(self.evaluation(run_name, split), data, split)
 
         return self._suspects.get_or_make((run_key(run_dir), split), rank)
+
+    def cell_examples(self, run_name: str, split: str, gold: str, predicted: str) -> pd.DataFrame:
+        """The examples of one confusion-matrix cell, with '⚠ neutral?' (the label the models suggest) in the
+        DOUBTED column beside each review whose label they doubt."""
+        return marked(self.evaluation(run_name, split).cell(gold, predicted), self.doubted_labels(run_name, split))
 
     def slices(self, run_name: str, split: str):
         """A run's metrics on a split by source, length and negation (insight/slices.py)."""
@@ -192,3 +195,19 @@ class Analyses:
             self.catalog.resolve(choice),
             lambda: token_statistics(lab, [text for split in data.values() for text in split["text"]]),
         )
+
+
+def doubted_in(report: Report, data: SentimentData, split: str) -> dict[str, str]:
+    """Text → suggested label for the reviews of a split whose label the models doubt: the n-gram view and the
+    evaluated run's predictions (`report`) together; none for a split too small to judge."""
+    view = probabilities_by_text(report.rows, data[split]["text"], data.label_names)
+    try:
+        return doubted(find_suspects(data, split, [view]).table)
+    except TooFewReviews:
+        return {}
+
+
+def marked(rows: pd.DataFrame, doubted_labels: dict[str, str]) -> pd.DataFrame:
+    """`rows` with '⚠ neutral?' (the label the models suggest) in a DOUBTED column beside each doubted review."""
+    marks = [f"⚠ {doubted_labels[text]}?" if text in doubted_labels else "" for text in rows["text"]]
+    return rows.assign(**{DOUBTED: marks})

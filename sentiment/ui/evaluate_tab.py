@@ -6,6 +6,7 @@ import gradio as gr
 import pandas as pd
 
 from ..corpus.loading import LABELS
+from ..serving.analysis import DOUBTED
 from .common import (
     ANALYSIS,
     NOT_BERT,
@@ -65,7 +66,6 @@ REGION_CHOICES = [
     ("ambiguous / 曖昧", "ambiguous"),
     ("hard-to-learn / 難しい", "hard-to-learn"),
 ]
-DOUBTED = "label doubted"
 EMPTY_TITLE = ("### Evaluate needs a trained run", "### 評価には学習済みモデルが必要です")
 SHOWN = [("normalised by true label / 正解ラベルごとの割合", "normalised by true label"), ("counts / 件数", "counts")]
 SPLITS = [("validation / 検証", "validation"), ("test / テスト", "test"), ("train / 学習", "train")]
@@ -98,11 +98,6 @@ def matrix_table(metrics: dict) -> pd.DataFrame:
         }
         rows.append({"true \\ predicted": label, **cells})
     return pd.DataFrame(rows)
-
-
-def doubt_marks(texts, doubted: dict[str, str]) -> list[str]:
-    """'⚠ neutral?' beside each review whose label the models doubt (the label they suggest), '' elsewhere."""
-    return [f"⚠ {doubted[text]}?" if text in doubted else "" for text in texts]
 
 
 def data_map_note(data_map) -> str:
@@ -218,14 +213,13 @@ def build_evaluate_tab(studio, tabs) -> dict:
     def cell_examples(run_name: str, split_name: str, true_name: str, predicted_name: str):
         if not true_name or not predicted_name:
             return gr.skip(), gr.skip()
-        rows = studio.analyses.evaluation(run_name, split_name).rows
-        chosen = rows[(rows["gold"] == true_name) & (rows["predicted"] == predicted_name)][EXAMPLE_COLUMNS]
-        marks = doubt_marks(chosen["text"], studio.analyses.doubted_labels(run_name, split_name))
+        chosen = studio.analyses.cell_examples(run_name, split_name, true_name, predicted_name)
         caption = (
             f"**{len(chosen):,}** examples: true **{true_name}**, predicted **{predicted_name}** / 件 · "
-            f"⚠ {sum(map(bool, marks))}: the models doubt the label (and suggest one) / ラベルが疑わしい"
+            f"⚠ {int(chosen[DOUBTED].astype(bool).sum())}: the models doubt the label (and suggest one) "
+            "/ ラベルが疑わしい"
         )
-        return caption, chosen.assign(**{DOUBTED: marks})
+        return caption, chosen
 
     @user_errors
     def show_slices(run_name: str, split_name: str):
