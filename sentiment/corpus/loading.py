@@ -206,6 +206,14 @@ def read_frame(path: Path, max_rows: int = MAX_DATASET_ROWS, name: str | None = 
     return frame
 
 
+def texts_in_file(path: Path, max_rows: int = MAX_DATASET_ROWS) -> list[str]:
+    """The `text` column of a file to classify, refused past `max_rows` before it is all read."""
+    table = read_frame(path, max_rows=max_rows)
+    if "text" not in table.columns:
+        raise UserError(f"{path.name} has no text column: it needs a column named text.")
+    return [str(text) for text in table["text"]]
+
+
 def _read_parquet(path: Path, max_rows: int, name: str) -> pd.DataFrame:
     import pyarrow.parquet as parquet
 

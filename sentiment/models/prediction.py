@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
+
 from ..errors import UserError
 from ..text.limits import has_content
 
@@ -30,3 +32,18 @@ def check_texts(texts: list[str]) -> None:
         if not isinstance(text, str) or not has_content(text):
             where = "The text" if len(texts) == 1 else f"Text {number}"
             raise UserError(f"{where} is empty: type a review to classify.")
+
+
+def prediction_table(predictions: list[Prediction]) -> pd.DataFrame:
+    """Predictions as the table a batch downloads: text, label, p_<class>… (4 decimals), truncated."""
+    return pd.DataFrame(
+        [
+            {
+                "text": p.text,
+                "label": p.label,
+                **{f"p_{k}": round(v, 4) for k, v in p.probabilities.items()},
+                "truncated": p.truncated,
+            }
+            for p in predictions
+        ]
+    )

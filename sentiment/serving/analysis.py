@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..corpus.loading import SentimentData
+from ..corpus.loading import SentimentData, texts_in_file
 from ..corpus.suspects import Suspects, TooFewReviews, doubted, find_suspects
 from ..corpus.token_stats import DatasetTokenStats, token_statistics
 from ..errors import UserError, quoted
@@ -23,7 +23,7 @@ from ..insight.inference import Classifier
 from ..insight.maps import ModelMap, model_map, sample_rows
 from ..insight.slices import report_slices
 from ..models.bert import starting_model
-from ..models.prediction import check_texts
+from ..models.prediction import check_texts, prediction_table
 from ..run_files import CARD_FILE, CONFIG_FILE
 from ..storage import Downloads
 from ..text.compare import Comparison, TokenizerLab
@@ -52,6 +52,16 @@ class Analyses:
         self._data_maps = SharedCache(4)
         self._tokenizer_labs = SharedCache(3)
         self._token_stats = SharedCache(3)
+
+    # Classify many
+    def classify_batch(self, run_name: str, lines: str, file: str | Path | None) -> tuple[pd.DataFrame, Path]:
+        """The texts typed one per line and those of a file's text column (no more rows read than may be
+        classified), classified within this server's bounds; the table and a CSV of it to download."""
+        texts = [line for line in (lines or "").splitlines() if line.strip()]
+        if file is not None:
+            texts += texts_in_file(Path(file), max_rows=self.deployment.bounds.batch_rows)
+        table = prediction_table(self.pool.classify_many(run_name, texts))
+        return table, self.downloads.csv(table, "classified.csv")
 
     # Evaluate
     def evaluation(self, run_name: str, split: str) -> Report:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import html
 import time
-from pathlib import Path
 
 import gradio as gr
-import pandas as pd
 
-from ..corpus.loading import LABELS, read_frame
+from ..corpus.loading import LABELS
 from ..errors import UserError
 from ..text.limits import MAX_TEXT_CHARS
 from .common import (
@@ -162,29 +160,10 @@ def build_classify_tab(studio, tabs) -> dict:
 
     @user_errors
     def classify_batch(run_name: str, value: str, file):
-        texts = [line for line in (value or "").splitlines() if line.strip()]
-        if file is not None:
-            # Read no more rows than may be classified: a huge file is refused before it is all read.
-            table_in = read_frame(Path(file), max_rows=studio.deployment.bounds.batch_rows)
-            if "text" not in table_in.columns:
-                raise UserError(f"{Path(file).name} has no text column: it needs a column named text.")
-            texts += [str(t) for t in table_in["text"]]
         if not run_name:
             raise UserError(NO_RUN)
-        predictions = studio.models.classify_many(run_name, texts)
-        result = pd.DataFrame(
-            [
-                {
-                    "text": p.text,
-                    "label": p.label,
-                    **{f"p_{k}": round(v, 4) for k, v in p.probabilities.items()},
-                    "truncated": p.truncated,
-                }
-                for p in predictions
-            ]
-        )
-        path = studio.downloads.csv(result, "classified.csv")
-        return result, str(path)
+        table, path = studio.analyses.classify_batch(run_name, value, file)
+        return table, str(path)
 
     @user_errors
     def explain_prediction(run_name: str, value: str, chosen: str):
