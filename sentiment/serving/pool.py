@@ -9,7 +9,16 @@ from ..insight.whatif import WhatIf, what_if
 from ..models.baseline import is_ngram_run
 from ..models.prediction import Prediction
 from ..text.limits import cap_text
-from ..text.tokenization import SOURCE_MODEL, build_starter_tokenizer, load_tokenizer
+from ..text.tokenization import (
+    SOURCE_MODEL,
+    Explanation,
+    PaddedToken,
+    build_starter_tokenizer,
+    explain,
+    load_tokenizer,
+    padded_pair,
+    special_tokens,
+)
 from .cache import SharedCache, run_key
 from .deployment import Deployment
 from .runbook import RunBook
@@ -48,6 +57,15 @@ class ModelPool:
         if choice == SOURCE_MODEL:
             return load_tokenizer(SOURCE_MODEL)
         raise UserError(f"Unknown tokenizer {quoted(choice)}: pick one from the list.")
+
+    def tokenization(
+        self, choice: str, text: str, max_length: int | None, second: str
+    ) -> tuple[Explanation, list[tuple[str, int]], list[list[PaddedToken]]]:
+        """What the Tokenizer tab shows of a text: how the chosen tokenizer turns it into model input, its special
+        tokens, and the text batched with `second` (padded)."""
+        tokenizer = self.tokenizer(choice)
+        explanation = explain(tokenizer, text, max_length)
+        return explanation, special_tokens(tokenizer), padded_pair(tokenizer, text, second, explanation.max_length)
 
     def length_tokenizer(self):
         """The tokenizer that counts tokens in the Dataset tab: the source model's, or the starter's offline."""

@@ -116,6 +116,34 @@ class Explanation:
     counts: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass
+class PaddedToken:
+    token: str
+    input_id: int
+    attention_mask: int
+    special: bool
+
+
+def padded_pair(
+    tokenizer: PreTrainedTokenizerBase, first: str, second: str, max_length: int
+) -> list[list[PaddedToken]]:
+    """Two texts batched with padding=True: the shorter is padded, and its attention mask shows 0s."""
+    batch = tokenizer([cap_text(first), cap_text(second)], padding=True, truncation=True, max_length=max_length)
+    return [
+        [
+            PaddedToken(tokenizer.convert_ids_to_tokens(i), i, m, i in tokenizer.all_special_ids)
+            for i, m in zip(ids, mask, strict=True)
+        ]
+        for ids, mask in zip(batch["input_ids"], batch["attention_mask"], strict=True)
+    ]
+
+
+def special_tokens(tokenizer: PreTrainedTokenizerBase) -> list[tuple[str, int]]:
+    """The tokenizer's special tokens and their ids: [CLS], [SEP], [PAD], [UNK], [MASK] (those it has)."""
+    names = ("cls_token", "sep_token", "pad_token", "unk_token", "mask_token")
+    return [(getattr(tokenizer, name), getattr(tokenizer, f"{name}_id")) for name in names if getattr(tokenizer, name)]
+
+
 def encode(tokenizer: PreTrainedTokenizerBase, texts: list[str], max_length: int) -> tuple[dict, list[int]]:
     """Token ids for `texts` cut at `max_length`, and each text's length before the cut.
 

@@ -7,8 +7,8 @@ import html
 import gradio as gr
 import pandas as pd
 
-from ..text.limits import MAX_TEXT_CHARS, cap_text
-from ..text.tokenization import Explanation, explain
+from ..text.limits import MAX_TEXT_CHARS
+from ..text.tokenization import Explanation, PaddedToken
 from .common import user_errors
 from .i18n import t
 
@@ -111,21 +111,18 @@ def counts_text(explanation: Explanation) -> str:
     )
 
 
-def special_tokens_text(tokenizer) -> str:
-    names = ("cls_token", "sep_token", "pad_token", "unk_token", "mask_token")
-    items = [(getattr(tokenizer, name), getattr(tokenizer, f"{name}_id")) for name in names if getattr(tokenizer, name)]
-    return "Special tokens / 特殊トークン: " + " · ".join(f"`{token}` = {token_id}" for token, token_id in items)
+def special_tokens_text(specials: list[tuple[str, int]]) -> str:
+    return "Special tokens / 特殊トークン: " + " · ".join(f"`{token}` = {token_id}" for token, token_id in specials)
 
 
-def render_pair(tokenizer, first: str, second: str, max_length: int) -> str:
+def render_pair(pair: list[list[PaddedToken]]) -> str:
     """Two texts batched with padding=True: the shorter is padded, and its attention mask shows 0s."""
-    batch = tokenizer([cap_text(first), cap_text(second)], padding=True, truncation=True, max_length=max_length)
     rows = []
-    for ids, mask in zip(batch["input_ids"], batch["attention_mask"], strict=True):
+    for tokens in pair:
         chips = "".join(
-            f'<span class="tok{" pad" if m == 0 else ""}{" special" if i in tokenizer.all_special_ids else ""}">'
-            f"{html.escape(tokenizer.convert_ids_to_tokens(i))}<small>id {i} · mask {m}</small></span>"
-            for i, m in zip(ids, mask, strict=True)
+            f'<span class="tok{" pad" if token.attention_mask == 0 else ""}{" special" if token.special else ""}">'
+            f"{html.escape(token.token)}<small>id {token.input_id} · mask {token.attention_mask}</small></span>"
+            for token in tokens
         )
         rows.append(f'<div class="tok-line pair-row">{chips}</div>')
     return "".join(rows)
@@ -178,18 +175,20 @@ def build_tokenizer_tab(studio) -> dict:
 
     @user_errors
     def tokenize(chosen: str, value: str, limit: float | None, second: str):
-        tokenizer = studio.models.tokenizer(chosen)
         if not value.strip():
+            studio.models.tokenizer(chosen)  # an unknown tokenizer is still named, even before any text
             return "Type some Japanese text above. / テキストを入力してください。", "", "", "", "", None, ""
-        explanation = explain(tokenizer, value, int(limit) if limit else None)
+        explanation, specials, pair = studio.models.tokenization(
+            chosen, value, int(limit) if limit else None, second or DEFAULT_PAIR
+        )
         return (
             counts_text(explanation),
             render_words(explanation),
             render_pieces(explanation),
-            special_tokens_text(tokenizer),
+            special_tokens_text(specials),
             explanation.round_trip,
             token_table(explanation),
-            render_pair(tokenizer, value, second or DEFAULT_PAIR, explanation.max_length),
+            render_pair(pair),
         )
 
     inputs, outputs = [choice, text, max_length, pair_text], [counts, words, pieces, specials, round_trip, table, pair]
