@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from ..errors import UserError
 from .limits import LEARN_TEXTS, cap_text, has_content, is_capped
 from .morphology import IPADIC, UNIDIC, mecab_words, sudachi_morphemes
-from .scripts import normalization_changes
+from .scripts import normalization_changes, script_runs
 from .tokenization import build_starter_tokenizer
 
 logger = logging.getLogger(__name__)
@@ -45,6 +45,11 @@ SUDACHI_MODES = {
 class Piece:
     text: str
     unknown: bool = False  # not in the tokenizer's vocabulary: the model reads it as [UNK]
+
+    @property
+    def scripts(self) -> list[tuple[str, str]]:
+        """The piece's runs of characters of one script each: (characters, script name)."""
+        return script_runs(self.text)
 
 
 @dataclass(frozen=True)

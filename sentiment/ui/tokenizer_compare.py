@@ -9,9 +9,8 @@ import gradio as gr
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..text.compare import NFKC, Comparison, Row
+from ..text.compare import NFKC, Comparison, Piece, Row
 from ..text.limits import MAX_TEXT_CHARS
-from ..text.scripts import script_runs
 from .common import ANALYSIS, user_errors
 from .i18n import t
 from .plots import LAYOUT
@@ -66,17 +65,17 @@ CSS = """
 """
 
 
-def _chip(text: str, background: str, unknown: bool, title: str, note: str, by_script: bool) -> str:
+def _chip(piece: Piece, background: str, title: str, note: str, by_script: bool) -> str:
     if by_script:  # each character on its script's colour, on a white chip
         runs = "".join(
             f'<span class="script-char" style="background:{SCRIPT_COLOURS[script]}">{html.escape(run)}</span>'
-            for run, script in script_runs(text)
+            for run, script in piece.scripts
         )
         inner, background = f"<span>{runs}</span>", "#ffffff"  # one line: a chip stacks its children
     else:
-        inner = html.escape(text)
+        inner = html.escape(piece.text)
     small = f"<small>{html.escape(note)}</small>" if note else ""
-    classes = "tok unk" if unknown else "tok"
+    classes = "tok unk" if piece.unknown else "tok"
     return f'<span class="{classes}" style="background:{background}" title="{html.escape(title)}">{inner}{small}</span>'
 
 
@@ -91,9 +90,8 @@ def render_row(row: Row, by_script: bool) -> str:
         )
         chips = [
             _chip(
-                piece.text,
+                piece,
                 PALETTE[index % len(PALETTE)],
-                piece.unknown,
                 f"word: {word.surface}",
                 word.normalized if word.normalized and word.normalized != word.surface else "",
                 by_script,
