@@ -9,7 +9,7 @@ from gradio.utils import get_upload_folder
 from starlette.middleware import Middleware
 
 from ..serving.guards import UploadGuard
-from ..text.limits import MAX_UPLOAD_MB
+from ..serving.terms import MAX_UPLOAD_MB
 from .classify_tab import build_classify_tab
 from .dataset_tab import build_dataset_tab
 from .evaluate_tab import build_evaluate_tab

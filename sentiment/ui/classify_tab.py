@@ -7,9 +7,8 @@ import time
 
 import gradio as gr
 
-from ..corpus.loading import LABELS
 from ..errors import UserError
-from ..text.limits import MAX_TEXT_CHARS
+from ..serving.terms import LABELS, MAX_TEXT_CHARS
 from .common import (
     ANALYSIS,
     NOT_BERT,

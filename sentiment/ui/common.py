@@ -9,7 +9,7 @@ import logging
 import gradio as gr
 
 from ..errors import UserError
-from ..models.bert import STARTER
+from ..serving.terms import STARTER
 from .i18n import t
 
 logger = logging.getLogger(__name__)

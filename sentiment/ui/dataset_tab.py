@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from ..corpus.browsing import ALL_LABELS
-from ..corpus.loading import LABELS, SPLITS
-from ..corpus.suspects import COLUMNS as SUSPECT_COLUMNS
+from ..serving.terms import ALL_LABELS, LABELS, SPLITS, SUSPECT_COLUMNS
 from .common import ANALYSIS, class_choices, reveal, user_errors
 from .i18n import t
 from .plots import label_distribution, length_histogram

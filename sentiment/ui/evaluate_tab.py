@@ -5,8 +5,8 @@ from __future__ import annotations
 import gradio as gr
 import pandas as pd
 
-from ..corpus.loading import LABELS
 from ..serving.analysis import DOUBTED
+from ..serving.terms import LABELS
 from .common import (
     ANALYSIS,
     NOT_BERT,

@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..insight.data_map import AMBIGUOUS_VARIABILITY, CONFIDENT
+from ..serving.terms import AMBIGUOUS_VARIABILITY, CONFIDENT
 
 LABEL_COLOURS = {"positive": "#2a9d8f", "neutral": "#8d99ae", "negative": "#e76f51"}
 LAYOUT = {"template": "plotly_white", "margin": {"l": 40, "r": 20, "t": 50, "b": 40}, "height": 360}

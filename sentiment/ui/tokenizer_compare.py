@@ -9,8 +9,7 @@ import gradio as gr
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..text.compare import NFKC, Comparison, Piece, Row
-from ..text.limits import MAX_TEXT_CHARS
+from ..serving.terms import MAX_TEXT_CHARS, NFKC, Comparison, Piece, Row
 from .common import ANALYSIS, user_errors
 from .i18n import t
 from .plots import LAYOUT

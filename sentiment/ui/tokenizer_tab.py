@@ -7,8 +7,7 @@ import html
 import gradio as gr
 import pandas as pd
 
-from ..text.limits import MAX_TEXT_CHARS
-from ..text.tokenization import Explanation, PaddedToken
+from ..serving.terms import MAX_TEXT_CHARS, Explanation, PaddedToken
 from .common import user_errors
 from .i18n import t
 

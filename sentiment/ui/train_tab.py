@@ -8,13 +8,9 @@ import gradio as gr
 import pandas as pd
 
 from ..errors import UserError
-from ..models.bert import STARTER
 from ..serving.deployment import LESSON, TRAINING_OFF
 from ..serving.guards import visitor_address
-from ..text.limits import LESSON_STEPS
-from ..text.tokenization import SOURCE_MODEL
-from ..training.config import WHOLE_NUMBERS, help_text
-from ..training.runs import RUN_COLUMNS
+from ..serving.terms import LESSON_STEPS, RUN_COLUMNS, SOURCE_MODEL, STARTER, WHOLE_NUMBERS, help_text
 from .common import user_errors
 from .i18n import t
 from .plots import training_curves

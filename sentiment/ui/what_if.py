@@ -7,7 +7,7 @@ import gradio as gr
 import pandas as pd
 
 from ..errors import UserError
-from ..text.limits import WHAT_IF_BUDGET, WHAT_IF_CHARS
+from ..serving.terms import WHAT_IF_BUDGET, WHAT_IF_CHARS
 from .common import class_name, user_errors
 from .i18n import t
 

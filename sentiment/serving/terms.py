@@ -1,0 +1,43 @@
+"""The names and limits the page shares with the server, in one place.
+
+ui/ lays out and wires: what it shows comes from the parts' public methods (studio.py), and the few
+facts it needs to lay out a form (class and split names, text caps, model names, the run table's
+columns) or to read an answer (the types the parts return) come from here. So the floors below
+serving can change without touching ui/; tests/test_layout.py keeps ui/ to serving/ and errors.py.
+"""
+
+from ..corpus.browsing import ALL_LABELS
+from ..corpus.loading import LABELS, SPLITS
+from ..corpus.suspects import COLUMNS as SUSPECT_COLUMNS
+from ..insight.data_map import AMBIGUOUS_VARIABILITY, CONFIDENT
+from ..models.bert import STARTER
+from ..text.compare import NFKC, Comparison, Piece, Row
+from ..text.limits import LESSON_STEPS, MAX_TEXT_CHARS, MAX_UPLOAD_MB, WHAT_IF_BUDGET, WHAT_IF_CHARS
+from ..text.tokenization import SOURCE_MODEL, Explanation, PaddedToken
+from ..training.config import WHOLE_NUMBERS, help_text
+from ..training.runs import RUN_COLUMNS
+
+__all__ = [
+    "ALL_LABELS",
+    "AMBIGUOUS_VARIABILITY",
+    "CONFIDENT",
+    "LABELS",
+    "LESSON_STEPS",
+    "MAX_TEXT_CHARS",
+    "MAX_UPLOAD_MB",
+    "NFKC",
+    "RUN_COLUMNS",
+    "SOURCE_MODEL",
+    "SPLITS",
+    "STARTER",
+    "SUSPECT_COLUMNS",
+    "WHAT_IF_BUDGET",
+    "WHAT_IF_CHARS",
+    "WHOLE_NUMBERS",
+    "Comparison",
+    "Explanation",
+    "PaddedToken",
+    "Piece",
+    "Row",
+    "help_text",
+]
