@@ -84,3 +84,14 @@ def test_every_module_has_a_floor():
     tops = {path.stem if path.is_file() else path.name for path in PACKAGE.iterdir()
             if path.suffix == ".py" or (path.is_dir() and (path / "__init__.py").exists())}
     assert tops - {"__init__"} <= set(FLOORS), tops - set(FLOORS)
+
+
+def test_the_page_speaks_only_to_the_serving_parts():
+    """ui/ lays out and wires: it reaches the app through serving/ (its parts and serving/terms.py) and raises
+    or catches errors.py's UserError, and imports nothing from the floors below serving directly."""
+    reaching_down = []
+    for path in (PACKAGE / "ui").rglob("*.py"):
+        for target in imported_modules(path):
+            if target[0] not in ("ui", "serving", "errors"):
+                reaching_down.append(f"ui/{path.name} imports {'.'.join(target)}")
+    assert not reaching_down, "ui/ reaches past serving/:\n" + "\n".join(reaching_down)
