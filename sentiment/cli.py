@@ -1,4 +1,7 @@
-"""Command lines: `train.py` (training) and `python -m sentiment evaluate|predict|suspects`.
+"""Command lines: `train.py` (training) and `python -m sentiment evaluate|examples|predict|overview|suspects`.
+
+Each does what a tab of the page does, with the same code: the Evaluate tab's metrics and a confusion
+cell's examples, the Classify tab's texts and batch CSV, the Dataset tab's overview and doubted labels.
 
 Errors a user can cause (a missing folder, a bad file, an unreachable model, empty text) print
 one line, `error: …`, and exit 2; other value and system errors print one line, `failed: …` (their
@@ -86,9 +89,32 @@ def main(argv: list[str] | None = None) -> int:
     evaluate.add_argument("--dataset", default="sample", help="Dataset: a Hub id, a local folder or file, or 'sample'.")
     evaluate.add_argument("--dataset-config", default="japanese", help="The Hub dataset's configuration.")
     evaluate.add_argument("--split", default="validation", help="Which split: train, validation or test.")
-    predict = commands.add_parser("predict", help="Classify texts; one JSON object per text.")
+    examples = commands.add_parser(
+        "examples", help="List the examples of one confusion-matrix cell, highest loss first; one JSON object each."
+    )
+    examples.add_argument("--model", required=True, help="A trained run folder (from train.py).")
+    examples.add_argument("--dataset", default="sample", help="Dataset: a Hub id, a local folder or file, or 'sample'.")
+    examples.add_argument("--dataset-config", default="japanese", help="The Hub dataset's configuration.")
+    examples.add_argument("--split", default="validation", help="Which split: train, validation or test.")
+    examples.add_argument("--gold", required=True, help="The cell's true label (its row), e.g. negative.")
+    examples.add_argument("--predicted", required=True, help="The cell's predicted label (its column), e.g. positive.")
+    predict = commands.add_parser(
+        "predict", help="Classify texts; one JSON object per text, or with --csv a CSV like the page's download."
+    )
     predict.add_argument("--model", required=True, help="A trained run folder (from train.py).")
+    predict.add_argument(
+        "--csv", help="A CSV, TSV, JSON Lines or Parquet file with a text column: its texts are classified and "
+        "printed as CSV (text, label, p_<class>…, truncated)."
+    )
     predict.add_argument("texts", nargs="*", help="Texts to classify; with none, one text per line on standard input.")
+    overview = commands.add_parser(
+        "overview", help="Print a dataset's splits, labels by split and by source, and lengths per label as JSON."
+    )
+    overview.add_argument("--dataset", default="sample", help="Dataset: a Hub id, a local folder or file, or 'sample'.")
+    overview.add_argument("--dataset-config", default="japanese", help="The Hub dataset's configuration.")
+    overview.add_argument(
+        "--tokenizer", help="Optional: a run folder (or a tokenizer's Hub id) whose tokens are counted too."
+    )
     suspects = commands.add_parser(
         "suspects", help="List the reviews whose label the models doubt, most doubtful first; one JSON object each."
     )
@@ -101,7 +127,13 @@ def main(argv: list[str] | None = None) -> int:
         "this split, or it will vouch for the labels it learned)."
     )
     args = parser.parse_args(argv)
-    commands = {"evaluate": _evaluate, "predict": _predict, "suspects": _suspects}
+    commands = {
+        "evaluate": _evaluate,
+        "examples": _examples,
+        "overview": _overview,
+        "predict": _predict,
+        "suspects": _suspects,
+    }
     return _guarded(lambda: commands[args.command](args))
 
 
@@ -113,6 +145,51 @@ def _evaluate(args) -> int:
     for notice in data.notices:
         print(f"note: {notice}", file=sys.stderr)
     print(json.dumps(evaluate(args.model, data, args.split).metrics, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _examples(args) -> int:
+    from .corpus.loading import load_dataset
+    from .insight.evaluation import evaluate
+    from .serving.analysis import doubted_in, marked
+
+    data = load_dataset(args.dataset, args.dataset_config)
+    for notice in data.notices:
+        print(f"note: {notice}", file=sys.stderr)
+    report = evaluate(args.model, data, args.split)
+    for row in marked(report.cell(args.gold, args.predicted), doubted_in(report, data, args.split)).to_dict("records"):
+        print(json.dumps(row, ensure_ascii=False))
+    return 0
+
+
+def _overview(args) -> int:
+    from .corpus.browsing import frame, overview
+    from .corpus.loading import load_dataset
+
+    data = load_dataset(args.dataset, args.dataset_config)
+    tokenizer = None
+    if args.tokenizer:
+        from .text.tokenization import load_tokenizer
+
+        tokenizer = load_tokenizer(args.tokenizer)
+    shown = overview(data, {split: frame(data, split) for split in data}, tokenizer)
+    lengths = shown.lengths.groupby("label").describe().round(1)
+    print(json.dumps(
+        {
+            "source": data.source,
+            "notices": shown.notices,
+            "splits": shown.summary.to_dict("records"),
+            "labels": shown.label_counts.to_dict(),
+            "sources": shown.source_counts.to_dict("records"),
+            "lengths": {
+                measure: lengths[measure][["mean", "50%", "max"]].rename(columns={"50%": "median"}).to_dict("index")
+                for measure in ("characters", "tokens")
+                if measure in shown.lengths
+            },
+        },
+        ensure_ascii=False,
+        indent=2,
+    ))
     return 0
 
 
@@ -137,6 +214,16 @@ def _suspects(args) -> int:
 def _predict(args) -> int:
     from .insight.inference import load_classifier
 
+    if args.csv:
+        from pathlib import Path
+
+        from .corpus.loading import texts_in_file
+        from .models.prediction import prediction_table
+
+        texts = [*args.texts, *texts_in_file(Path(args.csv))]
+        classifier = load_classifier(args.model)
+        prediction_table(classifier.predict(texts)).to_csv(sys.stdout, index=False)
+        return 0
     texts = args.texts or [line.rstrip("\n") for line in sys.stdin if line.strip()]
     classifier = load_classifier(args.model)
     for prediction in classifier.predict(texts):

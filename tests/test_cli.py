@@ -3,13 +3,15 @@ import io
 import json
 import signal
 
+import pandas as pd
 import pytest
 
 from sentiment import cli
+from sentiment.corpus.loading import load_dataset
 from sentiment.insight.inference import Classifier
 from sentiment.training.config import TrainConfig
 
-from .conftest import run_cli
+from .conftest import SHARED_REVIEWS, run_cli
 
 
 @pytest.mark.slow
@@ -47,10 +49,18 @@ def test_predict_takes_arguments_or_standard_input(trained_run):
 @pytest.fixture()
 def in_process(capsys, monkeypatch):
     """A command line's main() run in this process (no interpreter start-up per case), with empty standard
-    input: its exit code and standard error. train_main installs a SIGTERM handler; it is put back afterwards."""
+    input: its exit code and standard error (its standard output is left in `.out`). train_main installs a
+    SIGTERM handler; it is put back afterwards."""
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     handler = signal.getsignal(signal.SIGTERM)
-    yield lambda main, argv: (main(argv), capsys.readouterr().err)
+
+    def run(main, argv):
+        code = main(argv)
+        captured = capsys.readouterr()
+        run.out = captured.out
+        return code, captured.err
+
+    yield run
     signal.signal(signal.SIGTERM, handler)
 
 
@@ -95,3 +105,61 @@ def test_classifier_handles_varied_text_and_keeps_order(trained_run):
     for batched, single in zip(predictions, one_by_one, strict=True):
         for label, probability in single.items():
             assert abs(batched.probabilities[label] - probability) < 1e-4
+
+
+def test_predict_csv_classifies_a_files_text_column_as_the_page_downloads_it(trained_run, tmp_path, in_process):
+    reviews = pd.read_csv(SHARED_REVIEWS / "validation.csv").head(6) if SHARED_REVIEWS.is_dir() else None
+    texts = [*([] if reviews is None else list(reviews["text"])), '引用符 "と" カンマ, を含む文', "普通です"]
+    pd.DataFrame({"id": range(len(texts)), "text": texts}).to_csv(tmp_path / "in.csv", index=False)
+    code, errors = in_process(cli.main, ["predict", "--model", str(trained_run), "--csv", str(tmp_path / "in.csv")])
+    assert code == 0, errors
+    table = pd.read_csv(io.StringIO(in_process.out), keep_default_na=False)
+    assert list(table.columns) == ["text", "label", "p_positive", "p_neutral", "p_negative", "truncated"]
+    assert list(table["text"]) == texts, "every text, in the file's order, quotes and commas intact"
+    one_by_one = Classifier(trained_run).predict(texts)
+    assert list(table["label"]) == [prediction.label for prediction in one_by_one]
+    assert ((table[["p_positive", "p_neutral", "p_negative"]].sum(axis=1) - 1).abs() < 1e-3).all()
+    pd.DataFrame({"review": texts}).to_csv(tmp_path / "no-text.csv", index=False)
+    argv = ["predict", "--model", str(trained_run), "--csv", str(tmp_path / "no-text.csv")]
+    code, errors = in_process(cli.main, argv)
+    assert code == 2 and errors.strip() == "error: no-text.csv has no text column: it needs a column named text."
+
+
+def test_examples_lists_the_reviews_of_one_confusion_cell(trained_run, in_process):
+    code, errors = in_process(cli.main, ["evaluate", "--model", str(trained_run), "--split", "test"])
+    assert code == 0, errors
+    matrix = json.loads(in_process.out)["confusion_matrix"]
+    test_texts = set(load_dataset("sample")["test"]["text"])
+    for gold, counts in zip(matrix["labels"], matrix["counts"], strict=True):
+        for predicted, count in zip(matrix["labels"], counts, strict=True):
+            argv = ["examples", "--model", str(trained_run), "--split", "test", "--gold", gold]
+            argv += ["--predicted", predicted]
+            code, errors = in_process(cli.main, argv)
+            assert code == 0, errors
+            rows = [json.loads(line) for line in in_process.out.splitlines()]
+            assert len(rows) == count, (gold, predicted)
+            assert all(row["gold"] == gold and row["predicted"] == predicted for row in rows)
+            assert {row["text"] for row in rows} <= test_texts
+            assert [row["loss"] for row in rows] == sorted((row["loss"] for row in rows), reverse=True)
+            assert all(row["label doubted"] == "" or row["label doubted"].startswith("⚠ ") for row in rows)
+    code, errors = in_process(cli.main, ["examples", "--model", str(trained_run), "--gold", "happy", "--predicted",
+                                         "positive"])
+    assert code == 2
+    assert errors.strip() == "error: 'happy' is not a class of this run: pick one of positive, neutral, negative."
+
+
+@pytest.mark.skipif(not SHARED_REVIEWS.is_dir(), reason="../shared/data is not beside this checkout")
+def test_overview_counts_a_datasets_splits_labels_and_lengths(trained_run, in_process):
+    code, errors = in_process(cli.main, ["overview", "--dataset", str(SHARED_REVIEWS), "--tokenizer", str(trained_run)])
+    assert code == 0, errors
+    shown = json.loads(in_process.out)
+    reviews = pd.read_csv(SHARED_REVIEWS / "validation.csv")
+    assert sum(split["rows"] for split in shown["splits"]) == len(reviews) == 3000
+    for label, count in reviews["label"].value_counts().items():
+        assert sum(counts[label] for counts in shown["labels"].values()) == count
+    assert {row["source"] for row in shown["sources"]} == set(reviews["source"])
+    for label, lengths in shown["lengths"]["characters"].items():
+        longest = reviews.loc[reviews["label"] == label, "text"].str.len().max()
+        assert 0 < lengths["median"] <= lengths["max"] <= longest
+    assert set(shown["lengths"]["tokens"]) == set(reviews["label"]), "tokens counted with the run's tokenizer"
+    assert any("carved" in notice for notice in shown["notices"]), "the only split is cut into three, and it says so"

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
-from ..errors import UserError
+from ..errors import UserError, quoted
 from ..run_files import METRICS_FILE, PREDICTIONS_FILE
 from ..storage import write_csv
 
@@ -26,6 +26,10 @@ class Report:
 
     def cell(self, gold: str, predicted: str) -> pd.DataFrame:
         """The examples of one cell of the confusion matrix (true label, prediction), highest loss first."""
+        labels = self.metrics["confusion_matrix"]["labels"]
+        for name in (gold, predicted):
+            if name not in labels:
+                raise UserError(f"{quoted(name)} is not a class of this run: pick one of {', '.join(labels)}.")
         return self.rows[(self.rows["gold"] == gold) & (self.rows["predicted"] == predicted)]
 
     def save(self, folder: Path) -> None:
