@@ -68,7 +68,7 @@ def train_main(argv: list[str] | None = None) -> int:
     return _guarded(run)
 
 
-def print_event(record: dict) -> None:
+def print_event(record) -> None:
     from .training.job_log import event_lines
 
     for line in event_lines(record):

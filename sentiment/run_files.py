@@ -11,11 +11,14 @@ mid-copy leaves a folder without it, which is not a run and is removed when the 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import os
 import re
 import shutil
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 # One rule for run names in the page, the API and the CLI: a plain folder name that is safe in a
@@ -113,3 +116,67 @@ def remove_unfinished(output: Path) -> None:
     shutil.rmtree(partial_dir(output), ignore_errors=True)
     if unfinished(output):
         shutil.rmtree(output, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class ProgressRecord:
+    """One line of a run's progress.jsonl: what its training did at a moment, written by the trainer (trainer.py,
+    head.py) and read by the job, its log and the page's curves.
+
+    `event` says which fields are set: `loaded` (notices, train_examples), `start` (step 0, total_steps, epochs),
+    `log` and `eval` (step, total_steps, epoch, scores; a log has remaining and examples_per_second), `summary`
+    (the Trainer's totals), `done` (run_dir), `error` (message: one sentence for a visitor). `scores` holds the
+    numbers the Trainer logs: loss, learning_rate, grad_norm, eval_loss, eval_accuracy, eval_f1_weighted…
+    On disk (and across ZeroGPU's process boundary) a record is one flat JSON object (`as_json`), as before
+    there was a type, so the files of older runs read back the same (`from_json`)."""
+
+    event: str
+    step: int | None = None
+    total_steps: int | None = None
+    epoch: float | None = None
+    epochs: float | None = None
+    remaining: float | None = None  # seconds left at the pace so far
+    examples_per_second: float | None = None
+    scores: dict[str, float] = field(default_factory=dict)
+    notices: tuple[str, ...] | None = None
+    train_examples: int | None = None
+    run_dir: str | None = None
+    message: str | None = None
+    time: float | None = None  # when it was written (time.time())
+    elapsed: float | None = None  # seconds since training began
+
+    @property
+    def is_step(self) -> bool:
+        """A record that says how far training has come: its start, a log or an evaluation."""
+        return self.event in ("start", "log", "eval")
+
+    def as_json(self) -> dict:
+        fields = {name: getattr(self, name) for name in _RECORD_FIELDS if name != "scores"}
+        flat = {name: value for name, value in fields.items() if value is not None}
+        if "notices" in flat:
+            flat["notices"] = list(flat["notices"])
+        return {**flat, **self.scores}
+
+    @classmethod
+    def from_json(cls, data: dict) -> ProgressRecord:
+        known = {name: value for name, value in data.items() if name in _RECORD_FIELDS}
+        if "notices" in known:
+            known["notices"] = tuple(known["notices"])
+        scores = {name: value for name, value in data.items() if name not in _RECORD_FIELDS}
+        return cls(**known, scores=scores)
+
+
+_RECORD_FIELDS = {field.name for field in dataclasses.fields(ProgressRecord)}
+
+
+def read_progress(path: Path) -> list[ProgressRecord]:
+    """The records of a progress.jsonl, up to a line still being written."""
+    if not path.is_file():
+        return []
+    records = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            records.append(ProgressRecord.from_json(json.loads(line)))
+        except json.JSONDecodeError:  # the line being written right now
+            break
+    return records

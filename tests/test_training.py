@@ -7,7 +7,7 @@ import torch
 from transformers import AutoModelForSequenceClassification
 
 from sentiment.insight.evaluation import report
-from sentiment.run_files import partial_dir
+from sentiment.run_files import partial_dir, read_progress
 from sentiment.training.config import TrainConfig
 from sentiment.training.trainer import TrainingError, train, training_arguments
 
@@ -65,8 +65,8 @@ def test_on_event_is_called_and_training_learns_the_sample(tmp_path):
         TrainConfig(dataset="sample", model="starter", output=str(tmp_path / "run"), epochs=6, starter_vocab_size=2000),
         on_event=events.append,
     )
-    assert output.is_dir() and events[-1]["event"] == "done"
-    losses = [event["loss"] for event in events if event["event"] == "log" and "loss" in event]
+    assert output.is_dir() and events[-1].event == "done" and events[-1].run_dir == str(output)
+    losses = [event.scores["loss"] for event in events if event.event == "log" and "loss" in event.scores]
     assert losses[-1] < losses[0]
 
 
@@ -149,3 +149,20 @@ def test_a_step_limit_cuts_only_a_run_whose_epochs_would_take_longer(tmp_path):
         records = [json.loads(line) for line in (run / "progress.jsonl").read_text().splitlines()]
         steps[name] = max(record.get("total_steps", 0) for record in records)
     assert steps == {"within": 8, "beyond": 3}, "249 sentences in batches of 32 are 8 steps an epoch"
+
+
+def test_progress_records_read_back_as_written_and_old_files_read_too(trained_run, tmp_path):
+    """progress.jsonl keeps one flat JSON object per line; the typed record reads a real run's file, the
+    fields where they belong and the Trainer's numbers in `scores`, and writes each line back unchanged."""
+    lines = [json.loads(line) for line in (trained_run / "progress.jsonl").read_text().splitlines()]
+    records = read_progress(trained_run / "progress.jsonl")
+    assert [record.as_json() for record in records] == lines
+    logged = [record for record in records if record.event == "log" and "loss" in record.scores]
+    assert logged and all(record.step <= record.total_steps and record.scores["loss"] > 0 for record in logged)
+    assert records[-1].event == "done" and records[-1].run_dir
+    # A line written by an older version, and one still being written, as a running job leaves them.
+    (tmp_path / "progress.jsonl").write_text(
+        '{"event": "eval", "step": 3, "total_steps": 3, "epoch": 1.0, "eval_accuracy": 0.5}\n{"event": "lo'
+    )
+    (old,) = read_progress(tmp_path / "progress.jsonl")
+    assert old.event == "eval" and old.step == 3 and old.scores == {"eval_accuracy": 0.5} and old.is_step

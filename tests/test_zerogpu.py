@@ -150,7 +150,7 @@ def test_zerogpu_window_in_a_forked_worker_trains_streams_and_writes_a_complete_
     run = tmp_path / "in-window"
     assert (run / "metrics.json").is_file() and (run / "model.safetensors").is_file()
     assert not partial_dir(run).exists()
-    steps = [record["step"] for record in status.records if record.get("event") == "log"]
+    steps = [record.step for record in status.records if record.event == "log"]
     assert steps and steps[-1] == 6, "each step's record was streamed and written"
     assert "step 6/6" in status.log_tail and "saved in-window" in status.log_tail
     assert "Prepared in" in status.log_tail, "the server tokenized the data before it opened the window"
@@ -189,7 +189,7 @@ def test_zerogpu_stop_closes_the_window_and_nothing_is_saved(tmp_path):
     job = TrainingJob(tmp_path, ForkedWindow())
     job.submit(tiny(tmp_path, "stopped", max_steps=100_000, epochs=1000), window_seconds=60)
     deadline = time.monotonic() + 300
-    while not any(record.get("event") == "log" for record in job.status().records):
+    while not any(record.event == "log" for record in job.status().records):
         assert time.monotonic() < deadline, "the run never logged a step"
         time.sleep(0.2)
     assert job.stop() == "stopped"

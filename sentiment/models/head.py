@@ -26,6 +26,7 @@ import torch
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
+from ..run_files import ProgressRecord
 from ..storage import keep_newest
 from ..text.tokenization import encode
 
@@ -118,7 +119,14 @@ def probabilities(values: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> n
 
 
 def train_head(
-    model, tokenizer, splits: dict, max_length: int, bf16: bool, cache: Path, seed: int, emit: Callable[[dict], None]
+    model,
+    tokenizer,
+    splits: dict,
+    max_length: int,
+    bf16: bool,
+    cache: Path,
+    seed: int,
+    emit: Callable[[ProgressRecord], None],
 ) -> tuple[np.ndarray, list[str]]:
     """Fit `model`'s classification head on its frozen encoder's features of `splits["train"]`; return the
     head's probabilities for `splits["validation"]` and a notice for each split whose features were cached.
@@ -143,10 +151,10 @@ def train_head(
 class Progress:
     """Progress records while features are computed: examples done, per second, time left; about one a second."""
 
-    def __init__(self, total: int, emit: Callable[[dict], None]):
+    def __init__(self, total: int, emit: Callable[[ProgressRecord], None]):
         self.total, self.emit, self.done = total, emit, 0
         self.started = self.last = time.monotonic()
-        emit({"event": "start", "step": 0, "total_steps": total, "epochs": 1})
+        emit(ProgressRecord("start", step=0, total_steps=total, epochs=1))
 
     def advance(self, count: int) -> None:
         self.done += count
@@ -156,12 +164,12 @@ class Progress:
         self.last, seconds = now, now - self.started
         rate = self.done / seconds if seconds else 0.0
         self.emit(
-            {
-                "event": "log",
-                "step": self.done,
-                "total_steps": self.total,
-                "epoch": round(self.done / self.total, 3),
-                "examples_per_second": round(rate, 2),
-                "remaining": round((self.total - self.done) / rate, 1) if rate else 0.0,
-            }
+            ProgressRecord(
+                "log",
+                step=self.done,
+                total_steps=self.total,
+                epoch=round(self.done / self.total, 3),
+                examples_per_second=round(rate, 2),
+                remaining=round((self.total - self.done) / rate, 1) if rate else 0.0,
+            )
         )

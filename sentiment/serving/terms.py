@@ -11,6 +11,7 @@ from ..corpus.loading import LABELS, SPLITS
 from ..corpus.suspects import COLUMNS as SUSPECT_COLUMNS
 from ..insight.data_map import AMBIGUOUS_VARIABILITY, CONFIDENT
 from ..models.bert import STARTER
+from ..run_files import ProgressRecord
 from ..text.compare import NFKC, Comparison, Piece, Row
 from ..text.limits import LESSON_STEPS, MAX_TEXT_CHARS, MAX_UPLOAD_MB, WHAT_IF_BUDGET, WHAT_IF_CHARS
 from ..text.tokenization import SOURCE_MODEL, Explanation, PaddedToken
@@ -38,6 +39,7 @@ __all__ = [
     "Explanation",
     "PaddedToken",
     "Piece",
+    "ProgressRecord",
     "Row",
     "help_text",
 ]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
+
+from ..run_files import ProgressRecord
 
 ERROR_PREFIX = "error: "  # how the trainer reports a problem a person can fix (cli.py)
 FAILED = (
@@ -22,38 +23,25 @@ def visible_log(text: str) -> str:
     return "\n".join(SERVER_PATH.sub("", line) for line in lines)
 
 
-def event_lines(record: dict) -> list[str]:
+def event_lines(record: ProgressRecord) -> list[str]:
     """A progress record as the lines of the run's log (the trainer prints the same; cli.print_event)."""
-    event = record["event"]
-    if event == "loaded":
-        return [f"note: {notice}" for notice in record["notices"]]
-    if event in ("log", "eval", "summary"):
-        parts = [f"step {record['step']}/{record['total_steps']}", f"epoch {record['epoch']:.2f}"]
+    if record.event == "loaded":
+        return [f"note: {notice}" for notice in record.notices or ()]
+    if record.event in ("log", "eval", "summary"):
+        parts = [f"step {record.step}/{record.total_steps}", f"epoch {record.epoch:.2f}"]
         for key in ("loss", "learning_rate", "eval_loss", "eval_accuracy", "eval_f1_weighted"):
-            if key in record:
-                parts.append(f"{key} {record[key]:.4g}")
-        if "examples_per_second" in record:
-            parts.append(f"{record['examples_per_second']:.1f} ex/s, {record['remaining']:.0f} s left")
+            if key in record.scores:
+                parts.append(f"{key} {record.scores[key]:.4g}")
+        if record.examples_per_second is not None:
+            parts.append(f"{record.examples_per_second:.1f} ex/s, {record.remaining:.0f} s left")
         return [" | ".join(parts)]
-    if event == "done":
-        return [f"saved {record['run_dir']}"]
+    if record.event == "done":
+        return [f"saved {record.run_dir}"]
     return []
 
 
 def because(reason: str) -> str:
     return "" if reason == "stopped" else f" because {reason}"
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    if not path.is_file():
-        return []
-    records = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError:  # the line being written right now
-            break
-    return records
 
 
 def tail(path: Path, lines: int = 30) -> str:

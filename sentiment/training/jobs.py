@@ -34,9 +34,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..errors import UserError
-from ..run_files import METRICS_FILE, PROGRESS_FILE, partial_dir, remove_unfinished, unfinished
+from ..run_files import (
+    METRICS_FILE,
+    PROGRESS_FILE,
+    ProgressRecord,
+    partial_dir,
+    read_progress,
+    remove_unfinished,
+    unfinished,
+)
 from .config import TrainConfig
-from .job_log import ERROR_PREFIX, FAILED, because, read_jsonl, tail, visible_log
+from .job_log import ERROR_PREFIX, FAILED, because, tail, visible_log
 from .processes import child_environment, lower_priority
 from .window import follow_window
 
@@ -57,15 +65,16 @@ class JobError(UserError):
 class JobStatus:
     state: str  # idle, running, finished, failed, stopped
     run_name: str = ""
-    records: list[dict] = field(default_factory=list)
+    records: list[ProgressRecord] = field(default_factory=list)
     log_tail: str = ""
     message: str = ""
     waiting: list[str] = field(default_factory=list)  # runs queued to start after this one, in order
 
     @property
-    def latest(self) -> dict:
-        steps = [record for record in self.records if record.get("event") in ("start", "log", "eval")]
-        return steps[-1] if steps else {}
+    def latest(self) -> ProgressRecord | None:
+        """The last record that says how far training has come (none before it starts)."""
+        steps = [record for record in self.records if record.is_step]
+        return steps[-1] if steps else None
 
 
 @dataclass
@@ -264,7 +273,7 @@ class TrainingJob:
         progress = output / PROGRESS_FILE
         if not progress.exists():
             progress = partial_dir(output) / PROGRESS_FILE
-        records = read_jsonl(progress)
+        records = read_progress(progress)
         log_tail = visible_log(tail(self.jobs_dir / f"{active.name}.log"))
         if self._alive(active):
             return JobStatus("running", active.name, records, log_tail)

@@ -12,6 +12,7 @@ that looks finished.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import shutil
@@ -36,7 +37,16 @@ from ..models import baseline, head
 from ..models.bert import build_starter_model, load_model
 from ..models.precision import resolve_precision
 from ..models.teacher import TEACHER_COLUMN, distillation_loss
-from ..run_files import CONFIG_FILE, DATA_MAP_FILE, EXAMPLES_KEY, PROGRESS_FILE, partial_dir, publish, remove_unfinished
+from ..run_files import (
+    CONFIG_FILE,
+    DATA_MAP_FILE,
+    EXAMPLES_KEY,
+    PROGRESS_FILE,
+    ProgressRecord,
+    partial_dir,
+    publish,
+    remove_unfinished,
+)
 from ..text.tokenization import load_tokenizer
 from .cards import write_model_card
 from .cartography import EXAMPLE_COLUMN, DataMapCallback
@@ -61,7 +71,9 @@ class Outcome:
     examples_trained: int  # training examples processed, each epoch counted: the run's pace (estimate.py)
 
 
-def train(config: TrainConfig, on_event: Callable[[dict], None] | None = None, prepared: Path | None = None) -> Path:
+def train(
+    config: TrainConfig, on_event: Callable[[ProgressRecord], None] | None = None, prepared: Path | None = None
+) -> Path:
     """Train as `config` says; return the finished run folder. A full fine-tune reads its tokenized inputs from
     `prepared` when given (prepared.py: the server's CPU work before a GPU window)."""
     config = config.resolved()
@@ -84,14 +96,14 @@ def train(config: TrainConfig, on_event: Callable[[dict], None] | None = None, p
             )
         else:
             method = _train_head if config.method == "head" else _train_ngram
-            progress.emit({"event": "loaded", "notices": list(data.notices), "train_examples": len(train_split)})
+            progress.emit(ProgressRecord("loaded", notices=tuple(data.notices), train_examples=len(train_split)))
             outcome = method(config, data, train_split, eval_split, partial, progress)
             progress.emit(_eval_record(outcome, progress.last_step))
         if is_main:
             _save_run(partial, config, data, outcome, time.monotonic() - started, len(train_split))
             publish(partial, output)
             progress.path = output / PROGRESS_FILE
-            progress.emit({"event": "done", "run_dir": str(output)})
+            progress.emit(ProgressRecord("done", run_dir=str(output)))
     except BaseException:  # a stop (SIGTERM → SystemExit) or a crash: leave nothing half-written
         if is_main:
             remove_unfinished(output)  # the partial folder, and a copy into a bucket that was cut short
@@ -109,7 +121,7 @@ def _fine_tune(config, data, train_split, eval_split, partial, trainer_args, pro
     if inputs is None:
         max_length = capped_length(config, model.config.max_position_embeddings)
         inputs = build_inputs(config, data, train_split, eval_split, tokenizer, max_length)
-    progress.emit({"event": "loaded", "notices": inputs.notices, "train_examples": len(inputs.train_set)})
+    progress.emit(ProgressRecord("loaded", notices=tuple(inputs.notices), train_examples=len(inputs.train_set)))
     train_set, eval_set = inputs.train_set, inputs.eval_set  # the evaluation set is sorted by length
     _apply_step_limit(trainer_args, config, len(train_set))
     data_map = None
@@ -161,9 +173,9 @@ def _train_head(config, data, train_split, eval_split, partial, progress) -> Out
 
 def _train_ngram(config, data, train_split, eval_split, partial, progress) -> Outcome:
     """The baseline: character n-grams and logistic regression, no BERT (baseline.py)."""
-    progress.emit({"event": "start", "step": 0, "total_steps": 1, "epochs": 1})
+    progress.emit(ProgressRecord("start", step=0, total_steps=1, epochs=1))
     model = baseline.fit(train_split["text"], train_split["label"])
-    progress.emit({"event": "log", "step": 1, "total_steps": 1, "epoch": 1.0})
+    progress.emit(ProgressRecord("log", step=1, total_steps=1, epoch=1.0))
     baseline.save(model, data.label_names, partial)
     probabilities = baseline.class_probabilities(model, eval_split["text"], len(data.label_names))
     return Outcome(eval_split["text"], eval_split["label"], probabilities, list(data.notices), len(train_split))
@@ -180,20 +192,17 @@ def _apply_step_limit(args: TrainingArguments, config: TrainConfig, examples: in
         args.max_steps = config.step_limit
 
 
-def _eval_record(outcome: Outcome, step: int) -> dict:
+def _eval_record(outcome: Outcome, step: int) -> ProgressRecord:
     """The one evaluation a head or baseline run has, as a progress record (the Train tab draws it)."""
     predicted = outcome.probabilities.argmax(axis=1)
     gold = np.asarray(outcome.labels)
     chosen = outcome.probabilities[np.arange(len(gold)), gold]
-    return {
-        "event": "eval",
-        "step": step,
-        "total_steps": step,
-        "epoch": 1.0,
+    scores = {
         "eval_loss": float(-np.log(np.clip(chosen, 1e-12, 1)).mean()),
         "eval_accuracy": float(accuracy_score(gold, predicted)),
         "eval_f1_weighted": float(f1_score(gold, predicted, average="weighted")),
     }
+    return ProgressRecord("eval", step=step, total_steps=step, epoch=1.0, scores=scores)
 
 
 def _claim(partial: Path) -> None:
@@ -350,37 +359,39 @@ def _log_kind(logs: dict) -> str:
 class ProgressCallback(TrainerCallback):
     """Appends one JSON object per event to progress.jsonl and hands it to `on_event`."""
 
-    def __init__(self, path: Path | None, on_event: Callable[[dict], None] | None):
+    def __init__(self, path: Path | None, on_event: Callable[[ProgressRecord], None] | None):
         self.path, self.on_event = path, on_event
         self.started = time.monotonic()
         self.last_step = 0
 
-    def emit(self, record: dict) -> None:
-        record = {"time": time.time(), "elapsed": round(time.monotonic() - self.started, 2), **record}
-        self.last_step = record.get("step", self.last_step)
+    def emit(self, record: ProgressRecord) -> None:
+        record = dataclasses.replace(record, time=time.time(), elapsed=round(time.monotonic() - self.started, 2))
+        self.last_step = self.last_step if record.step is None else record.step
         if self.path is not None:
             with self.path.open("a", encoding="utf-8") as file:
-                file.write(json.dumps(record, ensure_ascii=False) + "\n")
+                file.write(json.dumps(record.as_json(), ensure_ascii=False) + "\n")
         if self.on_event is not None:
             self.on_event(record)
 
     def on_train_begin(self, args, state, control, **kwargs):
         self.train_started = time.monotonic()
-        self.emit({"event": "start", "step": 0, "total_steps": state.max_steps, "epochs": args.num_train_epochs})
+        self.emit(ProgressRecord("start", step=0, total_steps=state.max_steps, epochs=args.num_train_epochs))
 
     def on_log(self, args, state, control, logs=None, **kwargs):
         logs = logs or {}
         seconds = time.monotonic() - self.train_started
         per_step = seconds / state.global_step if state.global_step else 0.0
-        record = {
-            "event": _log_kind(logs),
-            "step": state.global_step,
-            "total_steps": state.max_steps,
-            "epoch": round(state.epoch or 0.0, 3),
-            "remaining": round(per_step * (state.max_steps - state.global_step), 1),
-            "examples_per_second": round(state.global_step * args.train_batch_size * args.world_size / seconds, 2)
-            if seconds
-            else 0.0,
-            **{key: value for key, value in logs.items() if isinstance(value, int | float)},
-        }
-        self.emit(record)
+        numbers = {key: value for key, value in logs.items() if isinstance(value, int | float)}
+        self.emit(
+            ProgressRecord(
+                _log_kind(logs),
+                step=state.global_step,
+                total_steps=state.max_steps,
+                epoch=numbers.pop("epoch", round(state.epoch or 0.0, 3)),  # the Trainer's own, when it logs one
+                remaining=round(per_step * (state.max_steps - state.global_step), 1),
+                examples_per_second=round(state.global_step * args.train_batch_size * args.world_size / seconds, 2)
+                if seconds
+                else 0.0,
+                scores=numbers,
+            )
+        )

@@ -1,14 +1,14 @@
 """Training inside a GPU window: the body of the function that ZeroGPU runs in its forked GPU worker.
 
-On ZeroGPU only a worker process forked for a `@spaces.GPU` call sees the GPU, for the call's duration;
-its arguments and results cross to it pickled, and a generator's yields stream back one by one. So the
-ordinary `train()` runs here, in a thread of the worker, and each progress record it writes to the run's
-`progress.jsonl` is also yielded to the server. Closing the generator early (a Stop, the server shutting
-down) makes the run's next progress event raise, and `train()` then removes its `.partial` folder as on
-any stop. The server does a full fine-tune's CPU work (loading, tokenizing, the teacher: prepared.py)
-before it opens the window, so the window holds the GPU's work. A failure a person can fix comes back as a
-last record (`{"event": "error", "message": …}`), plain data, because ZeroGPU turns any other exception into
-its class name.
+On ZeroGPU only a worker process forked for a `@spaces.GPU` call sees the GPU, for the call's duration; its
+arguments and results cross to it pickled, and a generator's yields stream back one by one. So the ordinary
+`train()` runs here, in a thread of the worker, and each progress record it writes to the run's
+`progress.jsonl` is also yielded to the server, as the flat JSON object it is on disk
+(ProgressRecord.as_json). Closing the generator early (a Stop, the server shutting down) makes the run's next
+progress event raise, and `train()` then removes its `.partial` folder as on any stop. The server does a full
+fine-tune's CPU work (loading, tokenizing, the teacher: prepared.py) before it opens the window, so the window
+holds the GPU's work. A failure a person can fix comes back as a last record (`{"event": "error", "message":
+…}`), plain data, because ZeroGPU turns any other exception into its class name.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import UserError
-from ..run_files import remove_unfinished
+from ..run_files import ProgressRecord, remove_unfinished
 from .config import TrainConfig
 from .job_log import ERROR_PREFIX, event_lines
 from .processes import child_environment, lower_priority
@@ -50,10 +50,10 @@ def stream_training(config: dict, seconds: int, prepared: str | None = None) -> 
     closed = threading.Event()
     ending: dict = {}
 
-    def on_event(record: dict) -> None:
+    def on_event(record: ProgressRecord) -> None:
         if closed.is_set():
             raise WindowClosed
-        records.put(record)
+        records.put(record.as_json())  # plain data across the worker's process boundary
 
     def run() -> None:
         try:
@@ -61,7 +61,7 @@ def stream_training(config: dict, seconds: int, prepared: str | None = None) -> 
         except WindowClosed:
             pass
         except UserError as error:
-            ending["record"] = {"event": "error", "message": str(error)}
+            ending["record"] = ProgressRecord("error", message=str(error)).as_json()
         except BaseException as error:  # handed to the generator, so the window ends with it
             ending["error"] = error
         finally:
@@ -99,9 +99,10 @@ def follow_window(window, config: TrainConfig, seconds: int, jobs_dir: Path, clo
             return
         records = window.train(config.to_dict(), seconds, prepared)
         try:
-            for record in records:
-                if record.get("event") == "error":
-                    log.write(f"{ERROR_PREFIX}{record['message']}\n")
+            for data in records:
+                record = ProgressRecord.from_json(data)
+                if record.event == "error":
+                    log.write(f"{ERROR_PREFIX}{record.message}\n")
                 for line in event_lines(record):
                     log.write(line + "\n")
                 log.flush()

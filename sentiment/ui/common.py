@@ -103,7 +103,7 @@ def preparing_notice(studio) -> str:
     status = studio.desk.status()
     if status.state != "running" and not status.waiting:
         return ""
-    left = status.latest.get("remaining")
+    left = status.latest.remaining if status.latest else None
     eta = f" (about {left:.0f} s left for {status.run_name})" if left else ""
     return (
         f"The first model is being prepared{eta}: this page fills in by itself when it is ready. "

@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..serving.terms import AMBIGUOUS_VARIABILITY, CONFIDENT
+from ..serving.terms import AMBIGUOUS_VARIABILITY, CONFIDENT, ProgressRecord
 
 LABEL_COLOURS = {"positive": "#2a9d8f", "neutral": "#8d99ae", "negative": "#e76f51"}
 LAYOUT = {"template": "plotly_white", "margin": {"l": 40, "r": 20, "t": 50, "b": 40}, "height": 360}
@@ -42,23 +42,27 @@ def length_histogram(lengths: pd.DataFrame, column: str) -> go.Figure:
     return figure
 
 
-def training_curves(records: list[dict]) -> go.Figure:
+def training_curves(records: list[ProgressRecord]) -> go.Figure:
     """Training loss by step, with evaluation loss and accuracy when there are some."""
     figure = make_subplots(specs=[[{"secondary_y": True}]])
-    logs = [r for r in records if r.get("event") == "log" and "loss" in r]
-    evals = [r for r in records if r.get("event") == "eval"]
+    logs = [r for r in records if r.event == "log" and "loss" in r.scores]
+    evals = [r for r in records if r.event == "eval"]
     figure.add_scatter(
-        x=[r["step"] for r in logs], y=[r["loss"] for r in logs], name="train loss", mode="lines+markers"
+        x=[r.step for r in logs], y=[r.scores["loss"] for r in logs], name="train loss", mode="lines+markers"
     )
     if evals:
-        steps = [r["step"] for r in evals]
-        figure.add_scatter(x=steps, y=[r["eval_loss"] for r in evals], name="eval loss", mode="lines+markers")
+        steps = [r.step for r in evals]
+        figure.add_scatter(x=steps, y=[r.scores["eval_loss"] for r in evals], name="eval loss", mode="lines+markers")
         figure.add_scatter(
-            x=steps, y=[r["eval_accuracy"] for r in evals], name="eval accuracy", mode="lines+markers", secondary_y=True
+            x=steps,
+            y=[r.scores["eval_accuracy"] for r in evals],
+            name="eval accuracy",
+            mode="lines+markers",
+            secondary_y=True,
         )
         figure.add_scatter(
             x=steps,
-            y=[r["eval_f1_weighted"] for r in evals],
+            y=[r.scores["eval_f1_weighted"] for r in evals],
             name="eval F1 (weighted)",
             mode="lines+markers",
             secondary_y=True,

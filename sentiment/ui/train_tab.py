@@ -83,7 +83,7 @@ def field_help(name: str):
 
 def progress_html(status) -> str:
     latest = status.latest
-    step, total = latest.get("step", 0), latest.get("total_steps", 0)
+    step, total = (latest.step or 0, latest.total_steps or 0) if latest else (0, 0)
     share = step / total if total else 0.0
     label = STATES[status.state]
     if status.state == "idle":
@@ -94,8 +94,8 @@ def progress_html(status) -> str:
         detail = "preparing (loading data, tokenizing)… / 準備中（データの読み込み、トークン化）…"
     else:
         detail = ""
-    if status.state == "running" and latest.get("remaining") is not None and total:
-        detail += f" · about {latest['remaining']:.0f} s left / 残り約 {latest['remaining']:.0f} 秒"
+    if status.state == "running" and latest and latest.remaining is not None and total:
+        detail += f" · about {latest.remaining:.0f} s left / 残り約 {latest.remaining:.0f} 秒"
     if status.state == "finished":
         share = 1.0
     run_name = f" {html.escape(status.run_name)}" if status.run_name else ""
@@ -112,9 +112,9 @@ def progress_html(status) -> str:
 
 def throughput_text(status) -> str:
     latest = status.latest
-    if not latest.get("examples_per_second"):
+    if not latest or not latest.examples_per_second:
         return ""
-    speed, epoch = latest["examples_per_second"], latest.get("epoch", 0)
+    speed, epoch = latest.examples_per_second, latest.epoch or 0
     return f"Throughput / 処理速度: **{speed:.1f} examples/s** (件/秒) · epoch / エポック {epoch:.2f}"
 
 
