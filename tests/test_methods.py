@@ -13,8 +13,12 @@ from sentiment.insight.inference import Classifier, RunError, load_classifier
 from sentiment.models.baseline import MODEL_FILE, NgramClassifier
 from sentiment.models.head import FEATURES_DIR
 from sentiment.run_files import METRICS_FILE, PREDICTIONS_FILE
+from sentiment.serving.runbook import RunBook
 from sentiment.training.config import TrainConfig
+from sentiment.training.runs import list_runs
 from sentiment.training.trainer import train
+
+from .conftest import copy_run, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +69,6 @@ def test_a_head_run_loads_as_a_plain_transformers_model(head_run):
 
 @pytest.mark.slow
 def test_the_command_line_predicts_and_evaluates_with_an_ngram_run(ngram_run):
-    from .conftest import run_cli
-
     predicted = run_cli("-m", "sentiment", "predict", "--model", str(ngram_run), "最高でした！")
     assert predicted.returncode == 0, predicted.stderr
     assert json.loads(predicted.stdout)["label"] in ("positive", "neutral", "negative")
@@ -190,3 +192,28 @@ def test_a_map_has_one_point_per_review(trained_run, head_run, tmp_path):
     assert after.projection == "UMAP" and len(after.texts) == len(after.labels) == 30
     frozen_before, frozen_after = studio.analyses.model_maps(head_run.name, "validation")
     assert np.allclose(frozen_before.coordinates, frozen_after.coordinates), "a head-only run's encoder is frozen"
+
+
+def test_a_listed_run_says_what_it_can_show(head_run, ngram_run, trained_run, tmp_path):
+    """What the page offers for a run comes from the run folder: tokens and hidden states for BERT runs only,
+    a data map where full fine-tuning recorded one, a model card where one was written."""
+    runs = tmp_path / "runs"
+    for run in (head_run, ngram_run, trained_run):
+        copy_run(run, runs)
+    (runs / head_run.name / "README.md").unlink()  # as a run from before model cards
+    listed = {run.name: run for run in list_runs(runs)}
+    full, head, ngram = listed[trained_run.name], listed[head_run.name], listed[ngram_run.name]
+    assert (full.reads_tokens, head.reads_tokens, ngram.reads_tokens) == (True, True, False)
+    assert (full.is_baseline, head.is_baseline, ngram.is_baseline) == (False, False, True)
+    assert (full.has_data_map, head.has_data_map, ngram.has_data_map) == (True, False, False)
+    assert (full.has_card, head.has_card, ngram.has_card) == (True, False, True)
+    book = RunBook(runs)
+    assert [name for _, name in book.choices(bert_only=True)] == [
+        name for name in book.names() if name != ngram_run.name
+    ]
+
+
+def test_listing_runs_imports_no_torch():
+    shown = run_cli("-c", "import sys, sentiment.training.runs; print(sorted({'torch', 'transformers', 'sklearn'} "
+                    "& set(sys.modules)))")
+    assert shown.returncode == 0 and shown.stdout.strip() == "[]", shown.stderr

@@ -183,7 +183,7 @@ class Analyses:
     def model_card(self, run_name: str) -> Path:
         """A copy of the run's model card to download."""
         run_dir = self.runbook.resolve(run_name)
-        if not (run_dir / CARD_FILE).is_file():
+        if (run := self.runbook.info(run_name)) is not None and not run.has_card:
             raise UserError(f"{run_name} was trained before model cards were written: train it again to get one.")
         return self.downloads.copy(run_dir / CARD_FILE, f"{run_name}-{CARD_FILE}")
 

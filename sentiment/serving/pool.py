@@ -6,7 +6,6 @@ from ..corpus.loading import SAMPLE, load_dataset
 from ..errors import UserError, quoted
 from ..insight.inference import Classifier, load_classifier, unquantised_precision
 from ..insight.whatif import WhatIf, what_if
-from ..models.baseline import is_ngram_run
 from ..models.prediction import Prediction
 from ..text.limits import cap_text
 from ..text.tokenization import (
@@ -43,7 +42,7 @@ class ModelPool:
         choices = [(STARTER_TOKENIZER_SHOWN, STARTER_TOKENIZER)]
         if self.online:
             choices.append((SOURCE_MODEL, SOURCE_MODEL))
-        return choices + [(RUN_PREFIX + run.name,) * 2 for run in self.runbook.runs() if run.method != "ngram"]
+        return choices + [(RUN_PREFIX + run.name,) * 2 for run in self.runbook.runs() if run.reads_tokens]
 
     def tokenizer(self, choice: str):
         choice = choice or STARTER_TOKENIZER
@@ -101,7 +100,7 @@ class ModelPool:
         """A BERT run not quantised, for what needs more than labels: gradients and hidden states (in bf16
         where the run is served in bf16, else fp32; see inference.unquantised_precision)."""
         run_dir = self.runbook.resolve(run_name)
-        if is_ngram_run(run_dir):
+        if (run := self.runbook.info(run_name)) is not None and not run.reads_tokens:
             raise UserError("The n-gram baseline has no tokens or hidden states to show: pick a BERT run.")
         precision = unquantised_precision(run_dir)
         return self._unquantised.get_or_make(run_key(run_dir), lambda: Classifier(run_dir, precision=precision))

@@ -33,7 +33,7 @@ class RunBook:
         return [
             (f"{run.name} · {run.method} · {run.accuracy:.2f}", run.name)
             for run in self.runs()
-            if not (bert_only and run.method == "ngram")
+            if run.reads_tokens or not bert_only
         ]
 
     def newest(self, bert_only: bool = False) -> str | None:

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..errors import UserError, quoted
-from ..run_files import CONFIG_FILE, EXAMPLES_KEY, METRICS_FILE, PARTIAL_SUFFIX, RUN_NAME
+from ..run_files import CARD_FILE, CONFIG_FILE, DATA_MAP_FILE, EXAMPLES_KEY, METRICS_FILE, PARTIAL_SUFFIX, RUN_NAME
 
 NGRAM_MODEL = "character n-grams + logistic regression"
 
@@ -28,6 +28,19 @@ class RunInfo:
     finished: datetime
     train_seconds: float | None  # absent in runs from before it was recorded
     examples_trained: int | None  # likewise
+    has_data_map: bool = False  # full fine-tuning records one (cartography.py)
+    has_card: bool = False  # runs from before model cards have none
+
+    @property
+    def reads_tokens(self) -> bool:
+        """A BERT run: it has a tokenizer and hidden states, so "Why?", the maps and the Tokenizer tab can use it.
+        The n-gram baseline reads characters and has neither."""
+        return self.method != "ngram"
+
+    @property
+    def is_baseline(self) -> bool:
+        """The n-gram baseline, the floor every other run of the same data is measured against."""
+        return self.method == "ngram"
 
     def row(self) -> list:
         return [
@@ -68,6 +81,8 @@ def list_runs(runs_dir: Path) -> list[RunInfo]:
                 finished=datetime.fromtimestamp(metrics_file.stat().st_mtime),
                 train_seconds=metrics.get("train_seconds"),
                 examples_trained=metrics.get(EXAMPLES_KEY),
+                has_data_map=(folder / DATA_MAP_FILE).is_file(),
+                has_card=(folder / CARD_FILE).is_file(),
             )
         )
     return sorted(runs, key=lambda run: run.finished, reverse=True)

@@ -92,7 +92,9 @@ def refresh_runs(studio, current: str | None, seen: list[str] | None):
 
 
 def is_ngram(studio, run_name: str | None) -> bool:
-    return any(run.name == run_name and run.method == "ngram" for run in studio.runbook.runs())
+    """The run can't show tokens or hidden states ("Why?", the maps): the page says so beside the button."""
+    run = studio.runbook.info(run_name)
+    return run is not None and not run.reads_tokens
 
 
 def preparing_notice(studio) -> str:
@@ -121,7 +123,7 @@ def quality_note(studio, run_name: str) -> str:
         return ""
     note = f"This run's accuracy on its validation split: **{run.accuracy:.2f}**"
     baseline = next(
-        (other for other in infos.values() if other.method == "ngram" and other.dataset == run.dataset), None
+        (other for other in infos.values() if other.is_baseline and other.dataset == run.dataset), None
     )
     if baseline is not None and baseline.name != run_name:
         note += f"; the n-gram baseline's on the same split: **{baseline.accuracy:.2f}**"
