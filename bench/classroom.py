@@ -319,7 +319,7 @@ class Classroom:
         return answer
 
     def refusal(self, label: str, message: str, seconds: float, expected: bool) -> None:
-        if UNEXPECTED in message:  # the app's sentence for an internal failure (it also says "try again")
+        if str(UNEXPECTED) in message:  # the app's sentence for an internal failure (it also says "try again")
             self.tally.add(label, "error", message=message)
         elif expected:  # a hostile request refused in one sentence, whatever the reason
             self.tally.add(label, "refused", seconds, message)

@@ -227,7 +227,7 @@ def test_an_app_restart_cleans_up_after_a_trainer_that_died(tmp_path):
     job = TrainingJob(tmp_path)
     assert not partial_dir(tmp_path / "lost").exists()
     status = job.status()
-    assert status.state == "failed" and "the app stopped while it was training" in status.message
+    assert status.state == "failed" and "the app stopped while it was training" in str(status.message)
     with pytest.raises(JobError, match="No training run is in progress"):
         job.stop()
 
@@ -240,7 +240,7 @@ def test_a_run_past_the_time_limit_is_stopped(tmp_path):
     while job.status().state == "running" and time.monotonic() < deadline:
         time.sleep(0.5)
     status = job.status()
-    assert status.state == "stopped" and "limit of 0.05 minutes" in status.message
+    assert status.state == "stopped" and "limit of 0.05 minutes" in str(status.message)
     assert not partial_dir(tmp_path / "slow").exists()
 
 
@@ -320,7 +320,7 @@ def test_a_trainer_killed_on_its_own_leaves_no_partial_folder_and_its_name_free(
     while job.status().state == "running" and time.monotonic() < deadline:
         time.sleep(0.2)
     status = job.status()
-    assert status.state == "failed" and "details are in the server's log" in status.message
+    assert status.state == "failed" and "details are in the server's log" in str(status.message)
     assert not partial_dir(tmp_path / "killed").exists() and not job.name_taken("killed")
 
 

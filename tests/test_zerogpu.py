@@ -146,7 +146,7 @@ def test_zerogpu_window_in_a_forked_worker_trains_streams_and_writes_a_complete_
     job = TrainingJob(tmp_path, ForkedWindow())
     assert job.submit(tiny(tmp_path, "in-window"), window_seconds=60) == 0
     status = wait_for(job, {"finished", "failed", "stopped"})
-    assert status.state == "finished", status.message + status.log_tail
+    assert status.state == "finished", str(status.message) + status.log_tail
     run = tmp_path / "in-window"
     assert (run / "metrics.json").is_file() and (run / "model.safetensors").is_file()
     assert not partial_dir(run).exists()
@@ -181,7 +181,7 @@ def test_zerogpu_a_worker_killed_mid_run_leaves_no_half_written_folder(tmp_path)
     job.submit(tiny(tmp_path, "killed", max_steps=200), window_seconds=60)
     status = wait_for(job, {"finished", "failed", "stopped"})
     assert status.state == "failed"
-    assert status.message == gpu_window.ABORTED
+    assert str(status.message) == gpu_window.ABORTED
     assert not (tmp_path / "killed").exists() and not partial_dir(tmp_path / "killed").exists()
 
 

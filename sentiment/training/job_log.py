@@ -5,13 +5,18 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ..bilingual import Text, same
 from ..run_files import ProgressRecord
 
 ERROR_PREFIX = "error: "  # how the trainer reports a problem a person can fix (cli.py)
-FAILED = (
+FAILED = Text(
     "Run {name} failed: training stopped with an error (the details are in the server's log). Try other "
-    "settings, for example a smaller learning rate."
+    "settings, for example a smaller learning rate.",
+    "{name} の学習はエラーで止まりました（詳細はサーバーのログにあります）。設定を変えて、たとえば学習率を小さく"
+    "してお試しください。",
 )
+APP_STOPPED = "the app was stopped"  # why a run stops when its app does (jobs.py)
+TIME_LIMIT = re.compile(r"it reached this server's limit of ([\d.]+) minutes")
 # What the page shows of a trainer's output: its notes, steps, one-sentence errors and where it saved.
 VISIBLE_LINE = re.compile(r"(note: |step |error: |saved )")
 SERVER_PATH = re.compile(r"(?:/[^\s/'\"]+)+/")
@@ -40,8 +45,15 @@ def event_lines(record: ProgressRecord) -> list[str]:
     return []
 
 
-def because(reason: str) -> str:
-    return "" if reason == "stopped" else f" because {reason}"
+def because(reason: str) -> Text:
+    """Why a run was stopped, as a clause of the stop's sentence ('' for a visitor's own Stop)."""
+    if reason == "stopped":
+        return same("")
+    if reason == APP_STOPPED:
+        return Text(f" because {reason}", "（アプリが停止したため）")
+    if limit := TIME_LIMIT.fullmatch(reason):
+        return Text(f" because {reason}", f"（このサーバーの上限 {limit.group(1)} 分に達したため）")
+    return same(f" because {reason}")
 
 
 def tail(path: Path, lines: int = 30) -> str:

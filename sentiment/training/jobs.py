@@ -33,6 +33,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ..bilingual import Text, same
 from ..errors import UserError
 from ..run_files import (
     METRICS_FILE,
@@ -44,7 +45,7 @@ from ..run_files import (
     unfinished,
 )
 from .config import TrainConfig
-from .job_log import ERROR_PREFIX, FAILED, because, tail, visible_log
+from .job_log import APP_STOPPED, ERROR_PREFIX, FAILED, because, tail, visible_log
 from .processes import child_environment, lower_priority
 from .window import follow_window
 
@@ -67,7 +68,7 @@ class JobStatus:
     run_name: str = ""
     records: list[ProgressRecord] = field(default_factory=list)
     log_tail: str = ""
-    message: str = ""
+    message: Text | str = ""  # one sentence about how it ended, in both languages
     waiting: list[str] = field(default_factory=list)  # runs queued to start after this one, in order
 
     @property
@@ -235,7 +236,7 @@ class TrainingJob:
             )
         if started_here and self._alive(active):
             with contextlib.suppress(JobError):
-                self.stop("the app was stopped")
+                self.stop(APP_STOPPED)
 
     def started_runs(self) -> list[Path]:
         """The run folders this job has started (finished or not), from the configs it wrote."""
@@ -278,15 +279,21 @@ class TrainingJob:
         if self._alive(active):
             return JobStatus("running", active.name, records, log_tail)
         if (output / METRICS_FILE).is_file():  # in place: finished, even if a stop reached its trainer as it exited
-            return JobStatus("finished", active.name, records, log_tail, f"Run {active.name} finished.")
+            finished = Text(f"Run {active.name} finished.", f"{active.name} の学習が完了しました。")
+            return JobStatus("finished", active.name, records, log_tail, finished)
         if active.stopped:
-            message = f"Run {active.name} was stopped{because(active.stopped)}; nothing was saved."
+            reason = because(active.stopped)
+            message = Text(
+                f"Run {active.name} was stopped{reason.en}; nothing was saved.",
+                f"{active.name} の学習を停止しました{reason.ja}。保存されたものはありません。",
+            )
             return JobStatus("stopped", active.name, records, log_tail, message)
         # The trainer ended without finishing (killed, or failed): what it left half-written goes, so
         # the name is free again.
         remove_unfinished(output)
         error = next((line for line in reversed(log_tail.splitlines()) if line.startswith(ERROR_PREFIX)), "")
-        message = error.removeprefix(ERROR_PREFIX) or self._restart_notice or FAILED.format(name=active.name)
+        message = same(error.removeprefix(ERROR_PREFIX)) if error else None
+        message = message or self._restart_notice or FAILED.format(name=active.name)
         return JobStatus("failed", active.name, records, log_tail, message)
 
     # The record on disk
@@ -325,9 +332,11 @@ class TrainingJob:
         output = self.runs_dir / active.name
         if (partial_dir(output).exists() or unfinished(output)) and not active.stopped:
             remove_unfinished(output)
-            self._restart_notice = (
+            self._restart_notice = Text(
                 f"Run {active.name} did not finish: the app stopped while it was training. "
-                "Its unfinished folder was removed; start it again."
+                "Its unfinished folder was removed; start it again.",
+                f"{active.name} の学習は完了しませんでした: 学習中にアプリが停止しました。途中のフォルダは削除"
+                "したので、もう一度始めてください。",
             )
 
     # The GPU window

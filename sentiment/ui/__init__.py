@@ -36,17 +36,6 @@ PAGE_CSS = """
   .table-wrap th, .table-wrap td { min-width: 5.5em; }
 }
 """
-# gr.Label shows class names as the model gives them (the API's); a Japanese browser reads them in Japanese.
-CLASS_NAMES_JS = """
-() => {
-  if (!(navigator.language || "").toLowerCase().startsWith("ja")) return;
-  const names = {positive: "ポジティブ", neutral: "ニュートラル", negative: "ネガティブ"};
-  const translate = () => document.querySelectorAll("#prediction *").forEach((node) => {
-    if (node.children.length === 0 && names[node.textContent.trim()]) node.textContent = names[node.textContent.trim()];
-  });
-  new MutationObserver(translate).observe(document.body, {childList: true, subtree: true, characterData: true});
-}
-"""
 
 
 def build_app(studio) -> gr.Blocks:
@@ -113,7 +102,6 @@ def build_app(studio) -> gr.Blocks:
         opened.then(classify_linked, [linked, *classify_inputs], classify_outputs, api_visibility="private")
         show_dataset, dataset_inputs, dataset_outputs = dataset["show"]
         app.load(show_dataset, dataset_inputs, dataset_outputs, api_visibility="private")
-        app.load(None, None, None, js=CLASS_NAMES_JS)
     return app
 
 

@@ -7,6 +7,7 @@ import time
 
 import gradio as gr
 
+from ..bilingual import Text
 from ..errors import UserError
 from ..serving.terms import LABELS, MAX_TEXT_CHARS
 from .common import (
@@ -36,6 +37,7 @@ EXAMPLE_LABELS = {
     "最高のホテルでした😊また泊まりたい": "positive",
 }
 EXAMPLES = list(EXAMPLE_LABELS)
+# The API value of "explain the predicted class" (kept as it was; the page shows it in the visitor's language).
 PREDICTED = "predicted / 予測"
 EMPTY_TITLE = ("### Classify needs a trained run", "### 分類には学習済みモデルが必要です")
 # Shown where a link to this text is copied; the link opens Classify with the text classified.
@@ -53,10 +55,17 @@ WHY_INTRO = (
     "### 予測の理由\n**Integrated Gradients** は、すべてのトークンが `[PAD]` の文と比べて、MeCab の各単語と各トークンが"
     "モデルをそのクラスへどれだけ押したかを測ります。緑はそのクラスへ、橙は逆方向へ押しています。",
 )
-NO_RUN = (
+NO_RUN = Text(
     "There is no trained run yet: start one in the Train tab (the starter learns the sample in under a minute), "
-    "or run `python train.py --dataset sample --model starter`. / まず学習タブでモデルを学習してください。"
+    "or run `python train.py --dataset sample --model starter`.",
+    "まだ学習済みモデルがありません。学習タブでモデルを学習するか、"
+    "`python train.py --dataset sample --model starter` を実行してください。",
 )
+WRONG_EXAMPLE = Text(
+    " · ✗ This model gets this example wrong: a person would call it {expected}.",
+    " · ✗ このモデルはこの例を誤って分類しています（人が読めば{expected}です）。",
+)
+WHY = Text('"Why?"', "「理由を見る」")
 
 
 def render_scores(items) -> str:
@@ -102,13 +111,13 @@ def build_classify_tab(studio, tabs) -> dict:
         gr.Markdown(t(*WHY_INTRO))
         with gr.Row():
             explained = gr.Radio(
-                [(PREDICTED, PREDICTED), *class_choices(LABELS)],
+                [(t("predicted", "予測"), PREDICTED), *class_choices(LABELS)],
                 value=PREDICTED,
                 label=t("Class to explain", "説明するクラス"),
                 scale=3,
             )
             explain = gr.Button(t("Why?", "理由を見る"), scale=1, interactive=not is_ngram(studio, default_run(studio)))
-        why = gr.Markdown(_why_note(studio, default_run(studio)), elem_id="why-caption")
+        why = gr.Markdown(t(_why_note(studio, default_run(studio))), elem_id="why-caption")
         word_scores = gr.HTML(elem_id="why-words")
         token_scores = gr.HTML(elem_id="why-tokens")
         what_if = what_if_components()
@@ -144,18 +153,18 @@ def build_classify_tab(studio, tabs) -> dict:
         took = (time.perf_counter() - started) * 1000
         note = f"**{class_name(prediction.label)}** · {took:.0f} ms"
         if prediction.truncated:
-            note += (
+            note += Text(
                 f" · ✂ Only the beginning was read: the model reads at most {model.max_length} tokens "
-                f"({MAX_TEXT_CHARS:,} characters). / 先頭だけを読みました。"
+                f"({MAX_TEXT_CHARS:,} characters).",
+                f" · ✂ 先頭だけを読みました: このモデルが読むのは最大 {model.max_length} トークン"
+                f"（{MAX_TEXT_CHARS:,} 文字）です。",
             )
         expected = EXAMPLE_LABELS.get(value.strip())
         if expected and expected != prediction.label:
-            note += (
-                f" · ✗ This model gets this example wrong: a person would call it {class_name(expected)}. "
-                "/ このモデルはこの例を誤って分類しています。"
-            )
+            note += WRONG_EXAMPLE.format(expected=class_name(expected))
         quality = quality_note(studio, run_name)
-        return prediction.probabilities, note + (f"\n\n{quality}" if quality else "")
+        shown_probabilities = {str(class_name(label)): p for label, p in prediction.probabilities.items()}
+        return shown_probabilities, note + ("\n\n" + quality if quality else "")
 
     @user_errors
     def classify_batch(run_name: str, value: str, file):
@@ -169,20 +178,26 @@ def build_classify_tab(studio, tabs) -> dict:
         if not run_name:
             raise UserError(NO_RUN)
         result = studio.analyses.attribution(run_name, value, None if chosen == PREDICTED else chosen)
-        caption = (
+        total = sum(result.token_scores)
+        caption = Text(
             f"Why **{class_name(result.label)}**: MeCab words, then WordPiece tokens. The scores add up to how far "
-            f"the {result.label} logit rose from an all-`[PAD]` text ({sum(result.token_scores):+.2f}; "
-            f"approximation error {result.delta:+.3f}, {result.steps} steps). "
-            "/ 緑はこのクラスへ、橙は逆方向へ押した語です。"
+            f"the {result.label} logit rose from an all-`[PAD]` text ({total:+.2f}; "
+            f"approximation error {result.delta:+.3f}, {result.steps} steps).",
+            f"**{class_name(result.label)}** の理由: MeCab の単語、次に WordPiece のトークン。スコアの合計は、すべて "
+            f"`[PAD]` の文と比べてこのクラスのロジットがどれだけ上がったかです（{total:+.2f}、近似誤差 "
+            f"{result.delta:+.3f}、{result.steps} ステップ）。",
         )
         if result.cut:
-            caption += (
+            caption += Text(
                 f" ✂ Only the first {len(result.tokens)} tokens are explained: this server bounds the work of one "
-                f"explanation. / この公開サーバーでは先頭 {len(result.tokens)} トークンのみ説明します。"
+                "explanation.",
+                f" ✂ この公開サーバーは 1 回の説明の計算量を制限しているため、先頭 {len(result.tokens)} トークン"
+                "のみ説明します。",
             )
         words = render_scores(zip(result.words, result.word_scores, strict=True))
         return caption, words, render_scores(zip(result.tokens, result.token_scores, strict=True))
 
+    @user_errors
     def why_available(run_name: str):
         """An n-gram run can't say why: the page says so once, beside a button it can't use."""
         ngram = is_ngram(studio, run_name)
@@ -213,4 +228,4 @@ def build_classify_tab(studio, tabs) -> dict:
 
 
 def _why_note(studio, run_name: str | None) -> str:
-    return NOT_BERT.format(run=run_name, what='"Why?"') if is_ngram(studio, run_name) else ""
+    return NOT_BERT.format(run=run_name, what=WHY) if is_ngram(studio, run_name) else ""

@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import logging
 
 import gradio as gr
+from gradio.context import LocalContext
 
+from ..bilingual import Text, class_text, language_of, shown, speaking
 from ..errors import UserError
 from ..serving.terms import STARTER
 from .i18n import t
 
 logger = logging.getLogger(__name__)
-TITLE = "Please check / 確認してください"
-UNEXPECTED = (
-    "The server could not complete that request: check the input and try again. "
-    "/ 処理できませんでした。入力を確認してもう一度お試しください。"
+TITLE = Text("Please check", "確認してください")
+UNEXPECTED = Text(
+    "The server could not complete that request: check the input and try again.",
+    "処理できませんでした。入力を確認してもう一度お試しください。",
 )
-# Class names as the page shows them; the model and the API keep the English names.
-CLASS_NAMES = {"positive": "ポジティブ", "neutral": "ニュートラル", "negative": "ネガティブ"}
-NOT_BERT = (
+NOT_BERT = Text(
     "**{run}** is the n-gram baseline: it has no tokens or hidden states, so {what} needs a BERT run. Pick one "
-    "above. / n-gram ベースラインにはトークンも隠れ状態もありません。BERT の学習済みモデルを選んでください。"
+    "above.",
+    "**{run}** は n-gram ベースラインで、トークンも隠れ状態もないため、{what}には BERT の学習済みモデルが必要です。"
+    "上で選び直してください。",
 )
 
 # Requests that read a whole split, draw figures or read a file (Evaluate, Compare, the maps, a batch, an upload)
@@ -31,29 +34,38 @@ NOT_BERT = (
 ANALYSIS = {"concurrency_id": "analysis", "concurrency_limit": 2}
 
 
-def class_choices(names) -> list[tuple[str, str]]:
-    """Class names as choices: shown in both languages (gradio does not translate choices), valued in English."""
-    return [(f"{name} / {CLASS_NAMES[name]}" if name in CLASS_NAMES else name, name) for name in names]
+def class_choices(names) -> list[tuple]:
+    """Class names as choices: shown in the visitor's language, valued in English (the API's)."""
+    return [(t(class_text(name)), name) for name in names]
 
 
-def class_name(name: str) -> str:
-    return f"{CLASS_NAMES[name]} ({name})" if name in CLASS_NAMES else name
+def class_name(name: str) -> Text:
+    return class_text(name)
 
 
 def user_errors(function):
-    """Show errors a user can cause as one sentence, no traceback. Anything else (a library's own text,
-    an errno, a server path) is logged on the server and the page gets one general sentence."""
+    """A handler as the page calls it: in the visitor's language, and with errors a user can cause shown as one
+    sentence, no traceback. Anything else (a library's own text, an errno, a server path) is logged on the
+    server and the page gets one general sentence.
+
+    The language is the one the request's Accept-Language asks for first (gradio keeps the request of the
+    event it is running); every `Text` the handler returns, or formats, reads in it. Called from another
+    handler, a handler speaks the caller's language; with no request (the API from Python), English."""
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
-        try:
-            return function(*args, **kwargs)
-        except UserError as error:
-            # Toasts render HTML: escaped, a message shows exactly as written, names included.
-            raise gr.Error(html.escape(str(error), quote=False), title=TITLE, print_exception=False) from None
-        except Exception:
-            logger.exception("%s failed", function.__name__)
-            raise gr.Error(UNEXPECTED, title=TITLE, print_exception=False) from None
+        request = LocalContext.request.get(None)
+        language = language_of(request.headers.get("accept-language", "")) if request is not None else None
+        with speaking(language) if language else contextlib.nullcontext():
+            try:
+                return shown(function(*args, **kwargs))
+            except UserError as error:
+                # Toasts render HTML: escaped, a message shows exactly as written, names included.
+                message = html.escape(str(error), quote=False)
+                raise gr.Error(message, title=str(TITLE), print_exception=False) from None
+            except Exception:
+                logger.exception("%s failed", function.__name__)
+                raise gr.Error(str(UNEXPECTED), title=str(TITLE), print_exception=False) from None
 
     return wrapper
 
@@ -97,7 +109,7 @@ def is_ngram(studio, run_name: str | None) -> bool:
     return run is not None and not run.reads_tokens
 
 
-def preparing_notice(studio) -> str:
+def preparing_notice(studio) -> Text | str:
     """While a fresh app trains its first runs and none has finished: what is going on and how long it
     should take; '' once a run has finished, or when nothing is training."""
     if studio.runbook.runs():
@@ -106,14 +118,20 @@ def preparing_notice(studio) -> str:
     if status.state != "running" and not status.waiting:
         return ""
     left = status.latest.remaining if status.latest else None
-    eta = f" (about {left:.0f} s left for {status.run_name})" if left else ""
-    return (
-        f"The first model is being prepared{eta}: this page fills in by itself when it is ready. "
-        f"/ 最初のモデルを準備しています{eta}。完了すると自動的に表示されます。"
+    if left:
+        return Text(
+            f"The first model is being prepared (about {left:.0f} s left for {status.run_name}): this page fills "
+            "in by itself when it is ready.",
+            f"最初のモデルを準備しています（{status.run_name} の残り約 {left:.0f} 秒）。"
+            "完了すると自動的に表示されます。",
+        )
+    return Text(
+        "The first model is being prepared: this page fills in by itself when it is ready.",
+        "最初のモデルを準備しています。完了すると自動的に表示されます。",
     )
 
 
-def quality_note(studio, run_name: str) -> str:
+def quality_note(studio, run_name: str) -> Text | str:
     """How good a run is, honestly: its accuracy on its dataset's validation split beside the n-gram
     baseline's on the same split, and why a from-scratch starter is weak. Both come from the metrics
     recorded at training, so a classify never waits for an evaluation."""
@@ -121,28 +139,40 @@ def quality_note(studio, run_name: str) -> str:
     run = infos.get(run_name)
     if run is None:
         return ""
-    note = f"This run's accuracy on its validation split: **{run.accuracy:.2f}**"
+    note = Text(
+        f"This run's accuracy on its validation split: **{run.accuracy:.2f}**",
+        f"この学習の検証データでの正解率: **{run.accuracy:.2f}**",
+    )
     baseline = next(
         (other for other in infos.values() if other.is_baseline and other.dataset == run.dataset), None
     )
     if baseline is not None and baseline.name != run_name:
-        note += f"; the n-gram baseline's on the same split: **{baseline.accuracy:.2f}**"
-    note += "."
+        note += Text(
+            f"; the n-gram baseline's on the same split: **{baseline.accuracy:.2f}**",
+            f"（同じデータでの n-gram ベースライン: **{baseline.accuracy:.2f}**）",
+        )
+    note += Text(".", "。")
     if run.model == STARTER:
-        note += (
+        note += Text(
             " The starter is a small BERT trained from scratch on this data only, with no pretraining, so it "
             "gets many texts wrong; the Hub model (cl-tohoku) is pretrained on Japanese Wikipedia and does far "
-            "better. / スターターは事前学習なしの小さなモデルなので、誤りが多くなります。"
+            "better.",
+            "スターターは事前学習なしでこのデータだけから学習した小さな BERT なので、誤りが多くなります。"
+            "Hub のモデル（cl-tohoku）は日本語 Wikipedia で事前学習されており、はるかに正確です。",
         )
     return note
 
 
-def empty_message(studio) -> str:
+NO_RUN_YET = Text(
+    "There is no trained run yet: open the Train tab and start one (the starter learns the sample in about a "
+    "minute).",
+    "まだ学習済みモデルがありません。学習タブでモデルを学習してください（サンプルなら約 1 分）。",
+)
+
+
+def empty_message(studio) -> Text:
     """What a tab that needs a run says before there is one: the first runs' progress, or how to make one."""
-    return preparing_notice(studio) or (
-        "There is no trained run yet: open the Train tab and start one (the starter learns the sample in about a "
-        "minute). / まだ学習済みモデルがありません。学習タブでモデルを学習してください（サンプルなら約 1 分）。"
-    )
+    return preparing_notice(studio) or NO_RUN_YET
 
 
 def empty_state(studio, tabs, title):
@@ -150,7 +180,7 @@ def empty_state(studio, tabs, title):
     opens the Train tab. Returns the card (a Column) and its message."""
     with gr.Column(visible=not studio.runbook.runs(), elem_classes="empty-card", variant="panel") as card:
         gr.Markdown(title)
-        message = gr.Markdown(empty_message(studio), elem_classes="empty-message")
+        message = gr.Markdown(t(empty_message(studio)), elem_classes="empty-message")
         go = gr.Button(t("Open the Train tab", "学習タブを開く"), variant="primary", size="lg")
         go.click(lambda: gr.Tabs(selected="train"), None, [tabs], queue=False, api_visibility="private")
     return card, message
@@ -166,6 +196,7 @@ def watch_runs(studio, card, message, main, pickers):
     for picker, seen in pickers:
         outputs += [picker, seen]
 
+    @user_errors
     def poll(*values):
         if not studio.runbook.runs():
             return (gr.skip(), gr.skip(), empty_message(studio), gr.skip()) + (gr.skip(),) * (2 * len(pickers))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
+from ..bilingual import Text, split_text
 from ..serving.terms import ALL_LABELS, LABELS, SPLITS, SUSPECT_COLUMNS
 from .common import ANALYSIS, class_choices, reveal, user_errors
 from .i18n import t
@@ -18,7 +19,6 @@ INTRO = (
 )
 
 
-SPLIT_NAMES = {"train": "学習", "validation": "検証", "test": "テスト"}
 SUSPECTS_INTRO = (
     "### Reviews whose label the models doubt\nStar ratings make noisy labels. An n-gram model trained on the "
     "other reviews (5-fold) gives each review its class probabilities; *confident learning* (Northcutt et al., "
@@ -32,9 +32,13 @@ SUSPECTS_INTRO = (
 SUSPECTS_SHOWN = 50
 
 
-def caption_text(result) -> str:
-    """'Page 1 of 13 · 249 matching rows', in both languages: the server writes it, the browser can't translate it."""
-    return f"{result.caption} / {result.pages} ページ中 {result.page} ページ目 · 該当 {result.matches:,} 件"
+def caption_text(result) -> Text:
+    """'Page 1 of 13 · 249 matching rows', in the visitor's language."""
+    return Text(result.caption, f"{result.pages} ページ中 {result.page} ページ目 · 該当 {result.matches:,} 件")
+
+
+def split_choices() -> list[tuple]:
+    return [(t(split_text(name)), name) for name in SPLITS]
 
 
 def build_dataset_tab(studio, dataset_state: gr.State) -> dict:
@@ -66,12 +70,12 @@ def build_dataset_tab(studio, dataset_state: gr.State) -> dict:
     gr.Markdown(t("### Rows", "### データ行"))
     with gr.Row():
         split = gr.Dropdown(
-            [(f"{name} / {SPLIT_NAMES.get(name, name)}", name) for name in SPLITS],
+            split_choices(),
             value="train",
             label=t("Split", "分割"),
         )
         label = gr.Dropdown(
-            [(f"{ALL_LABELS} / すべて", ALL_LABELS), *class_choices(LABELS)],
+            [(t(ALL_LABELS, "すべて"), ALL_LABELS), *class_choices(LABELS)],
             value=ALL_LABELS,
             label=t("Label", "ラベル"),
         )
@@ -79,13 +83,13 @@ def build_dataset_tab(studio, dataset_state: gr.State) -> dict:
         page = gr.Number(value=1, precision=0, minimum=1, label=t("Page", "ページ"))
     with gr.Row():
         previous = gr.Button(t("← Previous", "← 前へ"), size="sm")
-        caption = gr.Markdown()
+        caption = gr.Markdown(elem_id="dataset-caption")
         following = gr.Button(t("Next →", "次へ →"), size="sm")
     rows = gr.Dataframe(interactive=False, wrap=True, column_widths=["8%", "62%", "12%", "18%"])
     gr.Markdown(t(*SUSPECTS_INTRO))
     with gr.Row():
         suspect_split = gr.Dropdown(
-            [(f"{name} / {SPLIT_NAMES.get(name, name)}", name) for name in SPLITS],
+            split_choices(),
             value="train",
             label=t("Split to check", "調べる分割"),
         )
@@ -128,10 +132,12 @@ def build_dataset_tab(studio, dataset_state: gr.State) -> dict:
         found = studio.analyses.suspects(chosen, split_name)
         flagged = int(found.table["flagged"].sum())
         notes = "".join(f" {notice}" for notice in found.notices)
-        note = (
+        shown = min(SUSPECTS_SHOWN, len(found.table))
+        note = Text(
             f"**{flagged:,}** of {len(found.table):,} {split_name} reviews have a label the models doubt; the "
-            f"{min(SUSPECTS_SHOWN, len(found.table))} most doubtful first.{notes} / ラベルが疑わしいレビュー "
-            f"{flagged:,} 件（{len(found.table):,} 件中）"
+            f"{shown} most doubtful first.{notes}",
+            f"{split_text(split_name).ja}データ {len(found.table):,} 件のうち **{flagged:,}** 件のラベルが疑わしい"
+            f"と判断されました。疑わしい順に {shown} 件を示します。{notes}",
         )
         return note, found.table.head(SUSPECTS_SHOWN)[SUSPECT_COLUMNS]
 

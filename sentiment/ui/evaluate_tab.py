@@ -5,6 +5,7 @@ from __future__ import annotations
 import gradio as gr
 import pandas as pd
 
+from ..bilingual import Text, class_text, join, split_text
 from ..serving.analysis import DOUBTED
 from ..serving.terms import LABELS
 from .common import (
@@ -21,7 +22,7 @@ from .common import (
     watch_runs,
 )
 from .i18n import t
-from .plots import confusion_matrices, confusion_matrix, data_map_plot, embedding_map, slice_bars
+from .plots import REGIONS, confusion_matrices, confusion_matrix, data_map_plot, embedding_map, slice_bars
 
 INTRO = (
     "Pick a run and a split. The confusion matrix puts the true label down the side and the prediction across; "
@@ -61,21 +62,23 @@ DATA_MAP_INTRO = (
     "右ほど判断が揺れました。左上が**易しい**、左下が**難しい**（誤ったラベルが集まります）、右が**曖昧**な"
     "レビューです。点にカーソルを合わせると本文が、領域を選ぶとそのレビューの一覧が表示されます。",
 )
-REGION_CHOICES = [
-    ("easy-to-learn / 易しい", "easy-to-learn"),
-    ("ambiguous / 曖昧", "ambiguous"),
-    ("hard-to-learn / 難しい", "hard-to-learn"),
-]
+REGION_CHOICES = [(t(REGIONS[name]), name) for name in ("easy-to-learn", "ambiguous", "hard-to-learn")]
 EMPTY_TITLE = ("### Evaluate needs a trained run", "### 評価には学習済みモデルが必要です")
-SHOWN = [("normalised by true label / 正解ラベルごとの割合", "normalised by true label"), ("counts / 件数", "counts")]
-SPLITS = [("validation / 検証", "validation"), ("test / テスト", "test"), ("train / 学習", "train")]
+SHOWN = [
+    (t("normalised by true label", "正解ラベルごとの割合"), "normalised by true label"),
+    (t("counts", "件数"), "counts"),
+]
+SPLITS = [(t(split_text(name)), name) for name in ("validation", "test", "train")]
 EXAMPLE_COLUMNS = ["text", "gold", "predicted", "p_positive", "p_neutral", "p_negative", "loss"]
 
 
-def metrics_text(metrics: dict) -> str:
-    return (
-        f"**Accuracy / 正解率 {metrics['accuracy']:.3f}** · weighted F1 {metrics['f1_weighted']:.3f} · "
-        f"macro F1 {metrics['f1_macro']:.3f} · {metrics['examples']:,} examples ({metrics['split']})"
+def metrics_text(metrics: dict) -> Text:
+    scores = f"{metrics['accuracy']:.3f}**", f"{metrics['f1_weighted']:.3f}", f"{metrics['f1_macro']:.3f}"
+    return Text(
+        f"**Accuracy {scores[0]} · weighted F1 {scores[1]} · macro F1 {scores[2]} · {metrics['examples']:,} "
+        f"examples ({metrics['split']})",
+        f"**正解率 {scores[0]} · 加重 F1 {scores[1]} · マクロ F1 {scores[2]} · {metrics['examples']:,} 件"
+        f"（{split_text(metrics['split']).ja}）",
     )
 
 
@@ -102,10 +105,12 @@ def matrix_table(metrics: dict) -> pd.DataFrame:
 
 def data_map_note(data_map) -> str:
     counts = data_map.reviews["region"].value_counts()
-    regions = ", ".join(f"{name} {counts.get(name, 0):,}" for _, name in REGION_CHOICES)
-    return (
-        f"{len(data_map.reviews):,} training reviews over {data_map.epochs} epochs ({regions}); recording them cost "
-        f"the run {data_map.seconds:.1f} s. / {len(data_map.reviews):,} 件のレビュー、{data_map.epochs} エポック。"
+    regions = join(", ", [REGIONS[name] + f" {counts.get(name, 0):,}" for _, name in REGION_CHOICES])
+    return Text(
+        f"{len(data_map.reviews):,} training reviews over {data_map.epochs} epochs ({regions.en}); recording them "
+        f"cost the run {data_map.seconds:.1f} s.",
+        f"学習データ {len(data_map.reviews):,} 件、{data_map.epochs} エポック（{regions.ja}）。記録にかかった時間は"
+        f" {data_map.seconds:.1f} 秒です。",
     )
 
 
@@ -118,7 +123,7 @@ def build_evaluate_tab(studio, tabs) -> dict:
             run = run_picker(studio, t("Run", "学習済みモデル"))
             split = gr.Dropdown(SPLITS, value="validation", label=t("Split", "分割"))
             go = gr.Button(t("Evaluate", "評価"), variant="primary")
-        summary = gr.Markdown()
+        summary = gr.Markdown(elem_id="evaluate-summary")
         per_class = gr.Dataframe(label=t("Per class", "クラス別"), interactive=False, visible=False)
         normalized = gr.Radio(SHOWN, value="normalised by true label", label=t("Show", "表示"), visible=False)
         with gr.Row():
@@ -214,10 +219,13 @@ def build_evaluate_tab(studio, tabs) -> dict:
         if not true_name or not predicted_name:
             return gr.skip(), gr.skip()
         chosen = studio.analyses.cell_examples(run_name, split_name, true_name, predicted_name)
-        caption = (
-            f"**{len(chosen):,}** examples: true **{true_name}**, predicted **{predicted_name}** / 件 · "
-            f"⚠ {int(chosen[DOUBTED].astype(bool).sum())}: the models doubt the label (and suggest one) "
-            "/ ラベルが疑わしい"
+        doubted = int(chosen[DOUBTED].astype(bool).sum())
+        true_shown, predicted_shown = class_text(true_name), class_text(predicted_name)
+        caption = Text(
+            f"**{len(chosen):,}** examples: true **{true_name}**, predicted **{predicted_name}** · "
+            f"⚠ {doubted}: the models doubt the label (and suggest one)",
+            f"**{len(chosen):,}** 件: 正解 **{true_shown.ja}**、予測 **{predicted_shown.ja}** · "
+            f"⚠ {doubted}: ラベルが疑わしい例（モデルが別のラベルを示しています）",
         )
         return caption, chosen
 
@@ -250,7 +258,8 @@ def build_evaluate_tab(studio, tabs) -> dict:
     @user_errors
     def draw_maps(run_name: str, split_name: str):
         before, after = studio.analyses.model_maps(run_name, split_name)
-        return embedding_map(before, "Before training / 学習前"), embedding_map(after, f"{run_name}, trained / 学習後")
+        trained = Text(f"{run_name}, trained", f"{run_name}（学習後）")
+        return embedding_map(before, Text("Before training", "学習前")), embedding_map(after, trained)
 
     def maps_available(run_name: str):
         """An n-gram run has no hidden states to map: the page says so once, beside a button it can't use."""

@@ -8,9 +8,15 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..bilingual import Text, class_text, split_text
 from ..serving.terms import AMBIGUOUS_VARIABILITY, CONFIDENT, ProgressRecord
 
 LABEL_COLOURS = {"positive": "#2a9d8f", "neutral": "#8d99ae", "negative": "#e76f51"}
+REGIONS = {
+    "easy-to-learn": Text("easy-to-learn", "易しい"),
+    "ambiguous": Text("ambiguous", "曖昧"),
+    "hard-to-learn": Text("hard-to-learn", "難しい"),
+}
 LAYOUT = {"template": "plotly_white", "margin": {"l": 40, "r": 20, "t": 50, "b": 40}, "height": 360}
 
 
@@ -22,23 +28,27 @@ def label_distribution(counts: pd.DataFrame) -> go.Figure:
     """Bars of rows per label, grouped by split (`counts`: labels × splits)."""
     figure = go.Figure()
     for label, row in counts.iterrows():
+        name = str(class_text(label))
         figure.add_bar(
-            name=label,
-            x=list(counts.columns),
+            name=name,
+            x=[str(split_text(split)) for split in counts.columns],
             y=list(row),
             marker_color=_colour(label),
-            hovertemplate="%{x} · " + label + ": %{y:,}<extra></extra>",
+            hovertemplate="%{x} · " + name + ": %{y:,}<extra></extra>",
         )
-    figure.update_layout(title="Labels per split / 分割ごとのラベル数", barmode="group", **LAYOUT)
+    figure.update_layout(title=str(Text("Labels per split", "分割ごとのラベル数")), barmode="group", **LAYOUT)
     return figure
 
 
 def length_histogram(lengths: pd.DataFrame, column: str) -> go.Figure:
     figure = go.Figure()
     for label, group in lengths.groupby("label", sort=False):
-        figure.add_histogram(x=group[column], name=label, marker_color=_colour(label), opacity=0.65, nbinsx=40)
-    unit = {"characters": "文字数 characters", "tokens": "トークン数 tokens"}[column]
-    figure.update_layout(title=f"Length per label / {unit}", barmode="overlay", xaxis_title=column, **LAYOUT)
+        figure.add_histogram(
+            x=group[column], name=str(class_text(label)), marker_color=_colour(label), opacity=0.65, nbinsx=40
+        )
+    unit = {"characters": Text("characters", "文字数"), "tokens": Text("tokens", "トークン数")}[column]
+    title = Text(f"Length per label, {unit.en}", f"ラベル別の長さ（{unit.ja}）")
+    figure.update_layout(title=str(title), barmode="overlay", xaxis_title=str(unit), **LAYOUT)
     return figure
 
 
@@ -48,28 +58,36 @@ def training_curves(records: list[ProgressRecord]) -> go.Figure:
     logs = [r for r in records if r.event == "log" and "loss" in r.scores]
     evals = [r for r in records if r.event == "eval"]
     figure.add_scatter(
-        x=[r.step for r in logs], y=[r.scores["loss"] for r in logs], name="train loss", mode="lines+markers"
+        x=[r.step for r in logs],
+        y=[r.scores["loss"] for r in logs],
+        name=str(Text("train loss", "学習の損失")),
+        mode="lines+markers",
     )
     if evals:
         steps = [r.step for r in evals]
-        figure.add_scatter(x=steps, y=[r.scores["eval_loss"] for r in evals], name="eval loss", mode="lines+markers")
+        figure.add_scatter(
+            x=steps,
+            y=[r.scores["eval_loss"] for r in evals],
+            name=str(Text("eval loss", "検証の損失")),
+            mode="lines+markers",
+        )
         figure.add_scatter(
             x=steps,
             y=[r.scores["eval_accuracy"] for r in evals],
-            name="eval accuracy",
+            name=str(Text("eval accuracy", "検証の正解率")),
             mode="lines+markers",
             secondary_y=True,
         )
         figure.add_scatter(
             x=steps,
             y=[r.scores["eval_f1_weighted"] for r in evals],
-            name="eval F1 (weighted)",
+            name=str(Text("eval F1 (weighted)", "検証の加重 F1")),
             mode="lines+markers",
             secondary_y=True,
         )
-    figure.update_layout(title="Training / 学習曲線", xaxis_title="step", **LAYOUT)
-    figure.update_yaxes(title_text="loss", secondary_y=False)
-    figure.update_yaxes(title_text="accuracy / F1", range=[0, 1], secondary_y=True)
+    figure.update_layout(title=str(Text("Training", "学習曲線")), xaxis_title=str(Text("step", "ステップ")), **LAYOUT)
+    figure.update_yaxes(title_text=str(Text("loss", "損失")), secondary_y=False)
+    figure.update_yaxes(title_text=str(Text("accuracy / F1", "正解率・F1")), range=[0, 1], secondary_y=True)
     return figure
 
 
@@ -97,17 +115,20 @@ def _confusion_heatmap(metrics: dict, normalized: bool, **options) -> go.Heatmap
     )
 
 
-def _matrix_title(normalized: bool) -> str:
-    return "normalised by true label / 正解ラベルで正規化" if normalized else "counts / 件数"
+def _matrix_title(normalized: bool) -> Text:
+    return Text("normalised by true label", "正解ラベルで正規化") if normalized else Text("counts", "件数")
+
+
+PREDICTED_AXIS, TRUE_AXIS = Text("predicted", "予測"), Text("true", "正解")
 
 
 def confusion_matrix(metrics: dict, normalized: bool) -> go.Figure:
     """A heatmap, true label down and predicted across."""
     figure = go.Figure(_confusion_heatmap(metrics, normalized))
     figure.update_layout(
-        title=f"Confusion matrix, {_matrix_title(normalized)}",
-        xaxis_title="predicted / 予測",
-        yaxis_title="true / 正解",
+        title=str(Text("Confusion matrix, ", "混同行列（") + _matrix_title(normalized) + Text("", "）")),
+        xaxis_title=str(PREDICTED_AXIS),
+        yaxis_title=str(TRUE_AXIS),
         yaxis_autorange="reversed",
         **LAYOUT,
     )
@@ -122,14 +143,15 @@ def confusion_matrices(metrics_by_run: dict[str, dict], normalized: bool = True)
     for column, name in enumerate(names, start=1):
         heatmap = _confusion_heatmap(metrics_by_run[name], normalized, zmin=0, zmax=top, showscale=column == 1)
         figure.add_trace(heatmap, row=1, col=column)
-        figure.update_xaxes(title_text="predicted / 予測", row=1, col=column)
+        figure.update_xaxes(title_text=str(PREDICTED_AXIS), row=1, col=column)
         figure.update_yaxes(autorange="reversed", showticklabels=column == 1, row=1, col=column)
-    figure.update_yaxes(title_text="true / 正解", row=1, col=1)
-    figure.update_layout(title=f"Confusion matrices, {_matrix_title(normalized)}", **LAYOUT)
+    figure.update_yaxes(title_text=str(TRUE_AXIS), row=1, col=1)
+    title = Text("Confusion matrices, ", "混同行列（") + _matrix_title(normalized) + Text("", "）")
+    figure.update_layout(title=str(title), **LAYOUT)
     return figure
 
 
-def embedding_map(view, title: str) -> go.Figure:
+def embedding_map(view, title: Text | str) -> go.Figure:
     """One dot per review where the model puts it (`view`: a maps.ModelMap), coloured by its gold label."""
     figure = go.Figure()
     labels = np.array(view.labels)
@@ -139,10 +161,10 @@ def embedding_map(view, title: str) -> go.Figure:
             x=view.coordinates[chosen, 0].tolist(),  # lists, not plotly's binary arrays: readable by any client
             y=view.coordinates[chosen, 1].tolist(),
             mode="markers",
-            name=label,
+            name=str(class_text(label)),
             marker={"color": _colour(label), "size": 6, "opacity": 0.75},
             text=[_short(view.texts[i]) for i in chosen],
-            hovertemplate="%{text}<extra>" + label + "</extra>",
+            hovertemplate="%{text}<extra>" + str(class_text(label)) + "</extra>",
         )
     figure.update_layout(title=f"{title} ({view.projection})", xaxis_visible=False, yaxis_visible=False, **LAYOUT)
     return figure
@@ -156,7 +178,8 @@ def slice_bars(table: pd.DataFrame) -> go.Figure:
     """Accuracy and weighted F1 per slice (`table`: slices.slice_metrics), grouped by dimension."""
     figure = go.Figure()
     x = [list(table["dimension"]), list(table["slice"])]  # a two-level axis: dimension, then slice
-    for column, name in (("accuracy", "accuracy / 正解率"), ("f1_weighted", "F1 (weighted)")):
+    for column, name in (("accuracy", Text("accuracy", "正解率")), ("f1_weighted", Text("F1 (weighted)", "加重 F1"))):
+        name = str(name)
         figure.add_bar(
             x=x,
             y=list(table[column]),
@@ -164,7 +187,8 @@ def slice_bars(table: pd.DataFrame) -> go.Figure:
             customdata=list(table["examples"]),
             hovertemplate="%{x}: %{y:.3f} (%{customdata:,} examples)<extra>" + name + "</extra>",
         )
-    figure.update_layout(title="Metrics by slice / スライス別の指標", barmode="group", yaxis_range=[0, 1], **LAYOUT)
+    title = Text("Metrics by slice", "スライス別の指標")
+    figure.update_layout(title=str(title), barmode="group", yaxis_range=[0, 1], **LAYOUT)
     return figure
 
 
@@ -183,7 +207,7 @@ def data_map_plot(reviews: pd.DataFrame, epochs: int) -> go.Figure:
             "cmax": 1,
             "size": 6,
             "opacity": 0.75,
-            "colorbar": {"title": {"text": "correctness"}},
+            "colorbar": {"title": {"text": str(Text("correctness", "正答率"))}},
         },
         text=[f"{_short(text)}<br>{label} · {region}" for text, label, region in
               zip(reviews["text"], reviews["label"], reviews["region"], strict=True)],
@@ -193,13 +217,26 @@ def data_map_plot(reviews: pd.DataFrame, epochs: int) -> go.Figure:
     figure.add_vline(x=AMBIGUOUS_VARIABILITY, line_dash="dot", line_color="#999")
     figure.add_shape(type="line", x0=0, x1=AMBIGUOUS_VARIABILITY, y0=CONFIDENT, y1=CONFIDENT,
                      line={"dash": "dot", "color": "#999"})
-    for x, y, name in ((0.02, 0.97, "easy-to-learn / 易しい"), (0.02, 0.03, "hard-to-learn / 難しい"),
-                       (AMBIGUOUS_VARIABILITY + 0.02, 0.5, "ambiguous / 曖昧")):
+    for x, y, name in ((0.02, 0.97, REGIONS["easy-to-learn"]), (0.02, 0.03, REGIONS["hard-to-learn"]),
+                       (AMBIGUOUS_VARIABILITY + 0.02, 0.5, REGIONS["ambiguous"])):
         figure.add_annotation(x=x, y=y, text=f"<b>{name}</b>", showarrow=False, xanchor="left", font={"size": 13})
     figure.update_layout(
-        title=f"Data map: {len(reviews):,} training reviews over {epochs} epochs / データマップ",
-        xaxis={"title": "variability (std of the gold label's probability)", "range": [0, 0.5]},
-        yaxis={"title": "confidence (mean probability of the gold label)", "range": [0, 1]},
+        title=str(
+            Text(
+                f"Data map: {len(reviews):,} training reviews over {epochs} epochs",
+                f"データマップ: 学習データ {len(reviews):,} 件、{epochs} エポック",
+            )
+        ),
+        xaxis={
+            "title": str(
+                Text("variability (std of the gold label's probability)", "ばらつき（正解ラベルの確率の標準偏差）")
+            ),
+            "range": [0, 0.5],
+        },
+        yaxis={
+            "title": str(Text("confidence (mean probability of the gold label)", "確信度（正解ラベルの確率の平均）")),
+            "range": [0, 1],
+        },
         **{**LAYOUT, "height": 460},
     )
     return figure

@@ -9,6 +9,7 @@ import gradio as gr
 import pandas as pd
 import plotly.graph_objects as go
 
+from ..bilingual import Text
 from ..serving.terms import MAX_TEXT_CHARS, NFKC, Comparison, Piece, Row
 from .common import ANALYSIS, user_errors
 from .i18n import t
@@ -83,9 +84,9 @@ def render_row(row: Row, by_script: bool) -> str:
     if row.error:
         counts, line = "", f'<div class="cmp-failed">⚠ {html.escape(row.error)}</div>'
     else:
-        counts = (
-            f"{len(row.pieces)} pieces · {row.unknown} [UNK] · {row.pieces_per_word:.2f} per word "
-            f"/ {len(row.pieces)} トークン"
+        counts = Text(
+            f"{len(row.pieces)} pieces · {row.unknown} [UNK] · {row.pieces_per_word:.2f} per word",
+            f"{len(row.pieces)} トークン · [UNK] {row.unknown} 個 · 1 単語あたり {row.pieces_per_word:.2f}",
         )
         chips = [
             _chip(
@@ -133,16 +134,24 @@ def comparison_table(comparison: Comparison) -> pd.DataFrame:
     )
 
 
-def normalisation_line(comparison: Comparison) -> str:
+def normalisation_line(comparison: Comparison) -> Text:
     """What NFKC does to this text before the NFKC rows split it."""
     applies = ", ".join(row.tokenizer for row in comparison.rows if row.normalisation.startswith(NFKC))
     if comparison.changes:
         shown = " · ".join(f"`{before}` → `{after}`" for before, after in comparison.changes)
-        line = f"**NFKC before splitting** ({applies}): {shown} / 分割前の正規化"
+        line = Text(
+            f"**NFKC before splitting** ({applies}): {shown}", f"**分割前の NFKC 正規化**（{applies}）: {shown}"
+        )
     else:
-        line = f"**NFKC before splitting** ({applies}): nothing in this text changes. / 正規化による変化はありません。"
+        line = Text(
+            f"**NFKC before splitting** ({applies}): nothing in this text changes.",
+            f"**分割前の NFKC 正規化**（{applies}）: この文では何も変わりません。",
+        )
     if comparison.capped:
-        line += f" · ✂ only the first {MAX_TEXT_CHARS:,} characters were split / 先頭 {MAX_TEXT_CHARS:,} 文字のみ"
+        line += Text(
+            f" · ✂ only the first {MAX_TEXT_CHARS:,} characters were split",
+            f" · ✂ 先頭 {MAX_TEXT_CHARS:,} 文字だけを分割しました",
+        )
     return line
 
 
@@ -174,10 +183,11 @@ def stats_figure(stats) -> go.Figure:
     top = max(140, 1.3 * max((row.p95 for row in stats.rows), default=0))
     for limit in (128, 512):
         if limit < top:
-            figure.add_hline(y=limit, line_dash="dot", line_color="#d62828", annotation_text=f"cut at {limit}")
+            cut = Text(f"cut at {limit}", f"{limit} で切り捨て")
+            figure.add_hline(y=limit, line_dash="dot", line_color="#d62828", annotation_text=str(cut))
     figure.update_layout(
-        title="Tokens per review / レビューあたりのトークン数",
-        yaxis_title="tokens",
+        title=str(Text("Tokens per review", "レビューあたりのトークン数")),
+        yaxis_title=str(Text("tokens", "トークン数")),
         yaxis_range=[0, top],
         showlegend=False,
         **LAYOUT,

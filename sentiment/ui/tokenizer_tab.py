@@ -7,6 +7,7 @@ import html
 import gradio as gr
 import pandas as pd
 
+from ..bilingual import Text
 from ..serving.terms import MAX_TEXT_CHARS, Explanation, PaddedToken
 from .common import user_errors
 from .i18n import t
@@ -99,19 +100,29 @@ def token_table(explanation: Explanation) -> pd.DataFrame:
     )
 
 
-def counts_text(explanation: Explanation) -> str:
+def counts_text(explanation: Explanation) -> Text:
     c = explanation.counts
-    cut = f" · ✂ truncated at {explanation.max_length} / 最大長で切り捨て" if explanation.truncated else ""
-    if explanation.capped:
-        cut += f" · ✂ only the first {MAX_TEXT_CHARS:,} characters were tokenized / 先頭 {MAX_TEXT_CHARS:,} 文字のみ"
-    return (
-        f"**{c['characters']}** characters 文字 · **{c['words']}** MeCab words 単語 · **{c['tokens']}** tokens "
-        f"トークン · **{c['unknown']}** `[UNK]`{cut}"
+    text = Text(
+        f"**{c['characters']}** characters · **{c['words']}** MeCab words · **{c['tokens']}** tokens · "
+        f"**{c['unknown']}** `[UNK]`",
+        f"**{c['characters']}** 文字 · MeCab の単語 **{c['words']}** 個 · トークン **{c['tokens']}** 個 · "
+        f"`[UNK]` **{c['unknown']}** 個",
     )
+    if explanation.truncated:
+        text += Text(
+            f" · ✂ truncated at {explanation.max_length}", f" · ✂ 最大長 {explanation.max_length} で切り捨て"
+        )
+    if explanation.capped:
+        text += Text(
+            f" · ✂ only the first {MAX_TEXT_CHARS:,} characters were tokenized",
+            f" · ✂ 先頭 {MAX_TEXT_CHARS:,} 文字だけをトークン化しました",
+        )
+    return text
 
 
-def special_tokens_text(specials: list[tuple[str, int]]) -> str:
-    return "Special tokens / 特殊トークン: " + " · ".join(f"`{token}` = {token_id}" for token, token_id in specials)
+def special_tokens_text(specials: list[tuple[str, int]]) -> Text:
+    listed = " · ".join(f"`{token}` = {token_id}" for token, token_id in specials)
+    return Text(f"Special tokens: {listed}", f"特殊トークン: {listed}")
 
 
 def render_pair(pair: list[list[PaddedToken]]) -> str:
@@ -176,7 +187,7 @@ def build_tokenizer_tab(studio) -> dict:
     def tokenize(chosen: str, value: str, limit: float | None, second: str):
         if not value.strip():
             studio.models.tokenizer(chosen)  # an unknown tokenizer is still named, even before any text
-            return "Type some Japanese text above. / テキストを入力してください。", "", "", "", "", None, ""
+            return Text("Type some Japanese text above.", "上にテキストを入力してください。"), "", "", "", "", None, ""
         explanation, specials, pair = studio.models.tokenization(
             chosen, value, int(limit) if limit else None, second or DEFAULT_PAIR
         )

@@ -7,6 +7,7 @@ import html
 import gradio as gr
 import pandas as pd
 
+from ..bilingual import Text
 from ..errors import UserError
 from ..serving.deployment import LESSON, TRAINING_OFF
 from ..serving.guards import visitor_address
@@ -18,9 +19,9 @@ from .plots import training_curves
 # The options a page may set, shown with the help text of TrainConfig; blank means the recipe default.
 FORM_FIELDS = ("epochs", "learning_rate", "batch_size", "max_length", "train_examples", "seed")
 METHOD_CHOICES = [
-    ("Full fine-tuning / 全体を学習", "full"),
-    ("Head only, encoder frozen / 分類ヘッドのみ", "head"),
-    ("n-gram baseline / ベースライン", "ngram"),
+    (t("Full fine-tuning", "全体を学習"), "full"),
+    (t("Head only, encoder frozen", "分類ヘッドのみ（エンコーダーは固定）"), "head"),
+    (t("n-gram baseline", "n-gram ベースライン"), "ngram"),
 ]
 INTRO = (
     "Fine-tune on the dataset chosen in the **Dataset** tab. Leave a number at 0 for the recipe default: the source "
@@ -59,20 +60,20 @@ HELP = {
     "seed": "抽出・初期化・シャッフルの乱数シード。",
 }
 STATES = {
-    "idle": "Ready / 待機中",
-    "running": "Training / 学習中",
-    "finished": "Finished / 完了",
-    "failed": "Failed / 失敗",
-    "stopped": "Stopped / 停止",
+    "idle": Text("Ready", "待機中"),
+    "running": Text("Training", "学習中"),
+    "finished": Text("Finished", "完了"),
+    "failed": Text("Failed", "失敗"),
+    "stopped": Text("Stopped", "停止"),
 }
 RUN_HEADERS = {
-    "run": "run / 名前",
-    "method": "method / 手法",
-    "model": "model / モデル",
-    "dataset": "dataset / データ",
-    "accuracy": "accuracy / 正解率",
-    "f1_weighted": "f1_weighted / 加重 F1",
-    "finished": "finished / 完了日時",
+    "run": Text("run", "名前"),
+    "method": Text("method", "手法"),
+    "model": Text("model", "モデル"),
+    "dataset": Text("dataset", "データ"),
+    "accuracy": Text("accuracy", "正解率"),
+    "f1_weighted": Text("weighted F1", "加重 F1"),
+    "finished": Text("finished", "完了日時"),
 }
 
 
@@ -82,27 +83,29 @@ def field_help(name: str):
 
 
 def progress_html(status) -> str:
+    """The run's state, its step and the time left, as a bar (in the language of the request it answers)."""
     latest = status.latest
     step, total = (latest.step or 0, latest.total_steps or 0) if latest else (0, 0)
     share = step / total if total else 0.0
     label = STATES[status.state]
     if status.state == "idle":
-        detail = "no run has been started yet / まだ学習していません"
+        detail = Text("no run has been started yet", "まだ学習していません")
     elif total:
-        detail = f"step {step:,} / {total:,}"
+        detail = Text(f"step {step:,} / {total:,}", f"ステップ {step:,} / {total:,}")
     elif status.state == "running":
-        detail = "preparing (loading data, tokenizing)… / 準備中（データの読み込み、トークン化）…"
+        detail = Text("preparing (loading data, tokenizing)…", "準備中（データの読み込み、トークン化）…")
     else:
         detail = ""
     if status.state == "running" and latest and latest.remaining is not None and total:
-        detail += f" · about {latest.remaining:.0f} s left / 残り約 {latest.remaining:.0f} 秒"
+        detail += Text(f" · about {latest.remaining:.0f} s left", f" · 残り約 {latest.remaining:.0f} 秒")
     if status.state == "finished":
         share = 1.0
     run_name = f" {html.escape(status.run_name)}" if status.run_name else ""
     detail = f" · {detail}" if detail else ""
-    message = f"<div>{html.escape(status.message)}</div>" if status.message else ""
+    message = f"<div>{html.escape(str(status.message))}</div>" if status.message else ""
     if status.waiting:
-        message += f"<div>Waiting to train / 待機中: {html.escape(', '.join(status.waiting))}</div>"
+        waiting = Text("Waiting to train", "学習の順番待ち")
+        message += f"<div>{waiting}: {html.escape(', '.join(status.waiting))}</div>"
     return (
         f'<div id="train-progress" data-state="{status.state}"><b>{label}</b>{run_name}{detail}'
         f'<div style="background:#e9ecef;border-radius:6px;height:14px;margin-top:6px">'
@@ -110,17 +113,20 @@ def progress_html(status) -> str:
     )
 
 
-def throughput_text(status) -> str:
+def throughput_text(status) -> Text | str:
     latest = status.latest
     if not latest or not latest.examples_per_second:
         return ""
     speed, epoch = latest.examples_per_second, latest.epoch or 0
-    return f"Throughput / 処理速度: **{speed:.1f} examples/s** (件/秒) · epoch / エポック {epoch:.2f}"
+    return Text(
+        f"Throughput: **{speed:.1f} examples/s** · epoch {epoch:.2f}",
+        f"処理速度: **{speed:.1f} 件/秒** · エポック {epoch:.2f}",
+    )
 
 
 def runs_table(studio) -> pd.DataFrame:
     table = pd.DataFrame([run.row() for run in studio.runbook.runs()], columns=RUN_COLUMNS)
-    return table.rename(columns=RUN_HEADERS)
+    return table.rename(columns={column: str(header) for column, header in RUN_HEADERS.items()})
 
 
 def build_train_tab(studio, dataset_state: gr.State) -> dict:
@@ -187,12 +193,14 @@ def build_train_tab(studio, dataset_state: gr.State) -> dict:
         start = gr.Button(t("Start", "開始"), variant="primary")
         stop = gr.Button(t("Stop", "停止"), variant="stop")
         current = gr.Textbox(label=t("Started run", "開始した学習"), interactive=False)
-    progress = gr.HTML(progress_html(studio.desk.status()))
+    # The state and the runs are drawn by the status timer's first tick (a second after the page opens), in the
+    # visitor's language: the page is built once for every visitor, before any of them has asked.
+    progress = gr.HTML()
     throughput = gr.Markdown()
     curves = gr.Plot(label=t("Loss and metrics", "損失と評価指標"))
     log = gr.Textbox(label=t("Log", "ログ"), lines=8, max_lines=8, autoscroll=True, interactive=False)
     gr.Markdown(t("### Finished runs", "### 学習済みモデル"))
-    runs = gr.Dataframe(runs_table(studio), interactive=False, elem_classes="run-table")
+    runs = gr.Dataframe(interactive=False, elem_classes="run-table")
     shown_records = gr.State(-1)  # how many progress records this page has drawn
 
     @user_errors
@@ -224,22 +232,27 @@ def build_train_tab(studio, dataset_state: gr.State) -> dict:
         )
         if place:
             gr.Info(
-                f"{started} is number {place} in the queue: it starts when the runs before it finish. "
-                f"/ {started} は待機中の {place} 番目です。"
+                str(
+                    Text(
+                        f"{started} is number {place} in the queue: it starts when the runs before it finish.",
+                        f"{started} は待機中の {place} 番目です。前の学習が終わると始まります。",
+                    )
+                )
             )
         else:
-            gr.Info(f"Training {started} started. / 学習を開始しました。")
+            gr.Info(str(Text(f"Training {started} started.", f"{started} の学習を開始しました。")))
         return started
 
     @user_errors
     def stop_training(secret, request: gr.Request):
         status = studio.desk.status()
         if status.state != "running" and not status.waiting:  # nothing to stop: a calm sentence, not an error
-            return "Nothing is training right now. / 学習中のものはありません。"
+            return Text("Nothing is training right now.", "学習中のものはありません。")
         visitor = visitor_address(request.client.host, request.headers.get("x-forwarded-for"))
         stopped = studio.desk.stop(request.session_hash, secret, visitor)
-        return f"Stopped {stopped}; nothing was saved. / {stopped} を停止しました（保存されていません）。"
+        return Text(f"Stopped {stopped}; nothing was saved.", f"{stopped} を停止しました（保存されていません）。")
 
+    @user_errors
     def training_status(drawn: int):
         status = studio.desk.status()
         changed = len(status.records) != drawn

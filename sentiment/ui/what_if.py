@@ -6,20 +6,21 @@ from __future__ import annotations
 import gradio as gr
 import pandas as pd
 
+from ..bilingual import Text
 from ..errors import UserError
 from ..serving.terms import WHAT_IF_BUDGET, WHAT_IF_CHARS
 from .common import class_name, user_errors
 from .i18n import t
 
 KINDS = {
-    "original": "original / 元の文",
-    "negation": "negation on / 否定にする",
-    "affirmation": "negation off / 否定を外す",
-    "plain": "plain style / 常体に",
-    "polite": "polite style / 敬体に",
-    "half width": "half width / 半角に",
-    "full width": "full width / 全角に",
-    "left out": "word left out / 単語を削除",
+    "original": Text("original", "元の文"),
+    "negation": Text("negation on", "否定にする"),
+    "affirmation": Text("negation off", "否定を外す"),
+    "plain": Text("plain style", "常体に"),
+    "polite": Text("polite style", "敬体に"),
+    "half width": Text("half width", "半角に"),
+    "full width": Text("full width", "全角に"),
+    "left out": Text("word left out", "単語を削除"),
 }
 INTRO = (
     "### What if it had said it differently?\n**What if?** rewrites the review the way Japanese varies: negation "
@@ -47,7 +48,7 @@ def what_if_table(result) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
-                "variant": KINDS.get(outcome.variant.kind, outcome.variant.kind),
+                "variant": str(KINDS.get(outcome.variant.kind, outcome.variant.kind)),
                 "edit": outcome.variant.detail,
                 "text": outcome.variant.text,
                 "label": outcome.prediction.label,
@@ -65,21 +66,31 @@ def wire_what_if(studio, parts: dict, run, text, explained, explain, why_outputs
     @user_errors
     def what_if(run_name: str, value: str):
         if not run_name:
-            raise UserError("There is no trained run yet: train one in the Train tab. / まず学習してください。")
+            raise UserError(
+                Text("There is no trained run yet: train one in the Train tab.", "まず学習タブで学習してください。")
+            )
         result = studio.models.what_if(run_name, value)
-        caption = (
-            f"{len(result.outcomes) - 1} variants · change: the probability of **{class_name(result.label)}**, the "
-            "original's prediction / change は元の予測クラスの確率の変化"
+        shown = class_name(result.label)
+        caption = Text(
+            f"{len(result.outcomes) - 1} variants · change: the probability of **{shown.en}**, the original's "
+            "prediction",
+            f"{len(result.outcomes) - 1} 通りの書き換え · change: 元の予測 **{shown.ja}** の確率の変化",
         )
         if result.cut:
-            caption += f" · ✂ only the first {WHAT_IF_CHARS} characters are varied / 先頭 {WHAT_IF_CHARS} 文字のみ"
+            caption += Text(
+                f" · ✂ only the first {WHAT_IF_CHARS} characters are varied",
+                f" · ✂ 先頭 {WHAT_IF_CHARS} 文字だけを書き換えました",
+            )
         if result.left:
-            caption += (
+            caption += Text(
                 f" · {result.left} more variants were not classified: this server classifies up to "
-                f"{WHAT_IF_BUDGET:,} characters of variants at a time / 残り {result.left} 件は分類していません"
+                f"{WHAT_IF_BUDGET:,} characters of variants at a time",
+                f" · 残り {result.left} 件は分類していません（このサーバーが一度に分類する書き換えは合計 "
+                f"{WHAT_IF_BUDGET:,} 文字まで）",
             )
         return caption, what_if_table(result)
 
+    @user_errors
     def explain_variant(run_name: str, chosen: str, table: pd.DataFrame, event: gr.SelectData):
         variant = str(table.iloc[event.index[0]]["text"])
         caption, words, tokens = explain(run_name, variant, chosen)
