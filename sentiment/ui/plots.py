@@ -12,6 +12,12 @@ from ..bilingual import Text, class_text, split_text
 from ..serving.terms import AMBIGUOUS_VARIABILITY, CONFIDENT, ProgressRecord
 
 LABEL_COLOURS = {"positive": "#2a9d8f", "neutral": "#8d99ae", "negative": "#e76f51"}
+# Each evaluation's score drawn as a curve: its key in the progress record, its name, whether on the 0-1 axis.
+EVAL_CURVES = (
+    ("eval_loss", Text("eval loss", "検証の損失"), False),
+    ("eval_accuracy", Text("eval accuracy", "検証の正解率"), True),
+    ("eval_f1_weighted", Text("eval F1 (weighted)", "検証の加重 F1"), True),
+)
 REGIONS = {
     "easy-to-learn": Text("easy-to-learn", "易しい"),
     "ambiguous": Text("ambiguous", "曖昧"),
@@ -65,26 +71,14 @@ def training_curves(records: list[ProgressRecord]) -> go.Figure:
     )
     if evals:
         steps = [r.step for r in evals]
-        figure.add_scatter(
-            x=steps,
-            y=[r.scores["eval_loss"] for r in evals],
-            name=str(Text("eval loss", "検証の損失")),
-            mode="lines+markers",
-        )
-        figure.add_scatter(
-            x=steps,
-            y=[r.scores["eval_accuracy"] for r in evals],
-            name=str(Text("eval accuracy", "検証の正解率")),
-            mode="lines+markers",
-            secondary_y=True,
-        )
-        figure.add_scatter(
-            x=steps,
-            y=[r.scores["eval_f1_weighted"] for r in evals],
-            name=str(Text("eval F1 (weighted)", "検証の加重 F1")),
-            mode="lines+markers",
-            secondary_y=True,
-        )
+        for score, name, secondary in EVAL_CURVES:
+            figure.add_scatter(
+                x=steps,
+                y=[r.scores[score] for r in evals],
+                name=str(name),
+                mode="lines+markers",
+                secondary_y=secondary,
+            )
     figure.update_layout(title=str(Text("Training", "学習曲線")), xaxis_title=str(Text("step", "ステップ")), **LAYOUT)
     figure.update_yaxes(title_text=str(Text("loss", "損失")), secondary_y=False)
     figure.update_yaxes(title_text=str(Text("accuracy / F1", "正解率・F1")), range=[0, 1], secondary_y=True)
