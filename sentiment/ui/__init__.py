@@ -11,6 +11,7 @@ from starlette.middleware import Middleware
 from ..serving.guards import UploadGuard
 from ..serving.terms import MAX_UPLOAD_MB
 from .classify_tab import build_classify_tab
+from .common import over, refresh_runs
 from .dataset_tab import build_dataset_tab
 from .evaluate_tab import build_evaluate_tab
 from .i18n import TRANSLATIONS, t
@@ -52,9 +53,9 @@ def build_app(studio) -> gr.Blocks:
                 dataset = build_dataset_tab(studio, dataset_state)
             with gr.Tab(t("2. Tokenizer", "2. トークナイザー"), id="tokenizer") as tokenizer_tab:
                 tokenizer = build_tokenizer_tab(studio)
-                compared = build_compare_section(studio, tokenizer["text"], dataset_state)
+                compare = build_compare_section(studio, tokenizer.text, dataset_state)
             with gr.Tab(t("3. Train", "3. 学習"), id="train") as train_tab:
-                train = build_train_tab(studio, dataset_state)
+                train_estimate = build_train_tab(studio, dataset_state)
             with gr.Tab(t("4. Evaluate", "4. 評価"), id="evaluate") as evaluate_tab:
                 evaluate = build_evaluate_tab(studio, tabs)
             with gr.Tab(t("5. Classify", "5. 分類"), id="classify") as classify_tab:
@@ -62,47 +63,54 @@ def build_app(studio) -> gr.Blocks:
 
         # Runs finished since the page opened appear when a tab that lists them is opened.
         for tab, parts in ((evaluate_tab, evaluate), (classify_tab, classify)):
-            pickers = [parts["run"], parts["seen"]]
-            tab.select(parts["refresh"], pickers, pickers, queue=False, api_visibility="private")
-        _refresh_choices(evaluate_tab, evaluate["compared"], studio.runbook.choices)
-        _refresh_choices(tokenizer_tab, tokenizer["choice"], studio.models.tokenizer_choices)
+            pickers = [parts.run, parts.seen]
+            tab.select(over(studio, refresh_runs), pickers, pickers, queue=False, api_visibility="private")
+        _refresh_choices(evaluate_tab, evaluate.compared, studio.runbook.choices)
+        _refresh_choices(tokenizer_tab, tokenizer.choice, studio.models.tokenizer_choices)
         # A run finished since the page opened times the next one: the estimate is made anew on opening the tab.
-        train_tab.select(*train["estimate"], queue=False, api_visibility="private")
+        estimate = train_estimate
+        train_tab.select(estimate.fn, estimate.inputs, estimate.outputs, queue=False, api_visibility="private")
 
         linked = gr.State(False)  # whether the address asks for a text to be classified
-
-        def shared_link(request: gr.Request):
-            """A link opens the tab it is about, with its text: `?tab=tokenizer&text=…` (plain `?text=…` too)
-            or `?tab=classify&run=…&text=…`, so a teacher can link to an example."""
-            query = request.query_params
-            text, tab = query.get("text") or "", query.get("tab") or ("tokenizer" if query.get("text") else "")
-            classify_run = query.get("run") or ""
-            classifying = tab == "classify"
-            run_update = (
-                gr.Dropdown(value=classify_run) if classifying and classify_run in studio.runbook.names() else gr.skip()
-            )
-            return (
-                gr.Tabs(selected=tab) if tab in TABS else gr.skip(),
-                text if text and not classifying else DEFAULT_TEXT,
-                text if classifying and text else gr.skip(),
-                run_update,
-                bool(classifying and text),
-            )
-
-        classify_text, classify_inputs, classify_outputs = classify["classify"]
-
-        def classify_linked(asked: bool, *values):
-            return classify_text(*values) if asked else (gr.skip(), gr.skip())
-
-        tokenize, tokenize_inputs, tokenize_outputs = tokenizer["tokenize"]
-        link_outputs = [tabs, tokenizer["text"], classify["text"], classify["run"], linked]
-        opened = app.load(shared_link, None, link_outputs, queue=False, api_visibility="private")
-        opened.then(tokenize, tokenize_inputs, tokenize_outputs, api_visibility="private")
-        opened.then(*compared["compare"], api_visibility="private")
-        opened.then(classify_linked, [linked, *classify_inputs], classify_outputs, api_visibility="private")
-        show_dataset, dataset_inputs, dataset_outputs = dataset["show"]
-        app.load(show_dataset, dataset_inputs, dataset_outputs, api_visibility="private")
+        link_outputs = [tabs, tokenizer.text, classify.text, classify.run, linked]
+        opened = app.load(over(studio, shared_link), None, link_outputs, queue=False, api_visibility="private")
+        tokenizer.tokenize.after(opened)
+        compare.after(opened)
+        classified = classify.classify
+        opened.then(
+            classify_linked(classified.fn), [linked, *classified.inputs], classified.outputs, api_visibility="private"
+        )
+        shown = dataset.show
+        app.load(shown.fn, shown.inputs, shown.outputs, api_visibility="private")
     return app
+
+
+def shared_link(studio, request: gr.Request):
+    """A link opens the tab it is about, with its text: `?tab=tokenizer&text=…` (plain `?text=…` too)
+    or `?tab=classify&run=…&text=…`, so a teacher can link to an example."""
+    query = request.query_params
+    text, tab = query.get("text") or "", query.get("tab") or ("tokenizer" if query.get("text") else "")
+    classify_run = query.get("run") or ""
+    classifying = tab == "classify"
+    run_update = (
+        gr.Dropdown(value=classify_run) if classifying and classify_run in studio.runbook.names() else gr.skip()
+    )
+    return (
+        gr.Tabs(selected=tab) if tab in TABS else gr.skip(),
+        text if text and not classifying else DEFAULT_TEXT,
+        text if classifying and text else gr.skip(),
+        run_update,
+        bool(classifying and text),
+    )
+
+
+def classify_linked(classify_text):
+    """Classify's handler, run only when the address asked for its text to be classified."""
+
+    def classify_if_asked(asked: bool, *values):
+        return classify_text(*values) if asked else (gr.skip(), gr.skip())
+
+    return classify_if_asked
 
 
 def _refresh_choices(tab, picker, choices) -> None:

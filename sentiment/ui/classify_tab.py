@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import time
+from dataclasses import dataclass
 
 import gradio as gr
 
@@ -13,20 +14,21 @@ from ..serving.terms import LABELS, MAX_TEXT_CHARS
 from .common import (
     ANALYSIS,
     NOT_BERT,
+    Action,
     class_choices,
     class_name,
     default_run,
     empty_state,
     is_ngram,
+    over,
     quality_note,
-    refresh_runs,
     reveal,
     run_picker,
     user_errors,
     watch_runs,
 )
 from .i18n import t
-from .what_if import what_if_components, wire_what_if
+from .what_if import vary, what_if_components
 
 # Each example with the label a person gives it, so the page can say plainly when a model gets one wrong.
 EXAMPLE_LABELS = {
@@ -82,7 +84,18 @@ def render_scores(items) -> str:
     return f'<div class="tok-line">{"".join(chips)}</div>'
 
 
-def build_classify_tab(studio, tabs) -> dict:
+@dataclass(frozen=True)
+class ClassifyTab:
+    """What the rest of the page wires to: the run picker (and the runs it has seen), the text, and
+    classifying it (a shared link does)."""
+
+    run: gr.Dropdown
+    seen: gr.State
+    text: gr.Textbox
+    classify: Action
+
+
+def build_classify_tab(studio, tabs) -> ClassifyTab:
     names = studio.runbook.names()
     card, message = empty_state(studio, tabs, t(*EMPTY_TITLE))
     with gr.Column(visible=bool(names)) as main:
@@ -140,91 +153,103 @@ def build_classify_tab(studio, tabs) -> dict:
         )
         download = gr.DownloadButton(t("Download (CSV)", "ダウンロード（CSV）"), visible=False)
 
-    def classifier(run_name: str):
-        if not run_name:
-            raise UserError(NO_RUN)
-        return studio.models.classifier(run_name)
-
-    @user_errors
-    def classify_text(run_name: str, value: str):
-        model = classifier(run_name)
-        started = time.perf_counter()
-        (prediction,) = model.predict([value])
-        took = (time.perf_counter() - started) * 1000
-        note = f"**{class_name(prediction.label)}** · {took:.0f} ms"
-        if prediction.truncated:
-            note += Text(
-                f" · ✂ Only the beginning was read: the model reads at most {model.max_length} tokens "
-                f"({MAX_TEXT_CHARS:,} characters).",
-                f" · ✂ 先頭だけを読みました: このモデルが読むのは最大 {model.max_length} トークン"
-                f"（{MAX_TEXT_CHARS:,} 文字）です。",
-            )
-        expected = EXAMPLE_LABELS.get(value.strip())
-        if expected and expected != prediction.label:
-            note += WRONG_EXAMPLE.format(expected=class_name(expected))
-        quality = quality_note(studio, run_name)
-        shown_probabilities = {str(class_name(label)): p for label, p in prediction.probabilities.items()}
-        return shown_probabilities, note + ("\n\n" + quality if quality else "")
-
-    @user_errors
-    def classify_batch(run_name: str, value: str, file):
-        if not run_name:
-            raise UserError(NO_RUN)
-        table, path = studio.analyses.classify_batch(run_name, value, file)
-        return table, str(path)
-
-    @user_errors
-    def explain_prediction(run_name: str, value: str, chosen: str):
-        if not run_name:
-            raise UserError(NO_RUN)
-        result = studio.analyses.attribution(run_name, value, None if chosen == PREDICTED else chosen)
-        total = sum(result.token_scores)
-        caption = Text(
-            f"Why **{class_name(result.label)}**: MeCab words, then WordPiece tokens. The scores add up to how far "
-            f"the {result.label} logit rose from an all-`[PAD]` text ({total:+.2f}; "
-            f"approximation error {result.delta:+.3f}, {result.steps} steps).",
-            f"**{class_name(result.label)}** の理由: MeCab の単語、次に WordPiece のトークン。スコアの合計は、すべて "
-            f"`[PAD]` の文と比べてこのクラスのロジットがどれだけ上がったかです（{total:+.2f}、近似誤差 "
-            f"{result.delta:+.3f}、{result.steps} ステップ）。",
-        )
-        if result.cut:
-            caption += Text(
-                f" ✂ Only the first {len(result.tokens)} tokens are explained: this server bounds the work of one "
-                "explanation.",
-                f" ✂ この公開サーバーは 1 回の説明の計算量を制限しているため、先頭 {len(result.tokens)} トークン"
-                "のみ説明します。",
-            )
-        words = render_scores(zip(result.words, result.word_scores, strict=True))
-        return caption, words, render_scores(zip(result.tokens, result.token_scores, strict=True))
-
-    @user_errors
-    def why_available(run_name: str):
-        """An n-gram run can't say why: the page says so once, beside a button it can't use."""
-        ngram = is_ngram(studio, run_name)
-        return gr.Button(interactive=not ngram), _why_note(studio, run_name), "", ""
-
-    explain.click(explain_prediction, [run, text, explained], [why, word_scores, token_scores], api_name="explain")
-    wire_what_if(studio, what_if, run, text, explained, explain_prediction, [why, word_scores, token_scores])
-    classify.click(classify_text, [run, text], [label, info], api_name="classify")
-    text.submit(classify_text, [run, text], [label, info], api_visibility="private")
-    examples.load_input_event.then(classify_text, [run, text], [label, info], api_visibility="private")
-    run.change(why_available, [run], [explain, why, word_scores, token_scores], queue=False, api_visibility="private")
+    why_outputs = [why, word_scores, token_scores]
+    explain.click(over(studio, explain_prediction), [run, text, explained], why_outputs, api_name="explain")
+    what_if.button.click(over(studio, vary), [run, text], [what_if.caption, what_if.table], api_name="what_if")
+    what_if.table.select(
+        over(studio, explain_variant), [run, explained, what_if.table], why_outputs, api_visibility="private"
+    )
+    classified = Action(over(studio, classify_text), [run, text], [label, info])
+    classify.click(classified.fn, classified.inputs, classified.outputs, api_name="classify")
+    text.submit(classified.fn, classified.inputs, classified.outputs, api_visibility="private")
+    classified.after(examples.load_input_event)
+    run.change(over(studio, why_available), [run], [explain, *why_outputs], queue=False, api_visibility="private")
     copy.click(lambda: gr.Textbox(visible=True), None, [link], queue=False, api_visibility="private").then(
         None, [run, text], [link], js=COPY_LINK_JS
     )
     batch = classify_many.click(
-        classify_batch, [run, lines, upload], [table, download], api_name="classify_batch", **ANALYSIS
+        over(studio, classify_batch), [run, lines, upload], [table, download], api_name="classify_batch", **ANALYSIS
     )
     reveal(batch, [table, download])
     seen_runs = gr.State(names)
     watch_runs(studio, card, message, main, [(run, seen_runs)])
-    return {
-        "run": run,
-        "seen": seen_runs,
-        "text": text,
-        "refresh": lambda current, seen: refresh_runs(studio, current, seen),
-        "classify": (classify_text, [run, text], [label, info]),
-    }
+    return ClassifyTab(run, seen_runs, text, classified)
+
+
+def classifier(studio, run_name: str):
+    if not run_name:
+        raise UserError(NO_RUN)
+    return studio.models.classifier(run_name)
+
+
+@user_errors
+def classify_text(studio, run_name: str, value: str):
+    model = classifier(studio, run_name)
+    started = time.perf_counter()
+    (prediction,) = model.predict([value])
+    took = (time.perf_counter() - started) * 1000
+    note = f"**{class_name(prediction.label)}** · {took:.0f} ms"
+    if prediction.truncated:
+        note += Text(
+            f" · ✂ Only the beginning was read: the model reads at most {model.max_length} tokens "
+            f"({MAX_TEXT_CHARS:,} characters).",
+            f" · ✂ 先頭だけを読みました: このモデルが読むのは最大 {model.max_length} トークン"
+            f"（{MAX_TEXT_CHARS:,} 文字）です。",
+        )
+    expected = EXAMPLE_LABELS.get(value.strip())
+    if expected and expected != prediction.label:
+        note += WRONG_EXAMPLE.format(expected=class_name(expected))
+    quality = quality_note(studio, run_name)
+    shown_probabilities = {str(class_name(label)): p for label, p in prediction.probabilities.items()}
+    return shown_probabilities, note + ("\n\n" + quality if quality else "")
+
+
+@user_errors
+def classify_batch(studio, run_name: str, value: str, file):
+    if not run_name:
+        raise UserError(NO_RUN)
+    table, path = studio.analyses.classify_batch(run_name, value, file)
+    return table, str(path)
+
+
+@user_errors
+def explain_prediction(studio, run_name: str, value: str, chosen: str):
+    if not run_name:
+        raise UserError(NO_RUN)
+    result = studio.analyses.attribution(run_name, value, None if chosen == PREDICTED else chosen)
+    total = sum(result.token_scores)
+    caption = Text(
+        f"Why **{class_name(result.label)}**: MeCab words, then WordPiece tokens. The scores add up to how far "
+        f"the {result.label} logit rose from an all-`[PAD]` text ({total:+.2f}; "
+        f"approximation error {result.delta:+.3f}, {result.steps} steps).",
+        f"**{class_name(result.label)}** の理由: MeCab の単語、次に WordPiece のトークン。スコアの合計は、すべて "
+        f"`[PAD]` の文と比べてこのクラスのロジットがどれだけ上がったかです（{total:+.2f}、近似誤差 "
+        f"{result.delta:+.3f}、{result.steps} ステップ）。",
+    )
+    if result.cut:
+        caption += Text(
+            f" ✂ Only the first {len(result.tokens)} tokens are explained: this server bounds the work of one "
+            "explanation.",
+            f" ✂ この公開サーバーは 1 回の説明の計算量を制限しているため、先頭 {len(result.tokens)} トークン"
+            "のみ説明します。",
+        )
+    words = render_scores(zip(result.words, result.word_scores, strict=True))
+    return caption, words, render_scores(zip(result.tokens, result.token_scores, strict=True))
+
+
+@user_errors
+def why_available(studio, run_name: str):
+    """An n-gram run can't say why: the page says so once, beside a button it can't use."""
+    ngram = is_ngram(studio, run_name)
+    return gr.Button(interactive=not ngram), _why_note(studio, run_name), "", ""
+
+
+@user_errors
+def explain_variant(studio, run_name: str, chosen: str, table, event: gr.SelectData):
+    """A click on a what-if row: "Why?" for that variant's text."""
+    variant = str(table.iloc[event.index[0]]["text"])
+    caption, words, tokens = explain_prediction(studio, run_name, variant, chosen)
+    return f"「{variant}」: {caption}", words, tokens
 
 
 def _why_note(studio, run_name: str | None) -> str:

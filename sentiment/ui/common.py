@@ -5,7 +5,11 @@ from __future__ import annotations
 import contextlib
 import functools
 import html
+import inspect
 import logging
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import gradio as gr
 from gradio.context import LocalContext
@@ -22,8 +26,7 @@ UNEXPECTED = Text(
     "処理できませんでした。入力を確認してもう一度お試しください。",
 )
 NOT_BERT = Text(
-    "**{run}** is the n-gram baseline: it has no tokens or hidden states, so {what} needs a BERT run. Pick one "
-    "above.",
+    "**{run}** is the n-gram baseline: it has no tokens or hidden states, so {what} needs a BERT run. Pick one above.",
     "**{run}** は n-gram ベースラインで、トークンも隠れ状態もないため、{what}には BERT の学習済みモデルが必要です。"
     "上で選び直してください。",
 )
@@ -41,6 +44,39 @@ def class_choices(names) -> list[tuple]:
 
 def class_name(name: str) -> Text:
     return class_text(name)
+
+
+def over(studio, handler: Callable) -> Callable:
+    """`handler(studio, …)`, a module-level handler, as gradio calls it: the studio bound, and the rest of its
+    signature and annotations kept (gradio names an endpoint after the function, reads the API's parameters
+    from its signature and finds `gr.Request` / `gr.SelectData` by annotation, which a `functools.partial`
+    hides)."""
+    signature = inspect.signature(handler)
+    first = next(iter(signature.parameters))
+    hints = typing.get_type_hints(handler)
+
+    def bound(*args, **kwargs):
+        return handler(studio, *args, **kwargs)
+
+    bound.__name__ = bound.__qualname__ = handler.__name__
+    bound.__doc__ = handler.__doc__
+    bound.__signature__ = signature.replace(parameters=list(signature.parameters.values())[1:])
+    bound.__annotations__ = {name: hint for name, hint in hints.items() if name != first}
+    return bound
+
+
+@dataclass(frozen=True)
+class Action:
+    """A handler with the components it reads and writes, for another part of the page to run again (a shared
+    link opening, a tab opening)."""
+
+    fn: Callable
+    inputs: list
+    outputs: list
+
+    def after(self, event, **options):
+        """Run it when `event` has run (privately: its endpoint, if any, is the component's own)."""
+        return event.then(self.fn, self.inputs, self.outputs, api_visibility="private", **options)
 
 
 def user_errors(function):
@@ -143,9 +179,7 @@ def quality_note(studio, run_name: str) -> Text | str:
         f"This run's accuracy on its validation split: **{run.accuracy:.2f}**",
         f"この学習の検証データでの正解率: **{run.accuracy:.2f}**",
     )
-    baseline = next(
-        (other for other in infos.values() if other.is_baseline and other.dataset == run.dataset), None
-    )
+    baseline = next((other for other in infos.values() if other.is_baseline and other.dataset == run.dataset), None)
     if baseline is not None and baseline.name != run_name:
         note += Text(
             f"; the n-gram baseline's on the same split: **{baseline.accuracy:.2f}**",
@@ -164,8 +198,7 @@ def quality_note(studio, run_name: str) -> Text | str:
 
 
 NO_RUN_YET = Text(
-    "There is no trained run yet: open the Train tab and start one (the starter learns the sample in about a "
-    "minute).",
+    "There is no trained run yet: open the Train tab and start one (the starter learns the sample in about a minute).",
     "まだ学習済みモデルがありません。学習タブでモデルを学習してください（サンプルなら約 1 分）。",
 )
 
@@ -195,24 +228,26 @@ def watch_runs(studio, card, message, main, pickers):
     outputs = [timer, card, message, main]
     for picker, seen in pickers:
         outputs += [picker, seen]
-
-    @user_errors
-    def poll(*values):
-        if not studio.runbook.runs():
-            return (gr.skip(), gr.skip(), empty_message(studio), gr.skip()) + (gr.skip(),) * (2 * len(pickers))
-        updates = []
-        for current, seen in zip(values[::2], values[1::2], strict=True):
-            names = [name for _, name in studio.runbook.choices()]
-            if seen is not None and set(names) <= set(seen) and current in names:
-                updates += [gr.skip(), gr.skip()]
-            else:
-                updates += list(refresh_runs(studio, current, seen))
-        hidden, shown = gr.Column(visible=False), gr.Column(visible=True)
-        return (gr.Timer(active=studio.desk.busy()), hidden, gr.skip(), shown, *updates)
-
     inputs = [component for pair in pickers for component in pair]
-    timer.tick(poll, inputs, outputs, queue=False, show_progress="hidden", api_visibility="private")
+    timer.tick(over(studio, poll_runs), inputs, outputs, queue=False, show_progress="hidden", api_visibility="private")
     return timer
+
+
+@user_errors
+def poll_runs(studio, *values):
+    """One tick of `watch_runs`: `values` are its pickers' (choice, seen runs) pairs, in turn."""
+    pairs = len(values) // 2
+    if not studio.runbook.runs():
+        return (gr.skip(), gr.skip(), empty_message(studio), gr.skip()) + (gr.skip(),) * (2 * pairs)
+    updates = []
+    for current, seen in zip(values[::2], values[1::2], strict=True):
+        names = [name for _, name in studio.runbook.choices()]
+        if seen is not None and set(names) <= set(seen) and current in names:
+            updates += [gr.skip(), gr.skip()]
+        else:
+            updates += list(refresh_runs(studio, current, seen))
+    hidden, shown = gr.Column(visible=False), gr.Column(visible=True)
+    return (gr.Timer(active=studio.desk.busy()), hidden, gr.skip(), shown, *updates)
 
 
 def reveal(event, components: list) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import gradio as gr
 
 from ..bilingual import Text, split_text
 from ..serving.terms import ALL_LABELS, LABELS, SPLITS, SUSPECT_COLUMNS
-from .common import ANALYSIS, class_choices, reveal, user_errors
+from .common import ANALYSIS, Action, class_choices, over, reveal, user_errors
 from .i18n import t
 from .plots import label_distribution, length_histogram
 
@@ -41,7 +43,14 @@ def split_choices() -> list[tuple]:
     return [(t(split_text(name)), name) for name in SPLITS]
 
 
-def build_dataset_tab(studio, dataset_state: gr.State) -> dict:
+@dataclass(frozen=True)
+class DatasetTab:
+    """What the rest of the page wires to: showing the chosen dataset (the page does on opening)."""
+
+    show: Action
+
+
+def build_dataset_tab(studio, dataset_state: gr.State) -> DatasetTab:
     gr.Markdown(t(*INTRO))
     with gr.Row():
         source = gr.Dropdown(
@@ -97,54 +106,6 @@ def build_dataset_tab(studio, dataset_state: gr.State) -> dict:
     suspect_note = gr.Markdown(elem_id="suspects-note")
     suspects = gr.Dataframe(interactive=False, wrap=True, visible=False, elem_id="suspects-table")
 
-    @user_errors
-    def show_dataset(chosen: str):
-        shown = studio.catalog.overview(chosen, studio.models.length_tokenizer())
-        notes = "\n".join(f"- {notice}" for notice in shown.notices) or "&nbsp;"
-        return (
-            chosen,
-            f"**{chosen}**\n{notes}",
-            shown.summary,
-            label_distribution(shown.label_counts),
-            shown.source_counts,
-            length_histogram(shown.lengths, "characters"),
-            length_histogram(shown.lengths, "tokens"),
-            shown.first_page.rows,
-            caption_text(shown.first_page),
-            1,
-            "train",
-            ALL_LABELS,
-            "",
-        )
-
-    @user_errors
-    def show_page(chosen: str, split_name: str, label_name: str, text: str, number: float):
-        result = studio.catalog.page(chosen, split_name, label_name, text, int(number or 1))
-        return result.rows, caption_text(result), result.page
-
-    @user_errors
-    def first_page(chosen: str, split_name: str, label_name: str, text: str):
-        """Another split or label starts at its first page."""
-        return show_page(chosen, split_name, label_name, text, 1)
-
-    @user_errors
-    def find_suspects(chosen: str, split_name: str):
-        found = studio.analyses.suspects(chosen, split_name)
-        flagged = int(found.table["flagged"].sum())
-        notes = "".join(f" {notice}" for notice in found.notices)
-        shown = min(SUSPECTS_SHOWN, len(found.table))
-        note = Text(
-            f"**{flagged:,}** of {len(found.table):,} {split_name} reviews have a label the models doubt; the "
-            f"{shown} most doubtful first.{notes}",
-            f"{split_text(split_name).ja}データ {len(found.table):,} 件のうち **{flagged:,}** 件のラベルが疑わしい"
-            f"と判断されました。疑わしい順に {shown} 件を示します。{notes}",
-        )
-        return note, found.table.head(SUSPECTS_SHOWN)[SUSPECT_COLUMNS]
-
-    @user_errors
-    def take_upload(file):
-        return studio.catalog.save_upload(file)
-
     shown = [
         dataset_state,
         notices,
@@ -160,22 +121,80 @@ def build_dataset_tab(studio, dataset_state: gr.State) -> dict:
         label,
         query,
     ]
-    load.click(show_dataset, [source], shown, api_name="load_dataset", **ANALYSIS)
+    show = Action(over(studio, show_dataset), [source], shown)
+    load.click(show.fn, show.inputs, show.outputs, api_name="load_dataset", **ANALYSIS)
     finding = find.click(
-        find_suspects, [dataset_state, suspect_split], [suspect_note, suspects], api_name="suspects", **ANALYSIS
+        over(studio, find_suspects),
+        [dataset_state, suspect_split],
+        [suspect_note, suspects],
+        api_name="suspects",
+        **ANALYSIS,
     )
     reveal(finding, [suspects])
-    upload.upload(take_upload, [upload], [source], api_name="upload_dataset", **ANALYSIS).success(
-        show_dataset, [source], shown, api_visibility="private"
-    )
+    uploaded = upload.upload(over(studio, take_upload), [upload], [source], api_name="upload_dataset", **ANALYSIS)
+    uploaded.success(show.fn, show.inputs, show.outputs, api_visibility="private")
     paging = [dataset_state, split, label, query, page]
-    page.submit(show_page, paging, [rows, caption, page], api_name="dataset_page", queue=False)
+    page_of = over(studio, show_page)
+    page.submit(page_of, paging, [rows, caption, page], api_name="dataset_page", queue=False)
     for trigger in (split.input, label.input, query.submit):
-        trigger(first_page, paging[:-1], [rows, caption, page], api_visibility="private", queue=False)
+        trigger(over(studio, first_page), paging[:-1], [rows, caption, page], api_visibility="private", queue=False)
     previous.click(lambda n: max(1, int(n or 1) - 1), [page], [page], queue=False, api_visibility="private").then(
-        show_page, paging, [rows, caption, page], api_visibility="private"
+        page_of, paging, [rows, caption, page], api_visibility="private"
     )
     following.click(lambda n: int(n or 1) + 1, [page], [page], queue=False, api_visibility="private").then(
-        show_page, paging, [rows, caption, page], api_visibility="private"
+        page_of, paging, [rows, caption, page], api_visibility="private"
     )
-    return {"source": source, "load": load, "show": (show_dataset, [source], shown)}
+    return DatasetTab(show)
+
+
+@user_errors
+def show_dataset(studio, chosen: str):
+    shown = studio.catalog.overview(chosen, studio.models.length_tokenizer())
+    notes = "\n".join(f"- {notice}" for notice in shown.notices) or "&nbsp;"
+    return (
+        chosen,
+        f"**{chosen}**\n{notes}",
+        shown.summary,
+        label_distribution(shown.label_counts),
+        shown.source_counts,
+        length_histogram(shown.lengths, "characters"),
+        length_histogram(shown.lengths, "tokens"),
+        shown.first_page.rows,
+        caption_text(shown.first_page),
+        1,
+        "train",
+        ALL_LABELS,
+        "",
+    )
+
+
+@user_errors
+def show_page(studio, chosen: str, split_name: str, label_name: str, text: str, number: float):
+    result = studio.catalog.page(chosen, split_name, label_name, text, int(number or 1))
+    return result.rows, caption_text(result), result.page
+
+
+@user_errors
+def first_page(studio, chosen: str, split_name: str, label_name: str, text: str):
+    """Another split or label starts at its first page."""
+    return show_page(studio, chosen, split_name, label_name, text, 1)
+
+
+@user_errors
+def find_suspects(studio, chosen: str, split_name: str):
+    found = studio.analyses.suspects(chosen, split_name)
+    flagged = int(found.table["flagged"].sum())
+    notes = "".join(f" {notice}" for notice in found.notices)
+    shown = min(SUSPECTS_SHOWN, len(found.table))
+    note = Text(
+        f"**{flagged:,}** of {len(found.table):,} {split_name} reviews have a label the models doubt; the "
+        f"{shown} most doubtful first.{notes}",
+        f"{split_text(split_name).ja}データ {len(found.table):,} 件のうち **{flagged:,}** 件のラベルが疑わしい"
+        f"と判断されました。疑わしい順に {shown} 件を示します。{notes}",
+    )
+    return note, found.table.head(SUSPECTS_SHOWN)[SUSPECT_COLUMNS]
+
+
+@user_errors
+def take_upload(studio, file):
+    return studio.catalog.save_upload(file)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import gradio as gr
 import pandas as pd
 
@@ -15,7 +17,7 @@ from .common import (
     default_run,
     empty_state,
     is_ngram,
-    refresh_runs,
+    over,
     reveal,
     run_picker,
     user_errors,
@@ -114,7 +116,17 @@ def data_map_note(data_map) -> str:
     )
 
 
-def build_evaluate_tab(studio, tabs) -> dict:
+@dataclass(frozen=True)
+class EvaluateTab:
+    """What the rest of the page wires to: the run picker (and the runs it has seen) and the runs compared,
+    offered anew when the tab is opened."""
+
+    run: gr.Dropdown
+    seen: gr.State
+    compared: gr.Dropdown
+
+
+def build_evaluate_tab(studio, tabs) -> EvaluateTab:
     names = studio.runbook.names()
     card, message = empty_state(studio, tabs, t(*EMPTY_TITLE))
     with gr.Column(visible=bool(names)) as main:
@@ -189,89 +201,13 @@ def build_evaluate_tab(studio, tabs) -> dict:
             before_map = gr.Plot(label=t("Before training", "学習前"), elem_id="map-before", visible=False)
             after_map = gr.Plot(label=t("After training", "学習後"), elem_id="map-after", visible=False)
 
-    @user_errors
-    def run_evaluation(run_name: str, split_name: str, shown: str):
-        result = studio.analyses.evaluation(run_name, split_name)
-        metrics = result.metrics
-        csv_path = studio.downloads.csv(result.rows, f"{run_name}-{split_name}-predictions.csv")
-        return (
-            metrics,
-            metrics_text(metrics),
-            per_class_table(metrics),
-            confusion_matrix(metrics, shown != "counts"),
-            matrix_table(metrics),
-            result.rows.head(20)[EXAMPLE_COLUMNS],
-            str(csv_path),
-        )
-
-    def redraw(metrics: dict | None, shown: str):
-        return gr.skip() if metrics is None else confusion_matrix(metrics, shown != "counts")
-
-    def pick_cell(metrics: dict | None, event: gr.SelectData):
-        row, column = event.index
-        if metrics is None or column == 0:  # the first column names the true label
-            return gr.skip(), gr.skip()
-        labels = metrics["confusion_matrix"]["labels"]
-        return labels[row], labels[column - 1]
-
-    @user_errors
-    def cell_examples(run_name: str, split_name: str, true_name: str, predicted_name: str):
-        if not true_name or not predicted_name:
-            return gr.skip(), gr.skip()
-        chosen = studio.analyses.cell_examples(run_name, split_name, true_name, predicted_name)
-        doubted = int(chosen[DOUBTED].astype(bool).sum())
-        true_shown, predicted_shown = class_text(true_name), class_text(predicted_name)
-        caption = Text(
-            f"**{len(chosen):,}** examples: true **{true_name}**, predicted **{predicted_name}** · "
-            f"⚠ {doubted}: the models doubt the label (and suggest one)",
-            f"**{len(chosen):,}** 件: 正解 **{true_shown.ja}**、予測 **{predicted_shown.ja}** · "
-            f"⚠ {doubted}: ラベルが疑わしい例（モデルが別のラベルを示しています）",
-        )
-        return caption, chosen
-
-    @user_errors
-    def show_slices(run_name: str, split_name: str):
-        table = studio.analyses.slices(run_name, split_name)
-        return slice_bars(table), table
-
-    @user_errors
-    def show_data_map(run_name: str):
-        data_map = studio.analyses.data_map(run_name)
-        return data_map_plot(data_map.reviews, data_map.epochs), data_map_note(data_map)
-
-    @user_errors
-    def show_region(run_name: str, name: str):
-        if not name:
-            return gr.skip()
-        return studio.analyses.data_map_region(run_name, name)
-
-    @user_errors
-    def download_card(run_name: str):
-        return str(studio.analyses.model_card(run_name))
-
-    @user_errors
-    def compare_runs(run_names: list[str], split_name: str, shown: str):
-        table, metrics_by_run, note = studio.analyses.comparison(run_names or [], split_name)
-        plot = confusion_matrices(metrics_by_run, shown != "counts")
-        return note and f"⚠️ {note}", table, plot
-
-    @user_errors
-    def draw_maps(run_name: str, split_name: str):
-        before, after = studio.analyses.model_maps(run_name, split_name)
-        trained = Text(f"{run_name}, trained", f"{run_name}（学習後）")
-        return embedding_map(before, Text("Before training", "学習前")), embedding_map(after, trained)
-
-    def maps_available(run_name: str):
-        """An n-gram run has no hidden states to map: the page says so once, beside a button it can't use."""
-        return gr.Button(interactive=not is_ngram(studio, run_name)), _map_note(studio, run_name)
-
     reveal(
-        draw.click(draw_maps, [run, split], [before_map, after_map], api_name="model_map", **ANALYSIS),
+        draw.click(over(studio, draw_maps), [run, split], [before_map, after_map], api_name="model_map", **ANALYSIS),
         [before_map, after_map],
     )
-    run.change(maps_available, [run], [draw, map_note], queue=False, api_visibility="private")
+    run.change(over(studio, maps_available), [run], [draw, map_note], queue=False, api_visibility="private")
     comparing = compare.click(
-        compare_runs,
+        over(studio, compare_runs),
         [compared, split, normalized],
         [caution, compare_table, compare_plot],
         api_name="compare_runs",
@@ -279,31 +215,119 @@ def build_evaluate_tab(studio, tabs) -> dict:
     )
     reveal(comparing, [compare_table, compare_plot])
     outputs = [metrics_state, summary, per_class, heatmap, matrix, worst, download]
-    evaluating = go.click(run_evaluation, [run, split, normalized], outputs, api_name="evaluate", **ANALYSIS)
+    evaluating = go.click(
+        over(studio, run_evaluation), [run, split, normalized], outputs, api_name="evaluate", **ANALYSIS
+    )
     reveal(evaluating, [per_class, normalized, heatmap, matrix_column, worst, download])
     slicing = evaluating.success(
-        show_slices, [run, split], [slice_plot, slice_table], api_name="slice_metrics", **ANALYSIS
+        over(studio, show_slices), [run, split], [slice_plot, slice_table], api_name="slice_metrics", **ANALYSIS
     )
     reveal(slicing, [slice_plot, slice_table])
     mapping = draw_data_map.click(
-        show_data_map, [run], [data_map_figure, data_map_text], api_name="data_map", **ANALYSIS
+        over(studio, show_data_map), [run], [data_map_figure, data_map_text], api_name="data_map", **ANALYSIS
     )
     reveal(mapping, [data_map_figure])
-    reveal(region.change(show_region, [run, region], [region_rows], api_name="data_map_region"), [region_rows])
-    reveal(card_button.click(download_card, [run], [card_file], api_name="model_card"), [card_file])
+    reveal(
+        region.change(over(studio, show_region), [run, region], [region_rows], api_name="data_map_region"),
+        [region_rows],
+    )
+    reveal(card_button.click(over(studio, download_card), [run], [card_file], api_name="model_card"), [card_file])
     normalized.change(redraw, [metrics_state, normalized], [heatmap], queue=False, api_visibility="private")
     matrix.select(pick_cell, [metrics_state], [true_label, predicted_label], queue=False, api_visibility="private")
     cell_inputs = [run, split, true_label, predicted_label]
-    reveal(true_label.change(cell_examples, cell_inputs, [cell, cell_rows], api_name="cell_examples"), [cell_rows])
-    reveal(predicted_label.change(cell_examples, cell_inputs, [cell, cell_rows], api_visibility="private"), [cell_rows])
+    examples_of = over(studio, cell_examples)
+    reveal(true_label.change(examples_of, cell_inputs, [cell, cell_rows], api_name="cell_examples"), [cell_rows])
+    reveal(predicted_label.change(examples_of, cell_inputs, [cell, cell_rows], api_visibility="private"), [cell_rows])
     seen_runs = gr.State(names)
     watch_runs(studio, card, message, main, [(run, seen_runs)])
-    return {
-        "run": run,
-        "seen": seen_runs,
-        "refresh": lambda current, seen: refresh_runs(studio, current, seen),
-        "compared": compared,
-    }
+    return EvaluateTab(run, seen_runs, compared)
+
+
+@user_errors
+def run_evaluation(studio, run_name: str, split_name: str, shown: str):
+    result = studio.analyses.evaluation(run_name, split_name)
+    metrics = result.metrics
+    csv_path = studio.downloads.csv(result.rows, f"{run_name}-{split_name}-predictions.csv")
+    return (
+        metrics,
+        metrics_text(metrics),
+        per_class_table(metrics),
+        confusion_matrix(metrics, shown != "counts"),
+        matrix_table(metrics),
+        result.rows.head(20)[EXAMPLE_COLUMNS],
+        str(csv_path),
+    )
+
+
+def redraw(metrics: dict | None, shown: str):
+    return gr.skip() if metrics is None else confusion_matrix(metrics, shown != "counts")
+
+
+def pick_cell(metrics: dict | None, event: gr.SelectData):
+    row, column = event.index
+    if metrics is None or column == 0:  # the first column names the true label
+        return gr.skip(), gr.skip()
+    labels = metrics["confusion_matrix"]["labels"]
+    return labels[row], labels[column - 1]
+
+
+@user_errors
+def cell_examples(studio, run_name: str, split_name: str, true_name: str, predicted_name: str):
+    if not true_name or not predicted_name:
+        return gr.skip(), gr.skip()
+    chosen = studio.analyses.cell_examples(run_name, split_name, true_name, predicted_name)
+    doubted = int(chosen[DOUBTED].astype(bool).sum())
+    true_shown, predicted_shown = class_text(true_name), class_text(predicted_name)
+    caption = Text(
+        f"**{len(chosen):,}** examples: true **{true_name}**, predicted **{predicted_name}** · "
+        f"⚠ {doubted}: the models doubt the label (and suggest one)",
+        f"**{len(chosen):,}** 件: 正解 **{true_shown.ja}**、予測 **{predicted_shown.ja}** · "
+        f"⚠ {doubted}: ラベルが疑わしい例（モデルが別のラベルを示しています）",
+    )
+    return caption, chosen
+
+
+@user_errors
+def show_slices(studio, run_name: str, split_name: str):
+    table = studio.analyses.slices(run_name, split_name)
+    return slice_bars(table), table
+
+
+@user_errors
+def show_data_map(studio, run_name: str):
+    data_map = studio.analyses.data_map(run_name)
+    return data_map_plot(data_map.reviews, data_map.epochs), data_map_note(data_map)
+
+
+@user_errors
+def show_region(studio, run_name: str, name: str):
+    if not name:
+        return gr.skip()
+    return studio.analyses.data_map_region(run_name, name)
+
+
+@user_errors
+def download_card(studio, run_name: str):
+    return str(studio.analyses.model_card(run_name))
+
+
+@user_errors
+def compare_runs(studio, run_names: list[str], split_name: str, shown: str):
+    table, metrics_by_run, note = studio.analyses.comparison(run_names or [], split_name)
+    plot = confusion_matrices(metrics_by_run, shown != "counts")
+    return note and f"⚠️ {note}", table, plot
+
+
+@user_errors
+def draw_maps(studio, run_name: str, split_name: str):
+    before, after = studio.analyses.model_maps(run_name, split_name)
+    trained = Text(f"{run_name}, trained", f"{run_name}（学習後）")
+    return embedding_map(before, Text("Before training", "学習前")), embedding_map(after, trained)
+
+
+def maps_available(studio, run_name: str):
+    """An n-gram run has no hidden states to map: the page says so once, beside a button it can't use."""
+    return gr.Button(interactive=not is_ngram(studio, run_name)), _map_note(studio, run_name)
 
 
 def _map_note(studio, run_name: str | None) -> str:

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 
 from ..bilingual import Text
 from ..serving.terms import MAX_TEXT_CHARS, NFKC, Comparison, Piece, Row
-from .common import ANALYSIS, user_errors
+from .common import ANALYSIS, Action, over, user_errors
 from .i18n import t
 from .plots import LAYOUT
 from .tokenizer_tab import PALETTE
@@ -195,7 +195,8 @@ def stats_figure(stats) -> go.Figure:
     return figure
 
 
-def build_compare_section(studio, text, dataset_state) -> dict:
+def build_compare_section(studio, text, dataset_state) -> Action:
+    """Lays the section out and returns comparing the tokenizers (a shared link does)."""
     with gr.Column(elem_id="tokenizer-compare"):
         gr.Markdown(t(*INTRO))
         with gr.Row():
@@ -215,30 +216,12 @@ def build_compare_section(studio, text, dataset_state) -> dict:
     stats = gr.Dataframe(interactive=False, elem_id="stats-table")
     chart = gr.Plot(label=t("Tokens per review", "レビューあたりのトークン数"))
 
-    @user_errors
-    def compare_tokenizers(value: str, coloured_by_script: bool, dataset: str):
-        comparison = studio.analyses.compare_tokenizers(dataset, value)
-        return (
-            normalisation_line(comparison),
-            render_comparison(comparison, coloured_by_script),
-            comparison_table(comparison),
-        )
-
-    @user_errors
-    def tokenizer_stats(dataset: str):
-        result = studio.analyses.tokenizer_stats(dataset)
-        sampled = f" (a sample of {result.reviews:,})" if result.reviews < result.total else ""
-        caption = (
-            f"**{result.total:,}** reviews of `{dataset}`, every split{sampled}. "
-            f"/ `{dataset}` の全 {result.total:,} 件のレビュー。"
-        )
-        return caption, stats_table(result), stats_figure(result)
-
     inputs, outputs = [text, by_script, dataset_state], [normalisation, view, table]
-    compare.click(compare_tokenizers, inputs, outputs, api_name="compare_tokenizers")
+    compared = Action(over(studio, compare_tokenizers), inputs, outputs)
+    compare.click(compared.fn, inputs, outputs, api_name="compare_tokenizers")
     for trigger in (text.change, by_script.change):
         trigger(
-            compare_tokenizers,
+            compared.fn,
             inputs,
             outputs,
             api_visibility="private",
@@ -246,6 +229,31 @@ def build_compare_section(studio, text, dataset_state) -> dict:
             show_progress="hidden",
         )
     show_stats.click(
-        tokenizer_stats, [dataset_state], [stats_caption, stats, chart], api_name="tokenizer_stats", **ANALYSIS
+        over(studio, tokenizer_stats),
+        [dataset_state],
+        [stats_caption, stats, chart],
+        api_name="tokenizer_stats",
+        **ANALYSIS,
     )
-    return {"compare": (compare_tokenizers, inputs, outputs)}
+    return compared
+
+
+@user_errors
+def compare_tokenizers(studio, value: str, coloured_by_script: bool, dataset: str):
+    comparison = studio.analyses.compare_tokenizers(dataset, value)
+    return (
+        normalisation_line(comparison),
+        render_comparison(comparison, coloured_by_script),
+        comparison_table(comparison),
+    )
+
+
+@user_errors
+def tokenizer_stats(studio, dataset: str):
+    result = studio.analyses.tokenizer_stats(dataset)
+    sampled = f" (a sample of {result.reviews:,})" if result.reviews < result.total else ""
+    caption = (
+        f"**{result.total:,}** reviews of `{dataset}`, every split{sampled}. "
+        f"/ `{dataset}` の全 {result.total:,} 件のレビュー。"
+    )
+    return caption, stats_table(result), stats_figure(result)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 
 import gradio as gr
 import pandas as pd
 
 from ..bilingual import Text
 from ..serving.terms import MAX_TEXT_CHARS, Explanation, PaddedToken
-from .common import user_errors
+from .common import Action, over, user_errors
 from .i18n import t
 
 # Every character of it is in the starter's vocabulary (learned from the sample): no [UNK] on the first screen.
@@ -109,9 +110,7 @@ def counts_text(explanation: Explanation) -> Text:
         f"`[UNK]` **{c['unknown']}** 個",
     )
     if explanation.truncated:
-        text += Text(
-            f" · ✂ truncated at {explanation.max_length}", f" · ✂ 最大長 {explanation.max_length} で切り捨て"
-        )
+        text += Text(f" · ✂ truncated at {explanation.max_length}", f" · ✂ 最大長 {explanation.max_length} で切り捨て")
     if explanation.capped:
         text += Text(
             f" · ✂ only the first {MAX_TEXT_CHARS:,} characters were tokenized",
@@ -138,7 +137,17 @@ def render_pair(pair: list[list[PaddedToken]]) -> str:
     return "".join(rows)
 
 
-def build_tokenizer_tab(studio) -> dict:
+@dataclass(frozen=True)
+class TokenizerTab:
+    """What the rest of the page wires to: the text (Compare reads it too), the tokenizer picker, and
+    tokenizing (a shared link does)."""
+
+    text: gr.Textbox
+    choice: gr.Dropdown
+    tokenize: Action
+
+
+def build_tokenizer_tab(studio) -> TokenizerTab:
     gr.Markdown(t(*INTRO))
     with gr.Row():
         text = gr.Textbox(DEFAULT_TEXT, label=t("Text", "テキスト"), lines=2, scale=4, elem_id="tokenizer-text")
@@ -183,29 +192,33 @@ def build_tokenizer_tab(studio) -> dict:
     pair_text = gr.Textbox(DEFAULT_PAIR, label=t("Second text", "2 つ目のテキスト"))
     pair = gr.HTML(elem_id="padded-pair")
 
-    @user_errors
-    def tokenize(chosen: str, value: str, limit: float | None, second: str):
-        if not value.strip():
-            studio.models.tokenizer(chosen)  # an unknown tokenizer is still named, even before any text
-            return Text("Type some Japanese text above.", "上にテキストを入力してください。"), "", "", "", "", None, ""
-        explanation, specials, pair = studio.models.tokenization(
-            chosen, value, int(limit) if limit else None, second or DEFAULT_PAIR
-        )
-        return (
-            counts_text(explanation),
-            render_words(explanation),
-            render_pieces(explanation),
-            special_tokens_text(specials),
-            explanation.round_trip,
-            token_table(explanation),
-            render_pair(pair),
-        )
-
     inputs, outputs = [choice, text, max_length, pair_text], [counts, words, pieces, specials, round_trip, table, pair]
-    text.change(tokenize, inputs, outputs, api_name="tokenize", trigger_mode="always_last", show_progress="hidden")
+    tokenized = Action(over(studio, tokenize), inputs, outputs)
+    text.change(tokenized.fn, inputs, outputs, api_name="tokenize", trigger_mode="always_last", show_progress="hidden")
     for trigger in (choice.change, max_length.change, pair_text.change):
-        trigger(tokenize, inputs, outputs, api_visibility="private", trigger_mode="always_last", show_progress="hidden")
+        trigger(
+            tokenized.fn, inputs, outputs, api_visibility="private", trigger_mode="always_last", show_progress="hidden"
+        )
     copy.click(lambda: gr.Textbox(visible=True), None, [link], queue=False, api_visibility="private").then(
         None, [text], [link], js=COPY_LINK_JS
     )
-    return {"text": text, "choice": choice, "tokenize": (tokenize, inputs, outputs)}
+    return TokenizerTab(text, choice, tokenized)
+
+
+@user_errors
+def tokenize(studio, chosen: str, value: str, limit: float | None, second: str):
+    if not value.strip():
+        studio.models.tokenizer(chosen)  # an unknown tokenizer is still named, even before any text
+        return Text("Type some Japanese text above.", "上にテキストを入力してください。"), "", "", "", "", None, ""
+    explanation, specials, pair = studio.models.tokenization(
+        chosen, value, int(limit) if limit else None, second or DEFAULT_PAIR
+    )
+    return (
+        counts_text(explanation),
+        render_words(explanation),
+        render_pieces(explanation),
+        special_tokens_text(specials),
+        explanation.round_trip,
+        token_table(explanation),
+        render_pair(pair),
+    )

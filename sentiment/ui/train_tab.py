@@ -12,7 +12,7 @@ from ..errors import UserError
 from ..serving.deployment import LESSON, TRAINING_OFF
 from ..serving.guards import visitor_address
 from ..serving.terms import LESSON_STEPS, RUN_COLUMNS, SOURCE_MODEL, STARTER, WHOLE_NUMBERS, help_text
-from .common import user_errors
+from .common import Action, over, user_errors
 from .i18n import t
 from .plots import training_curves
 
@@ -129,7 +129,8 @@ def runs_table(studio) -> pd.DataFrame:
     return table.rename(columns={column: str(header) for column, header in RUN_HEADERS.items()})
 
 
-def build_train_tab(studio, dataset_state: gr.State) -> dict:
+def build_train_tab(studio, dataset_state: gr.State) -> Action:
+    """Lays the tab out and returns estimating the form's run (the page does anew when the tab is opened)."""
     gr.Markdown(t(*INTRO))
     with gr.Row():
         model = gr.Dropdown(
@@ -164,14 +165,6 @@ def build_train_tab(studio, dataset_state: gr.State) -> dict:
     device = studio.desk.device()
     gr.Markdown(t(f"Runs on: **{device}**", f"実行環境: **{device}**"))
 
-    def cost(model_spec, method_name, dataset_choice, *numbers):
-        """What the form's run would cost here, before Start (the pace of the newest run of its kind)."""
-        try:
-            values = dict(zip(FORM_FIELDS, numbers, strict=True))
-            return studio.desk.cost_estimate(model_spec, method_name, dataset_choice, values)
-        except UserError as error:  # a value past this server's bounds, a dataset that can't load: its sentence
-            return str(error)
-
     # Filled when the tab is opened and when the form changes, not while the app is built: on a Space the
     # default dataset is the Hub's 120,000 reviews, which start-up must not wait for.
     estimate = gr.Markdown(elem_id="train-estimate")
@@ -203,88 +196,20 @@ def build_train_tab(studio, dataset_state: gr.State) -> dict:
     runs = gr.Dataframe(interactive=False, elem_classes="run-table")
     shown_records = gr.State(-1)  # how many progress records this page has drawn
 
-    @user_errors
-    def start_training(
-        model,
-        method,
-        dataset,
-        run_name,
-        epochs,
-        learning_rate,
-        batch_size,
-        max_length,
-        train_examples,
-        seed,
-        secret,
-        request: gr.Request,
-    ):
-        values = {
-            "epochs": epochs,
-            "learning_rate": learning_rate,
-            "batch_size": batch_size,
-            "max_length": max_length,
-            "train_examples": train_examples,
-            "seed": seed,
-        }
-        visitor = visitor_address(request.client.host, request.headers.get("x-forwarded-for"))
-        started, place = studio.desk.start_from_page(
-            model, method, dataset, run_name, values, request.session_hash, secret, visitor
-        )
-        if place:
-            gr.Info(
-                str(
-                    Text(
-                        f"{started} is number {place} in the queue: it starts when the runs before it finish.",
-                        f"{started} は待機中の {place} 番目です。前の学習が終わると始まります。",
-                    )
-                )
-            )
-        else:
-            gr.Info(str(Text(f"Training {started} started.", f"{started} の学習を開始しました。")))
-        return started
-
-    @user_errors
-    def stop_training(secret, request: gr.Request):
-        status = studio.desk.status()
-        if status.state != "running" and not status.waiting:  # nothing to stop: a calm sentence, not an error
-            return Text("Nothing is training right now.", "学習中のものはありません。")
-        visitor = visitor_address(request.client.host, request.headers.get("x-forwarded-for"))
-        stopped = studio.desk.stop(request.session_hash, secret, visitor)
-        return Text(f"Stopped {stopped}; nothing was saved.", f"{stopped} を停止しました（保存されていません）。")
-
-    @user_errors
-    def training_status(drawn: int):
-        status = studio.desk.status()
-        changed = len(status.records) != drawn
-        return (
-            progress_html(status),
-            throughput_text(status),
-            training_curves(status.records) if changed else gr.skip(),
-            status.log_tail,
-            runs_table(studio) if changed else gr.skip(),
-            len(status.records),
-        )
-
-    def default_name(model_spec: str, method_name: str, dataset_choice: str):
-        """The placeholder is the name a run started now gets when the box is left empty."""
-        try:
-            return gr.Textbox(placeholder=studio.desk.free_run_name(method_name or "full", model_spec, dataset_choice))
-        except UserError:  # a model or dataset the app doesn't offer: Start will say so
-            return gr.skip()
-
     form = [model, method, dataset_state, name, *fields.values(), password]
-    start.click(start_training, form, [current], api_name="start_training").then(
-        default_name, [model, method, dataset_state], [name], queue=False, api_visibility="private"
+    named = Action(over(studio, default_name), [model, method, dataset_state], [name])
+    start.click(over(studio, start_training), form, [current], api_name="start_training").then(
+        named.fn, named.inputs, named.outputs, queue=False, api_visibility="private"
     )
     for trigger in (model.change, method.change, dataset_state.change):
-        trigger(default_name, [model, method, dataset_state], [name], queue=False, api_visibility="private")
+        trigger(named.fn, named.inputs, named.outputs, queue=False, api_visibility="private")
     form_changes = [model.change, method.change, dataset_state.change, *(field.change for field in fields.values())]
-    estimating = (cost, [model, method, dataset_state, *fields.values()], [estimate])
-    gr.on(form_changes, *estimating, api_visibility="private")
-    stop.click(stop_training, [password], [current], api_name="stop_training")
+    estimating = Action(over(studio, cost), [model, method, dataset_state, *fields.values()], [estimate])
+    gr.on(form_changes, estimating.fn, estimating.inputs, estimating.outputs, api_visibility="private")
+    stop.click(over(studio, stop_training), [password], [current], api_name="stop_training")
     status_outputs = [progress, throughput, curves, log, runs, shown_records]
     gr.Timer(1.0).tick(
-        training_status,
+        over(studio, training_status),
         [shown_records],
         status_outputs,
         api_name="training_status",
@@ -292,4 +217,87 @@ def build_train_tab(studio, dataset_state: gr.State) -> dict:
         queue=False,
     )
     dataset_state.change(lambda value: value, [dataset_state], [dataset], queue=False, api_visibility="private")
-    return {"runs": runs, "estimate": estimating}
+    return estimating
+
+
+def cost(studio, model_spec, method_name, dataset_choice, *numbers):
+    """What the form's run would cost here, before Start (the pace of the newest run of its kind)."""
+    try:
+        values = dict(zip(FORM_FIELDS, numbers, strict=True))
+        return studio.desk.cost_estimate(model_spec, method_name, dataset_choice, values)
+    except UserError as error:  # a value past this server's bounds, a dataset that can't load: its sentence
+        return str(error)
+
+
+@user_errors
+def start_training(
+    studio,
+    model,
+    method,
+    dataset,
+    run_name,
+    epochs,
+    learning_rate,
+    batch_size,
+    max_length,
+    train_examples,
+    seed,
+    secret,
+    request: gr.Request,
+):
+    values = {
+        "epochs": epochs,
+        "learning_rate": learning_rate,
+        "batch_size": batch_size,
+        "max_length": max_length,
+        "train_examples": train_examples,
+        "seed": seed,
+    }
+    visitor = visitor_address(request.client.host, request.headers.get("x-forwarded-for"))
+    started, place = studio.desk.start_from_page(
+        model, method, dataset, run_name, values, request.session_hash, secret, visitor
+    )
+    if place:
+        gr.Info(
+            str(
+                Text(
+                    f"{started} is number {place} in the queue: it starts when the runs before it finish.",
+                    f"{started} は待機中の {place} 番目です。前の学習が終わると始まります。",
+                )
+            )
+        )
+    else:
+        gr.Info(str(Text(f"Training {started} started.", f"{started} の学習を開始しました。")))
+    return started
+
+
+@user_errors
+def stop_training(studio, secret, request: gr.Request):
+    status = studio.desk.status()
+    if status.state != "running" and not status.waiting:  # nothing to stop: a calm sentence, not an error
+        return Text("Nothing is training right now.", "学習中のものはありません。")
+    visitor = visitor_address(request.client.host, request.headers.get("x-forwarded-for"))
+    stopped = studio.desk.stop(request.session_hash, secret, visitor)
+    return Text(f"Stopped {stopped}; nothing was saved.", f"{stopped} を停止しました（保存されていません）。")
+
+
+@user_errors
+def training_status(studio, drawn: int):
+    status = studio.desk.status()
+    changed = len(status.records) != drawn
+    return (
+        progress_html(status),
+        throughput_text(status),
+        training_curves(status.records) if changed else gr.skip(),
+        status.log_tail,
+        runs_table(studio) if changed else gr.skip(),
+        len(status.records),
+    )
+
+
+def default_name(studio, model_spec: str, method_name: str, dataset_choice: str):
+    """The placeholder is the name a run started now gets when the box is left empty."""
+    try:
+        return gr.Textbox(placeholder=studio.desk.free_run_name(method_name or "full", model_spec, dataset_choice))
+    except UserError:  # a model or dataset the app doesn't offer: Start will say so
+        return gr.skip()

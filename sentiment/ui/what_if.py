@@ -3,6 +3,8 @@ it; a click on a variant explains it with "Why?"."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import gradio as gr
 import pandas as pd
 
@@ -35,13 +37,20 @@ INTRO = (
 )
 
 
-def what_if_components() -> dict:
-    """The section's components, laid out where this is called (under "Why?")."""
+@dataclass(frozen=True)
+class WhatIf:
+    button: gr.Button
+    caption: gr.Markdown
+    table: gr.Dataframe
+
+
+def what_if_components() -> WhatIf:
+    """The section's components, laid out where this is called (under "Why?"); Classify wires them."""
     gr.Markdown(t(*INTRO))
     button = gr.Button(t("What if?", "もしも"), size="sm")
     caption = gr.Markdown(elem_id="what-if-caption")
     table = gr.Dataframe(interactive=False, wrap=True, elem_id="what-if-table")
-    return {"button": button, "caption": caption, "table": table}
+    return WhatIf(button, caption, table)
 
 
 def what_if_table(result) -> pd.DataFrame:
@@ -60,41 +69,29 @@ def what_if_table(result) -> pd.DataFrame:
     )
 
 
-def wire_what_if(studio, parts: dict, run, text, explained, explain, why_outputs: list) -> None:
-    """`explain(run, text, class)` is the tab's "Why?", which a click on a variant row runs on its text."""
-
-    @user_errors
-    def what_if(run_name: str, value: str):
-        if not run_name:
-            raise UserError(
-                Text("There is no trained run yet: train one in the Train tab.", "まず学習タブで学習してください。")
-            )
-        result = studio.models.what_if(run_name, value)
-        shown = class_name(result.label)
-        caption = Text(
-            f"{len(result.outcomes) - 1} variants · change: the probability of **{shown.en}**, the original's "
-            "prediction",
-            f"{len(result.outcomes) - 1} 通りの書き換え · change: 元の予測 **{shown.ja}** の確率の変化",
+@user_errors
+def vary(studio, run_name: str, value: str):
+    """The typed text's variants, classified: a caption and the table."""
+    if not run_name:
+        raise UserError(
+            Text("There is no trained run yet: train one in the Train tab.", "まず学習タブで学習してください。")
         )
-        if result.cut:
-            caption += Text(
-                f" · ✂ only the first {WHAT_IF_CHARS} characters are varied",
-                f" · ✂ 先頭 {WHAT_IF_CHARS} 文字だけを書き換えました",
-            )
-        if result.left:
-            caption += Text(
-                f" · {result.left} more variants were not classified: this server classifies up to "
-                f"{WHAT_IF_BUDGET:,} characters of variants at a time",
-                f" · 残り {result.left} 件は分類していません（このサーバーが一度に分類する書き換えは合計 "
-                f"{WHAT_IF_BUDGET:,} 文字まで）",
-            )
-        return caption, what_if_table(result)
-
-    @user_errors
-    def explain_variant(run_name: str, chosen: str, table: pd.DataFrame, event: gr.SelectData):
-        variant = str(table.iloc[event.index[0]]["text"])
-        caption, words, tokens = explain(run_name, variant, chosen)
-        return f"「{variant}」: {caption}", words, tokens
-
-    parts["button"].click(what_if, [run, text], [parts["caption"], parts["table"]], api_name="what_if")
-    parts["table"].select(explain_variant, [run, explained, parts["table"]], why_outputs, api_visibility="private")
+    result = studio.models.what_if(run_name, value)
+    shown = class_name(result.label)
+    caption = Text(
+        f"{len(result.outcomes) - 1} variants · change: the probability of **{shown.en}**, the original's prediction",
+        f"{len(result.outcomes) - 1} 通りの書き換え · change: 元の予測 **{shown.ja}** の確率の変化",
+    )
+    if result.cut:
+        caption += Text(
+            f" · ✂ only the first {WHAT_IF_CHARS} characters are varied",
+            f" · ✂ 先頭 {WHAT_IF_CHARS} 文字だけを書き換えました",
+        )
+    if result.left:
+        caption += Text(
+            f" · {result.left} more variants were not classified: this server classifies up to "
+            f"{WHAT_IF_BUDGET:,} characters of variants at a time",
+            f" · 残り {result.left} 件は分類していません（このサーバーが一度に分類する書き換えは合計 "
+            f"{WHAT_IF_BUDGET:,} 文字まで）",
+        )
+    return caption, what_if_table(result)
