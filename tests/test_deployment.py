@@ -20,8 +20,9 @@ from sentiment.serving.guards import FREE_GUESSES, PasswordThrottle, UploadGuard
 from sentiment.serving.studio import Studio
 from sentiment.storage import Downloads, keep_newest
 from sentiment.text.limits import LESSON_MINUTES, LESSON_STEPS, LOCAL, PUBLIC
+from sentiment.training.active_run import ACTIVE_FILE
 from sentiment.training.config import TrainConfig, check_run_name
-from sentiment.training.jobs import ACTIVE_FILE, JobError, TrainingJob
+from sentiment.training.jobs import JobError, TrainingJob
 from sentiment.training.trainer import TrainingError, train
 
 from .conftest import free_port, wait_until

@@ -14,8 +14,9 @@ import pytest
 
 from sentiment.run_files import METRICS_FILE, on_bucket, partial_dir, work_root
 from sentiment.serving.studio import LOST_AT_RESTART, OFFLINE_NOTICE, Studio
+from sentiment.training.active_run import ACTIVE_FILE
 from sentiment.training.config import TrainConfig
-from sentiment.training.jobs import ACTIVE_FILE, TrainingJob
+from sentiment.training.jobs import TrainingJob
 from sentiment.training.runs import list_runs
 from sentiment.training.trainer import train
 

@@ -28,8 +28,9 @@ from sentiment.serving.deployment import Deployment
 from sentiment.serving.gpu_window import GpuWindow, check_fits, refusal, window_length
 from sentiment.serving.studio import Studio
 from sentiment.text.limits import PUBLIC
+from sentiment.training.active_run import ACTIVE_FILE
 from sentiment.training.config import TrainConfig
-from sentiment.training.jobs import ACTIVE_FILE, TrainingJob
+from sentiment.training.jobs import TrainingJob
 from sentiment.training.prepared import prepare
 
 from .conftest import SHARED_REVIEWS

@@ -4,7 +4,7 @@ Training runs in a child process through the same code path as `train.py` (`pyth
 train config.json`), so the server stays responsive, a stop is ending a process, and progress is
 read from the run's `progress.jsonl`. A second start while one runs is refused.
 
-The running job is recorded on disk (`<runs>/.jobs/.active.json`: pid, name, start, owner), not
+The running job is recorded on disk (active_run.py: `<runs>/.jobs/.active.json`, pid, name, start, owner), not
 only in memory, and every start holds a file lock. So an app that crashed and restarted, or a
 second app on the same runs folder, finds a trainer that is still running and re-attaches to it
 (progress, stop) instead of starting another on the same name; and a trainer that died with the
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import fcntl
 import json
 import logging
 import os
@@ -30,7 +29,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..bilingual import Text, same
@@ -44,6 +43,7 @@ from ..run_files import (
     remove_unfinished,
     unfinished,
 )
+from .active_run import ActiveRun, is_trainer, read_active, start_lock, write_active
 from .config import TrainConfig
 from .job_log import APP_STOPPED, ERROR_PREFIX, FAILED, because, tail, visible_log
 from .processes import child_environment, lower_priority
@@ -53,11 +53,6 @@ logger = logging.getLogger(__name__)
 STOP_GRACE_SECONDS = 8.0
 MAX_WAITING = 10
 QUEUE_POLL_SECONDS = 0.5
-# Run names never start with ".", so these never clash with a run's own files here.
-ACTIVE_FILE = ".active.json"
-LOCK_FILE = ".start.lock"
-
-
 class JobError(UserError):
     """A job request that can't be honoured right now; the message says why."""
 
@@ -76,20 +71,6 @@ class JobStatus:
         """The last record that says how far training has come (none before it starts)."""
         steps = [record for record in self.records if record.is_step]
         return steps[-1] if steps else None
-
-
-@dataclass
-class ActiveRun:
-    """What is written to disk about the job that was started last."""
-
-    name: str
-    pid: int  # also its process group: the trainer starts a session of its own
-    config_file: str
-    started: float
-    owner: str = ""  # the page (gradio session) that started it
-    stopped: str = ""  # why it was stopped, when it was
-    max_minutes: float | None = None  # stopped when still running after this long; None: no limit
-    window: bool = False  # trained in a GPU window of this server's process, not in a child process
 
 
 @dataclass
@@ -128,7 +109,7 @@ class TrainingJob:
         config = config.resolved()
         waiting = Waiting(config, owner, max_minutes, window_seconds)
         with self._lock:
-            active = self._active()
+            active = read_active(self.jobs_dir)
             if not self._waiting and not (active and self._alive(active)):
                 self._start(waiting)
                 return 0
@@ -165,7 +146,7 @@ class TrainingJob:
         while True:
             time.sleep(QUEUE_POLL_SECONDS)
             with self._lock:
-                active = self._active()
+                active = read_active(self.jobs_dir)
                 if active and self._alive(active):
                     continue
                 if not self._waiting:
@@ -180,8 +161,8 @@ class TrainingJob:
     def _start(self, waiting: Waiting) -> str:
         config, owner, max_minutes = waiting.config, waiting.owner, waiting.max_minutes
         output = Path(config.output)
-        with self._start_lock():
-            active = self._active()
+        with start_lock(self.jobs_dir):
+            active = read_active(self.jobs_dir)
             if active and self._alive(active):
                 raise JobError(
                     f"A training run ({active.name}) is already in progress: stop it or wait for it to finish."
@@ -204,7 +185,7 @@ class TrainingJob:
                     )
             pid = os.getpid() if window else self._process.pid
             active = ActiveRun(output.name, pid, str(config_file), time.time(), owner, "", max_minutes, window)
-            self._write(active)
+            write_active(self.jobs_dir, active)
             if window:
                 self._open_window(waiting)
             self._restart_notice = ""
@@ -214,14 +195,14 @@ class TrainingJob:
     def stop(self, reason: str = "stopped") -> str:
         # Under the start lock too: another app on this runs folder, whose queue starts its run the moment this
         # trainer ends, must not write its record before this stop has written "stopped" (which would hide it).
-        with self._lock, self._start_lock():
-            active = self._active()
+        with self._lock, start_lock(self.jobs_dir):
+            active = read_active(self.jobs_dir)
             if active is None or not self._alive(active):
                 raise JobError("No training run is in progress.")
             if not self._end(active):  # it ended on its own a moment ago: report that, not a stop
                 raise JobError(f"Run {active.name} had already ended; there was nothing to stop.")
             active.stopped = reason
-            self._write(active)
+            write_active(self.jobs_dir, active)
             remove_unfinished(self.runs_dir / active.name)
             return active.name
 
@@ -230,7 +211,7 @@ class TrainingJob:
         outlives only a crash of its app, which a restarted app re-attaches to.)"""
         with self._lock:
             self._waiting.clear()
-            active = self._active()
+            active = read_active(self.jobs_dir)
             started_here = active is not None and (
                 active.window or (self._process is not None and self._process.pid == active.pid)
             )
@@ -246,7 +227,7 @@ class TrainingJob:
 
     def forget_removed_runs(self) -> None:
         """Remove the config and log of every run whose folder is gone, but the job's current one."""
-        active = self._active()
+        active = read_active(self.jobs_dir)
         for path in [*self.jobs_dir.glob("*.json"), *self.jobs_dir.glob("*.log")]:
             name = path.stem
             if path.name.startswith(".") or (active and name == active.name):
@@ -256,7 +237,7 @@ class TrainingJob:
 
     def owner(self) -> str | None:
         """The page that started the running job; None when none runs."""
-        active = self._active()
+        active = read_active(self.jobs_dir)
         return active.owner if active and self._alive(active) else None
 
     # What the page shows
@@ -267,7 +248,7 @@ class TrainingJob:
             return status
 
     def _status(self) -> JobStatus:
-        active = self._active()
+        active = read_active(self.jobs_dir)
         if active is None:
             return JobStatus("idle")
         output = self.runs_dir / active.name
@@ -297,33 +278,9 @@ class TrainingJob:
         return JobStatus("failed", active.name, records, log_tail, message)
 
     # The record on disk
-    def _active(self) -> ActiveRun | None:
-        path = self.jobs_dir / ACTIVE_FILE
-        if not path.is_file():
-            return None
-        try:
-            return ActiveRun(**json.loads(path.read_text(encoding="utf-8")))
-        except (ValueError, TypeError):  # a record from an older version: nothing to re-attach to
-            return None
-
-    def _write(self, active: ActiveRun) -> None:
-        temporary = self.jobs_dir / (ACTIVE_FILE + ".tmp")
-        temporary.write_text(json.dumps(asdict(active), ensure_ascii=False), encoding="utf-8")
-        os.replace(temporary, self.jobs_dir / ACTIVE_FILE)
-
-    @contextlib.contextmanager
-    def _start_lock(self):
-        """Held while checking and starting, so two apps on one runs folder can't both start a trainer."""
-        with (self.jobs_dir / LOCK_FILE).open("w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
-
     def _recover(self) -> None:
         """At start-up: re-attach to a trainer that outlived the last app, or clean up after one that died."""
-        active = self._active()
+        active = read_active(self.jobs_dir)
         if active is None:
             return
         if self._alive(active):
@@ -357,7 +314,7 @@ class TrainingJob:
             return active.pid == os.getpid() and self._window_thread is not None and self._window_thread.is_alive()
         if self._process is not None and self._process.pid == active.pid:
             return self._process.poll() is None
-        return _is_trainer(active.pid, active.config_file)
+        return is_trainer(active.pid, active.config_file)
 
     def _end(self, active: ActiveRun) -> bool:
         """End the trainer's process group, gently first; False if it had already ended."""
@@ -389,18 +346,7 @@ class TrainingJob:
         timer.start()
 
     def _time_out(self, pid: int, minutes: float) -> None:
-        active = self._active()
+        active = read_active(self.jobs_dir)
         if active is not None and active.pid == pid:
             with contextlib.suppress(JobError):
                 self.stop(f"it reached this server's limit of {minutes:g} minutes")
-
-
-def _is_trainer(pid: int, config_file: str) -> bool:
-    """Whether `pid` is still the trainer started with `config_file` (not a process that reused the pid)."""
-    try:
-        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        status = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    zombie = status.rsplit(")", 1)[-1].split()[0] == "Z"
-    return not zombie and config_file.encode() in command
