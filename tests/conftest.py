@@ -195,10 +195,28 @@ def wait_for_training(client, states=("finished", "failed", "stopped", "idle"), 
     raise AssertionError(f"training did not reach {states}: {progress}")
 
 
+# The Train tab's form as /start_training takes it, by the handler's parameter names: every number blank (the
+# recipe's default), a starter run with no password.
+BLANK_FORM = {
+    "model": "starter",
+    "method": "full",
+    "run_name": "",
+    **dict.fromkeys(("epochs", "learning_rate", "batch_size", "max_length", "train_examples", "seed")),
+    "secret": "",
+}
+
+
+def train_form(**fields) -> dict:
+    """The blank form with `fields` filled in, for `client.predict(**train_form(…), api_name="/start_training")`."""
+    unknown = set(fields) - set(BLANK_FORM)
+    assert not unknown, f"the Train form has no field {unknown}"
+    return {**BLANK_FORM, **fields}
+
+
 def start_training(client, name: str, epochs=None, password: str = "", method: str = "full") -> str:
     """Start a starter run through the app's /start_training, as the Train tab does (blank fields: defaults)."""
-    form = ("starter", method, name, epochs, None, None, None, None, None, password)
-    return client.predict(*form, api_name="/start_training")
+    form = train_form(method=method, run_name=name, epochs=epochs, secret=password)
+    return client.predict(**form, api_name="/start_training")
 
 
 def wait_until(condition, timeout: float = 60, what: str = "the condition"):

@@ -15,7 +15,7 @@ from gradio_client.exceptions import AppError
 from sentiment.serving.pool import STARTER_TOKENIZER
 from sentiment.text.limits import LESSON_STEPS, MAX_DATASET_ROWS, MAX_TEXT_CHARS, PUBLIC
 
-from .conftest import ROOT, copy_run, serve_app, stop_process_tree, wait_for_training, wait_until
+from .conftest import ROOT, copy_run, serve_app, stop_process_tree, train_form, wait_for_training, wait_until
 from .conftest import start_training as start
 
 PASSWORD = "s3cret-for-tests"
@@ -294,12 +294,11 @@ def test_any_visitor_trains_a_lesson_and_a_second_visitor_waits_in_the_queue(pub
 
 
 def test_batch_size_and_max_length_are_bounded_through_the_api(client):
-    # model, method, name, epochs, learning rate, batch size, max length, examples, seed, password
-    big_batch = ("starter", "full", "too-big", None, None, PUBLIC.batch_size + 1, None, None, None, PASSWORD)
-    message = refusal(client.predict, *big_batch, api_name="/start_training")
+    big_batch = train_form(run_name="too-big", batch_size=PUBLIC.batch_size + 1, secret=PASSWORD)
+    message = refusal(client.predict, **big_batch, api_name="/start_training")
     assert f"batch size can be at most {PUBLIC.batch_size:,}" in message
-    long_inputs = ("starter", "full", "too-long", None, None, None, PUBLIC.max_length + 1, None, None, PASSWORD)
-    message = refusal(client.predict, *long_inputs, api_name="/start_training")
+    long_inputs = train_form(run_name="too-long", max_length=PUBLIC.max_length + 1, secret=PASSWORD)
+    message = refusal(client.predict, **long_inputs, api_name="/start_training")
     assert f"max length can be at most {PUBLIC.max_length:,}" in message
 
 
