@@ -223,10 +223,15 @@ def build_train_tab(studio, dataset_state: gr.State) -> Action:
 def cost(studio, model_spec, method_name, dataset_choice, *numbers):
     """What the form's run would cost here, before Start (the pace of the newest run of its kind)."""
     try:
-        values = dict(zip(FORM_FIELDS, numbers, strict=True))
+        values = form_values(*numbers)
         return studio.desk.cost_estimate(model_spec, method_name, dataset_choice, values)
     except UserError as error:  # a value past this server's bounds, a dataset that can't load: its sentence
         return str(error)
+
+
+def form_values(*numbers) -> dict:
+    """The form's numbers by option name, in FORM_FIELDS's order (as the page lays them out)."""
+    return dict(zip(FORM_FIELDS, numbers, strict=True))
 
 
 @user_errors
@@ -245,14 +250,7 @@ def start_training(
     secret,
     request: gr.Request,
 ):
-    values = {
-        "epochs": epochs,
-        "learning_rate": learning_rate,
-        "batch_size": batch_size,
-        "max_length": max_length,
-        "train_examples": train_examples,
-        "seed": seed,
-    }
+    values = form_values(epochs, learning_rate, batch_size, max_length, train_examples, seed)
     visitor = visitor_address(request.client.host, request.headers.get("x-forwarded-for"))
     started, place = studio.desk.start_from_page(
         model, method, dataset, run_name, values, request.session_hash, secret, visitor
