@@ -41,7 +41,7 @@ def test_the_same_run_again_costs_what_it_cost_and_more_work_costs_more(timed):
     assert half.seconds == pytest.approx(run.train_seconds / 2)
     every_epoch = estimate([run], dataclasses.replace(config, max_steps=-1), rows)  # 10 epochs of the sample
     assert every_epoch.seconds == pytest.approx(run.train_seconds * rows * config.epochs / run.examples_trained)
-    assert "minute" in half.sentence() and "分" in half.sentence()
+    assert "minute" in half.sentence().en and "分" in half.sentence().ja
 
 
 def test_no_run_of_the_model_and_method_means_no_estimate(timed):
@@ -61,6 +61,6 @@ def test_the_train_tab_estimates_a_lesson_at_its_step_limit_and_refuses_past_the
     expected = estimate(studio.runbook.runs(), lesson, rows).sentence()
     form = {"epochs": 0, "batch_size": 8, "seed": 42}
     assert studio.desk.cost_estimate("starter", "full", "sample", form) == expected
-    assert "can't be estimated" in studio.desk.cost_estimate("starter", "head", "sample", {})
+    assert "can't be estimated" in studio.desk.cost_estimate("starter", "head", "sample", {}).en
     with pytest.raises(UserError, match="epochs can be at most"):
         studio.desk.cost_estimate("starter", "full", "sample", {"epochs": 1000})

@@ -21,6 +21,7 @@ import time
 import pandas as pd
 import pytest
 
+from sentiment.bilingual import speaking
 from sentiment.errors import UserError
 from sentiment.run_files import partial_dir
 from sentiment.serving import gpu_window
@@ -237,7 +238,8 @@ def test_zerogpu_window_lengths_and_refusals():
     check_fits(120, lesson=True)
     with pytest.raises(UserError, match=r"about 121 s of GPU time, more than 120 s") as refused:
         check_fits(121, lesson=True)
-    assert "GPU 時間が約 121 秒" in str(refused.value)
+    with speaking("ja"):
+        assert "GPU 時間が約 121 秒" in str(refused.value), "and in Japanese for a Japanese page"
     quota = "You have exceeded your free ZeroGPU quota (90s requested vs. 12s left). Try again in 3:10:00. "
     assert refusal(RuntimeError(quota)).startswith("Your ZeroGPU quota for today is used up")
     assert "利用枠" in refusal(RuntimeError(quota))

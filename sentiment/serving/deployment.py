@@ -21,6 +21,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..bilingual import Text
 from ..corpus.loading import SAMPLE
 from ..errors import UserError
 from ..models.bert import STARTER
@@ -29,17 +30,23 @@ from ..training.config import TrainConfig
 from .guards import PasswordThrottle
 
 PASSWORD_VARIABLE = "TRAIN_PASSWORD"
-LESSON = (
+LESSON = Text(
     "On this public server anyone may train lesson-size runs: the sample dataset with the starter model (full or "
-    "head only) or the n-gram baseline, recipe settings, up to {steps} steps."
+    "head only) or the n-gram baseline, recipe settings, up to {steps} steps.",
+    "この公開サーバーでは、誰でも授業用の小さな学習ができます: サンプルのデータでスターター（全体または分類ヘッドのみ）"
+    "か n-gram ベースラインを、既定の設定で最大 {steps} ステップまで。",
 )
-TRAINING_OFF = (
-    LESSON + " Bigger runs need a training password, and this server's owner has set none: run the app on your "
-    "own machine (python app.py). / 公開サーバーではサンプルとスターターの小さな学習のみ可能です。"
+TRAINING_OFF = LESSON + Text(
+    " Bigger runs need a training password, and this server's owner has set none: run the app on your own "
+    "machine (python app.py).",
+    "それより大きな学習には学習用パスワードが必要ですが、このサーバーには設定されていません。"
+    "自分のマシンでアプリを実行してください（python app.py）。",
 )
-WRONG_PASSWORD = (
+WRONG_PASSWORD = Text(
     "That is not the training password: type the password this server's owner gave you, or train a lesson-size "
-    "run (the sample with the starter or the baseline) with no password. / パスワードが違います。"
+    "run (the sample with the starter or the baseline) with no password.",
+    "学習用パスワードが違います。サーバーの管理者から受け取ったパスワードを入力するか、パスワードなしで授業用の小さな"
+    "学習（サンプルでスターターまたはベースライン）をしてください。",
 )
 
 

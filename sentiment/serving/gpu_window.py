@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import spaces
 from spaces.config import Config
 
+from ..bilingual import Text
 from ..training.window import stream_training
 
 # An anonymous visitor's daily ZeroGPU quota (hub docs, spaces-zerogpu: 2 minutes unauthenticated): a lesson run
@@ -25,10 +26,10 @@ LESSON_WINDOW_SECONDS = 120
 MAX_WINDOW_SECONDS = 15 * 60
 MARGIN = 1.5  # the estimate's pace is measured; start-up and evaluation vary
 START_SECONDS = 20  # loading the model onto the GPU, inside the window
-TOO_LONG = (
-    "This run would need about {seconds:,} s of GPU time, more than {limit:,} s that {who} on ZeroGPU: train "
-    "fewer examples or epochs. / この学習には GPU 時間が約 {seconds:,} 秒必要で、上限の {limit:,} 秒を超えます。"
-    "件数かエポック数を減らしてください。"
+TOO_LONG = Text(
+    "This run would need about {seconds} s of GPU time, more than {limit} s that {who} on ZeroGPU: train "
+    "fewer examples or epochs.",
+    "この学習には GPU 時間が約 {seconds} 秒必要で、上限の {limit} 秒を超えます。件数かエポック数を減らしてください。",
 )
 REFUSALS = (  # ZeroGPU's gr.Error texts (spaces/zero/client.py), by what they mean for the visitor
     (
@@ -78,7 +79,7 @@ def check_fits(seconds: int, lesson: bool) -> None:
     limit = LESSON_WINDOW_SECONDS if lesson else MAX_WINDOW_SECONDS
     if seconds > limit:
         who = "a lesson run may have (an anonymous visitor's daily quota)" if lesson else "this server allows"
-        raise UserError(TOO_LONG.format(seconds=seconds, limit=limit, who=who))
+        raise UserError(TOO_LONG.format(seconds=f"{seconds:,}", limit=f"{limit:,}", who=who))
 
 
 def refusal(error: BaseException) -> str:

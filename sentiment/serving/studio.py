@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..bilingual import Text
 from ..corpus.loading import DEFAULT_SOURCE, SAMPLE, hub_reachable
 from ..models.bert import STARTER
 from ..run_files import on_bucket
@@ -29,14 +30,15 @@ from .runbook import RunBook
 from .training_desk import TrainingDesk
 
 DOWNLOADS = ".downloads"
-OFFLINE_NOTICE = (
+OFFLINE_NOTICE = Text(
     "The Hugging Face Hub can't be reached, so the app uses the bundled sample dataset and the starter model "
-    "(a small BERT trained here). / Hub に接続できないため、同梱のサンプルとスターターモデルを使います。"
+    "(a small BERT trained here).",
+    "Hub に接続できないため、同梱のサンプルとスターターモデルを使います。",
 )
 
-LOST_AT_RESTART = (
-    "Runs on this Space are lost when it restarts: its owner can attach a Storage Bucket at /data to keep them. "
-    "/ この Space の学習結果は再起動で消えます。/data にストレージバケットを接続すると保存されます。"
+LOST_AT_RESTART = Text(
+    "Runs on this Space are lost when it restarts: its owner can attach a Storage Bucket at /data to keep them.",
+    "この Space の学習結果は再起動で消えます。/data にストレージバケットを接続すると保存されます。",
 )
 
 

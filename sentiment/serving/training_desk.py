@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..bilingual import Text
 from ..corpus.loading import SAMPLE
 from ..errors import UserError, quoted
 from ..models.bert import STARTER
@@ -121,15 +122,15 @@ class TrainingDesk:
         check_fits(seconds, lesson)
         return seconds
 
-    def cost_estimate(self, model: str, method: str, dataset: str, values: dict) -> str:
+    def cost_estimate(self, model: str, method: str, dataset: str, values: dict) -> Text:
         """What the run the form describes would cost here, before it starts (estimate.py); one sentence."""
         asked = self._page_config(model, method or "full", dataset, "", values)
         config = self.deployment.as_trained_without_password(asked)
         found = estimate(self.runbook.runs(), config.resolved(), self.catalog.dataset(dataset)["train"].num_rows)
         if found is None:
-            return (
-                "No run of this model and method has finished on this machine yet, so its time can't be estimated. "
-                "/ このモデルと手法の学習がまだないため、所要時間を見積もれません。"
+            return Text(
+                "No run of this model and method has finished on this machine yet, so its time can't be estimated.",
+                "このモデルと手法の学習がまだないため、所要時間を見積もれません。",
             )
         return found.sentence()
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from ..bilingual import Text
 from .config import TrainConfig
 from .runs import RunInfo
 
@@ -22,12 +23,12 @@ class Estimate:
     per_second: float  # the measured pace, training examples a second
     timed_from: str  # the run it was measured on
 
-    def sentence(self) -> str:
+    def sentence(self) -> Text:
         minutes = max(1, math.ceil(self.seconds / 60))
-        return (
+        return Text(
             f"About {minutes} minute{'s' if minutes > 1 else ''} on this machine (timed from {self.timed_from}: "
-            f"{self.per_second:,.1f} training examples a second). / このマシンで約 {minutes} 分"
-            f"（{self.timed_from} の実測: 毎秒 {self.per_second:,.1f} 件）。"
+            f"{self.per_second:,.1f} training examples a second).",
+            f"このマシンで約 {minutes} 分（{self.timed_from} の実測: 毎秒 {self.per_second:,.1f} 件）。",
         )
 
 

@@ -45,8 +45,7 @@ def build_app(studio) -> gr.Blocks:
     with gr.Blocks(title="Japanese Sentiment Studio", delete_cache=(lifetime // 2, lifetime)) as app:
         gr.Markdown(t(*HEADER), elem_id="app-header")
         for notice in studio.notices:
-            english, _, japanese = notice.partition(" / ")
-            gr.Markdown(t(f"⚠️ {english}", f"⚠️ {japanese}"), elem_classes="server-notice")
+            gr.Markdown(t("⚠️ " + notice), elem_classes="server-notice")
         dataset_state = gr.State(studio.default_dataset)
         with gr.Tabs() as tabs:
             with gr.Tab(t("1. Dataset", "1. データ"), id="dataset"):

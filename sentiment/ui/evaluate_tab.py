@@ -26,6 +26,7 @@ from .common import (
 from .i18n import t
 from .plots import REGIONS, confusion_matrices, confusion_matrix, data_map_plot, embedding_map, slice_bars
 
+MAPS = Text("the maps", "マップ")
 INTRO = (
     "Pick a run and a split. The confusion matrix puts the true label down the side and the prediction across; "
     "**click a cell of the table** to list the examples behind it. The worst mistakes (highest loss) come last.",
@@ -331,4 +332,4 @@ def maps_available(studio, run_name: str):
 
 
 def _map_note(studio, run_name: str | None) -> str:
-    return NOT_BERT.format(run=run_name, what="the maps") if is_ngram(studio, run_name) else ""
+    return NOT_BERT.format(run=run_name, what=MAPS) if is_ngram(studio, run_name) else ""

@@ -251,9 +251,11 @@ def compare_tokenizers(studio, value: str, coloured_by_script: bool, dataset: st
 @user_errors
 def tokenizer_stats(studio, dataset: str):
     result = studio.analyses.tokenizer_stats(dataset)
-    sampled = f" (a sample of {result.reviews:,})" if result.reviews < result.total else ""
-    caption = (
-        f"**{result.total:,}** reviews of `{dataset}`, every split{sampled}. "
-        f"/ `{dataset}` の全 {result.total:,} 件のレビュー。"
+    sampled = result.reviews < result.total
+    caption = Text(
+        f"**{result.total:,}** reviews of `{dataset}`, every split"
+        + (f" (a sample of {result.reviews:,})." if sampled else "."),
+        f"`{dataset}` の全分割 **{result.total:,}** 件のレビュー"
+        + (f"（うち {result.reviews:,} 件を抽出）。" if sampled else "。"),
     )
     return caption, stats_table(result), stats_figure(result)

@@ -75,10 +75,11 @@ def render_pieces(explanation: Explanation) -> str:
         )
     if explanation.truncated:
         dropped = explanation.counts["tokens_before_truncation"] - explanation.max_length
-        chips.append(
-            f'<span class="cut">✂ cut at max length {explanation.max_length}: {dropped} tokens dropped '
-            f"/ 最大長 {explanation.max_length} で切り捨て（{dropped} トークン）</span>"
+        cut = Text(
+            f"✂ cut at max length {explanation.max_length}: {dropped} tokens dropped",
+            f"✂ 最大長 {explanation.max_length} で切り捨て（{dropped} トークン）",
         )
+        chips.append(f'<span class="cut">{cut}</span>')
     return f'<div class="tok-line">{"".join(chips)}</div>'
 
 

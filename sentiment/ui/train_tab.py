@@ -171,14 +171,14 @@ def build_train_tab(studio, dataset_state: gr.State) -> Action:
     deployment = studio.deployment
     if deployment.public:
         bounds = deployment.bounds
-        gr.Markdown(
-            TRAINING_OFF.format(steps=LESSON_STEPS)
-            if not deployment.training_open
-            else LESSON.format(steps=LESSON_STEPS) + " Bigger runs need the training password, and may use up to "
-            f"{bounds.train_examples:,} examples, {bounds.epochs:g} epochs and {bounds.run_minutes:g} minutes. "
-            "/ 公開サーバーでは、サンプルとスターターの小さな学習は誰でも、それ以上はパスワードで学習できます。",
-            elem_id="public-notice",
+        bigger = Text(
+            f" Bigger runs need the training password, and may use up to {bounds.train_examples:,} examples, "
+            f"{bounds.epochs:g} epochs and {bounds.run_minutes:g} minutes.",
+            f"それより大きな学習には学習用パスワードが必要で、最大 {bounds.train_examples:,} 件、"
+            f"{bounds.epochs:g} エポック、{bounds.run_minutes:g} 分までです。",
         )
+        notice = LESSON + bigger if deployment.training_open else TRAINING_OFF
+        gr.Markdown(t(notice.format(steps=LESSON_STEPS)), elem_id="public-notice")
     with gr.Row():
         password = gr.Textbox(
             label=t("Training password", "学習用パスワード"), type="password", visible=deployment.public, scale=1
@@ -220,6 +220,7 @@ def build_train_tab(studio, dataset_state: gr.State) -> Action:
     return estimating
 
 
+@user_errors
 def cost(studio, model_spec, method_name, dataset_choice, *numbers):
     """What the form's run would cost here, before Start (the pace of the newest run of its kind)."""
     try:
