@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import math
 
 import pytest
 
@@ -58,9 +59,15 @@ def test_the_train_tab_estimates_a_lesson_at_its_step_limit_and_refuses_past_the
     lesson = TrainConfig(model="starter", method="full", dataset="sample", output=str(tmp_path / "x"))
     lesson = dataclasses.replace(lesson, step_limit=LESSON_STEPS, batch_size=8).resolved()
     assert examples_to_train(lesson, rows) == LESSON_STEPS * 8  # 10 epochs of batches of 8 would take more steps
-    expected = estimate(studio.runbook.runs(), lesson, rows).sentence()
+    # Worked out by hand from the copied run's record: its pace, times the lesson's step limit in batches of 8.
+    (run,) = studio.runbook.runs()
+    pace = run.examples_trained / run.train_seconds
+    minutes = max(1, math.ceil(LESSON_STEPS * 8 / pace / 60))
     form = {"epochs": 0, "batch_size": 8, "seed": 42}
-    assert studio.desk.cost_estimate("starter", "full", "sample", form) == expected
+    sentence = studio.desk.cost_estimate("starter", "full", "sample", form)
+    assert sentence.en.startswith(f"About {minutes} minute{'s' if minutes > 1 else ''} on this machine")
+    assert f"timed from {run.name}: {pace:,.1f} training examples a second" in sentence.en
+    assert f"このマシンで約 {minutes} 分" in sentence.ja
     assert "can't be estimated" in studio.desk.cost_estimate("starter", "head", "sample", {}).en
     with pytest.raises(UserError, match="epochs can be at most"):
         studio.desk.cost_estimate("starter", "full", "sample", {"epochs": 1000})
