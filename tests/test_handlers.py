@@ -13,12 +13,17 @@ from sentiment.ui import classify_tab, dataset_tab, shared_link
 from sentiment.ui.common import over
 from sentiment.ui.tokenizer_tab import DEFAULT_TEXT
 
+from .conftest import copy_run
+
 REVIEW = "最高のホテルでした😊また泊まりたい"
 
 
 @pytest.fixture()
-def studio(app_runs):
-    return Studio(app_runs)
+def studio(trained_run, tmp_path):
+    """A studio over a runs folder of its own holding the session's one trained run (the app's shared folder
+    gains the runs other tests train)."""
+    copy_run(trained_run, tmp_path / "runs")
+    return Studio(tmp_path / "runs")
 
 
 def a_run(studio) -> str:
