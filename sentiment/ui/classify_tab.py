@@ -17,9 +17,11 @@ from .common import (
     Action,
     class_choices,
     class_name,
+    copy_link,
     default_run,
     empty_state,
     is_ngram,
+    link_box,
     over,
     quality_note,
     reveal,
@@ -42,15 +44,6 @@ EXAMPLES = list(EXAMPLE_LABELS)
 # The API value of "explain the predicted class" (kept as it was; the page shows it in the visitor's language).
 PREDICTED = "predicted / 予測"
 EMPTY_TITLE = ("### Classify needs a trained run", "### 分類には学習済みモデルが必要です")
-# Shown where a link to this text is copied; the link opens Classify with the text classified.
-COPY_LINK_JS = """
-(run, text) => {
-  const params = new URLSearchParams({tab: "classify", run: run || "", text: text || ""});
-  const link = window.location.origin + window.location.pathname + "?" + params.toString();
-  try { navigator.clipboard.writeText(link).catch(() => {}); } catch (error) {}
-  return link;
-}
-"""
 WHY_INTRO = (
     "### Why this prediction\n**Integrated Gradients** measures how much each MeCab word and each token moved the "
     "model toward a class, compared with a text where every token is `[PAD]`: teal pushes toward it, orange away.",
@@ -114,12 +107,7 @@ def build_classify_tab(studio, tabs) -> ClassifyTab:
             with gr.Column(scale=2, min_width=280):
                 label = gr.Label(label=t("Prediction", "予測"), num_top_classes=3, elem_id="prediction")
                 info = gr.Markdown(elem_id="prediction-info")
-        link = gr.Textbox(
-            label=t("Link to this text (copied)", "このテキストへのリンク（コピー済み）"),
-            interactive=False,
-            visible=False,
-            elem_id="classify-link",
-        )
+        link = link_box("classify-link")
         examples = gr.Examples(EXAMPLES, [text], label=t("Examples: click one to classify it", "例: クリックで分類"))
         gr.Markdown(t(*WHY_INTRO))
         with gr.Row():
@@ -164,9 +152,7 @@ def build_classify_tab(studio, tabs) -> ClassifyTab:
     text.submit(classified.fn, classified.inputs, classified.outputs, api_visibility="private")
     classified.after(examples.load_input_event)
     run.change(over(studio, why_available), [run], [explain, *why_outputs], queue=False, api_visibility="private")
-    copy.click(lambda: gr.Textbox(visible=True), None, [link], queue=False, api_visibility="private").then(
-        None, [run, text], [link], js=COPY_LINK_JS
-    )
+    copy_link(copy, link, "classify", {"run": run, "text": text})
     batch = classify_many.click(
         over(studio, classify_batch), [run, lines, upload], [table, download], api_name="classify_batch", **ANALYSIS
     )

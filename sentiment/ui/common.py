@@ -6,6 +6,7 @@ import contextlib
 import functools
 import html
 import inspect
+import json
 import logging
 import typing
 from collections.abc import Callable
@@ -248,6 +249,36 @@ def poll_runs(studio, *values):
             updates += list(refresh_runs(studio, current, seen))
     hidden, shown = gr.Column(visible=False), gr.Column(visible=True)
     return (gr.Timer(active=studio.desk.busy()), hidden, gr.skip(), shown, *updates)
+
+
+# Builds the address ui/__init__.py's shared_link reads (`?tab=…&run=…&text=…`), copies it and shows it.
+_COPY_LINK_JS = """
+(...values) => {
+  const params = new URLSearchParams({tab: %s});
+  %s.forEach((name, i) => params.set(name, values[i] || ""));
+  const link = window.location.origin + window.location.pathname + "?" + params.toString();
+  try { navigator.clipboard.writeText(link).catch(() => {}); } catch (error) {}
+  return link;
+}
+"""
+
+
+def link_box(elem_id: str) -> gr.Textbox:
+    """Where a copied link is shown (hidden until one is copied: a clipboard can be refused)."""
+    return gr.Textbox(
+        label=t("Link to this text (copied)", "このテキストへのリンク（コピー済み）"),
+        interactive=False,
+        visible=False,
+        elem_id=elem_id,
+    )
+
+
+def copy_link(button: gr.Button, link: gr.Textbox, tab: str, fields: dict) -> None:
+    """`button` copies a link to `tab` with the current values of `fields` (address name → component), in the
+    browser: no request reaches the server."""
+    js = _COPY_LINK_JS % (json.dumps(tab), json.dumps(list(fields)))
+    shown = button.click(lambda: gr.Textbox(visible=True), None, [link], queue=False, api_visibility="private")
+    shown.then(None, list(fields.values()), [link], js=js)
 
 
 def reveal(event, components: list) -> None:

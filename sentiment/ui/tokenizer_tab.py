@@ -10,19 +10,11 @@ import pandas as pd
 
 from ..bilingual import Text
 from ..serving.terms import MAX_TEXT_CHARS, Explanation, PaddedToken
-from .common import Action, over, user_errors
+from .common import Action, copy_link, link_box, over, user_errors
 from .i18n import t
 
 # Every character of it is in the starter's vocabulary (learned from the sample): no [UNK] on the first screen.
 DEFAULT_TEXT = "この商品はとても使いやすくて、値段も安かったので満足しています。"
-COPY_LINK_JS = """
-(text) => {
-  const params = new URLSearchParams({tab: "tokenizer", text: text || ""});
-  const link = window.location.origin + window.location.pathname + "?" + params.toString();
-  try { navigator.clipboard.writeText(link).catch(() => {}); } catch (error) {}
-  return link;
-}
-"""
 DEFAULT_PAIR = "短い文です。"
 # Pastel colours, one per MeCab word in turn, so each word's pieces share a colour.
 PALETTE = ("#ffd6a5", "#caffbf", "#9bf6ff", "#bdb2ff", "#ffc6ff", "#fdffb6", "#a0c4ff", "#ffadad")
@@ -163,12 +155,7 @@ def build_tokenizer_tab(studio) -> TokenizerTab:
                 0, precision=0, minimum=0, label=t("Max length (0: the model's)", "最大長（0: モデルの値）")
             )
             copy = gr.Button(t("Copy link", "リンクをコピー"), size="sm")
-    link = gr.Textbox(
-        label=t("Link to this text (copied)", "このテキストへのリンク（コピー済み）"),
-        interactive=False,
-        visible=False,
-        elem_id="tokenizer-link",
-    )
+    link = link_box("tokenizer-link")
     counts = gr.Markdown()
     gr.Markdown(t("#### 1. MeCab words (part of speech)", "#### 1. MeCab の単語（品詞）"))
     words = gr.HTML(elem_id="mecab-words")
@@ -200,9 +187,7 @@ def build_tokenizer_tab(studio) -> TokenizerTab:
         trigger(
             tokenized.fn, inputs, outputs, api_visibility="private", trigger_mode="always_last", show_progress="hidden"
         )
-    copy.click(lambda: gr.Textbox(visible=True), None, [link], queue=False, api_visibility="private").then(
-        None, [text], [link], js=COPY_LINK_JS
-    )
+    copy_link(copy, link, "tokenizer", {"text": text})
     return TokenizerTab(text, choice, tokenized)
 
 
