@@ -54,7 +54,7 @@ def build_app(studio) -> gr.Blocks:
                 tokenizer = build_tokenizer_tab(studio)
                 compare = build_compare_section(studio, tokenizer.text, dataset_state)
             with gr.Tab(t("3. Train", "3. 学習"), id="train") as train_tab:
-                train_estimate = build_train_tab(studio, dataset_state)
+                estimate = build_train_tab(studio, dataset_state)
             with gr.Tab(t("4. Evaluate", "4. 評価"), id="evaluate") as evaluate_tab:
                 evaluate = build_evaluate_tab(studio, tabs)
             with gr.Tab(t("5. Classify", "5. 分類"), id="classify") as classify_tab:
@@ -67,7 +67,6 @@ def build_app(studio) -> gr.Blocks:
         _refresh_choices(evaluate_tab, evaluate.compared, studio.runbook.choices)
         _refresh_choices(tokenizer_tab, tokenizer.choice, studio.models.tokenizer_choices)
         # A run finished since the page opened times the next one: the estimate is made anew on opening the tab.
-        estimate = train_estimate
         train_tab.select(estimate.fn, estimate.inputs, estimate.outputs, queue=False, api_visibility="private")
 
         linked = gr.State(False)  # whether the address asks for a text to be classified
