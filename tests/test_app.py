@@ -210,10 +210,17 @@ def test_the_two_methods_and_the_baseline_side_by_side(client, app_runs, trained
 def test_why_a_prediction_was_made_and_the_models_view(client, trained_run):
     caption, words, tokens = client.predict(trained_run.name, "最高のホテルでした", "negative", api_name="/explain")
     assert caption.startswith("Why **negative**") and "最高" in words and "[CLS]" in tokens
-    predicted, *_ = client.predict(trained_run.name, "最高のホテルでした", "predicted / 予測", api_name="/explain")
+    predicted, *_ = client.predict(trained_run.name, "最高のホテルでした", "predicted", api_name="/explain")
     assert predicted.startswith("Why **")
+    # The value scripts sent before it became plain "predicted" is still taken, for one release.
+    former, *_ = client.predict(trained_run.name, "最高のホテルでした", "predicted / 予測", api_name="/explain")
+    assert former == predicted
+    with pytest.raises(AppError, match="There is no class “happy” to explain"):
+        client.predict(trained_run.name, "最高のホテルでした", "happy", api_name="/explain")
+    with pytest.raises(AppError, match="no-such-run"):
+        client.predict("no-such-run", "最高のホテルでした", "predicted", api_name="/explain")
     with pytest.raises(AppError, match="is empty"):
-        client.predict(trained_run.name, "  ", "predicted / 予測", api_name="/explain")
+        client.predict(trained_run.name, "  ", "predicted", api_name="/explain")
     before, after = client.predict(trained_run.name, "validation", api_name="/model_map")
     for figure in (before, after):
         points = sum(len(trace["x"]) for trace in json.loads(figure["plot"])["data"])

@@ -41,8 +41,17 @@ EXAMPLE_LABELS = {
     "最高のホテルでした😊また泊まりたい": "positive",
 }
 EXAMPLES = list(EXAMPLE_LABELS)
-# The API value of "explain the predicted class" (kept as it was; the page shows it in the visitor's language).
-PREDICTED = "predicted / 予測"
+# The API value of "explain the predicted class" (the page shows it in the visitor's language). Until 2026-12 it
+# was the two-language label, which scripts may still send: it is taken for one release.
+PREDICTED = "predicted"
+FORMER_PREDICTED = "predicted / 予測"
+
+
+
+NO_SUCH_CLASS = Text(
+    "There is no class “{chosen}” to explain: choose predicted, positive, neutral or negative.",
+    "「{chosen}」というクラスはありません。predicted、positive、neutral、negative から選んでください。",
+)
 EMPTY_TITLE = ("### Classify needs a trained run", "### 分類には学習済みモデルが必要です")
 WHY_INTRO = (
     "### Why this prediction\n**Integrated Gradients** measures how much each MeCab word and each token moved the "
@@ -142,7 +151,10 @@ def build_classify_tab(studio, tabs) -> ClassifyTab:
         download = gr.DownloadButton(t("Download (CSV)", "ダウンロード（CSV）"), visible=False)
 
     why_outputs = [why, word_scores, token_scores]
-    explain.click(over(studio, explain_prediction), [run, text, explained], why_outputs, api_name="explain")
+    # Unprocessed: gradio's Radio would refuse the former value of "predicted"; the handler checks every input.
+    explain.click(
+        over(studio, explain_prediction), [run, text, explained], why_outputs, api_name="explain", preprocess=False
+    )
     what_if.button.click(over(studio, vary), [run, text], [what_if.caption, what_if.table], api_name="what_if")
     what_if.table.select(
         over(studio, explain_variant), [run, explained, what_if.table], why_outputs, api_visibility="private"
@@ -202,6 +214,9 @@ def classify_batch(studio, run_name: str, value: str, file):
 def explain_prediction(studio, run_name: str, value: str, chosen: str):
     if not run_name:
         raise UserError(NO_RUN)
+    chosen = PREDICTED if chosen == FORMER_PREDICTED else chosen
+    if chosen not in (PREDICTED, *LABELS):
+        raise UserError(NO_SUCH_CLASS.format(chosen=chosen))
     result = studio.analyses.attribution(run_name, value, None if chosen == PREDICTED else chosen)
     total = sum(result.token_scores)
     caption = Text(
