@@ -167,10 +167,28 @@ def served_app(runs: Path, *flags: str, log_name: str = "app.log", first_runs: b
         stop_process_tree(server)
 
 
+@contextlib.contextmanager
+def app_in_process(runs: Path):
+    """The app on a free port, served from this test process (`launch(prevent_thread_lock=True)`, as gradio's own
+    tests do) for the length of a `with`: its URL. For tests of what the app answers, where what `python app.py`
+    adds (its flags, its signal handling, a process of its own to restart) is not what is tested: it starts in the
+    time the page takes to build, not the 10-15 s of a new interpreter importing torch and gradio."""
+    from sentiment.serving.studio import Studio
+    from sentiment.ui import launch_app
+
+    studio = Studio(runs)
+    app = launch_app(studio, "127.0.0.1", free_port(), prevent_thread_lock=True)
+    try:
+        yield app.local_url
+    finally:
+        studio.desk.shutdown()  # a run the test left training stops with the app, as app.py's does
+        app.close(verbose=False)
+
+
 @pytest.fixture(scope="session")
 def app_url(app_runs):
-    """`python app.py` serving offline on a free port."""
-    with served_app(app_runs) as url:
+    """The app serving offline on a free port, in this process."""
+    with app_in_process(app_runs) as url:
         yield url
 
 
