@@ -27,6 +27,7 @@ TINY = {
     "teacher_cost.py": ["--sizes", "60", "120"],
     "input_cap.py": ["--lengths", "1000", "20000", "--crash-lengths", "1000", "--repeats", "1"],
     "methods.py": ["--rows", "90", "--layers", "1", "--hidden", "64", "--full-steps", "1", "--starter-steps", "2"],
+    "why_budget.py": ["--rows", "90", "--layers", "1", "--hidden", "64", "--repeats", "1"],
     "why_precision.py": ["--rows", "120", "--layers", "1", "--hidden", "64", "--texts", "1", "--repeats", "1"],
     "memory.py": ["--rows", "90", "--layers", "1", "--hidden", "64", "--classifications", "3", "--train-steps", "2"],
     "tokenizer_lab.py": ["--rows", "90", "--repeats", "2"],
