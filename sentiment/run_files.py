@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import tempfile
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,8 @@ from pathlib import Path
 RUN_NAME = re.compile(r"[\w-][\w.-]{0,99}")
 RUN_NAME_BYTES = 100
 PARTIAL_SUFFIX = ".partial"  # a run being written (trainer.py)
+# Scripts whose letters pass for each other's (Cyrillic і, о, е for Latin i, o, e): a run name keeps to one.
+LOOK_ALIKE_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
 
 METRICS_FILE = "metrics.json"  # the run's validation metrics; its presence marks the run finished
 PREDICTIONS_FILE = "predictions.csv"
@@ -40,6 +43,17 @@ EXAMPLES_KEY = "examples_trained"  # in metrics.json
 # Where the Space's Storage Bucket is mounted (`hf spaces volumes set … -v hf://buckets/<ns>/<b>:/data`); set
 # STORAGE_BUCKET_PATH when it is mounted elsewhere.
 BUCKET_PATH = "/data"
+
+
+def name_key(name: str) -> str:
+    """What a run name reads as: names with the same key (`tiny`, `ｔｉｎｙ`, `Tiny`) would be taken for one run."""
+    return unicodedata.normalize("NFKC", name).casefold()
+
+
+def look_alike_scripts(name: str) -> set[str]:
+    """The scripts among LOOK_ALIKE_SCRIPTS whose letters `name` uses; more than one makes a look-alike name."""
+    names = (unicodedata.name(character, "") for character in name if character.isalpha())
+    return {script for given in names for script in LOOK_ALIKE_SCRIPTS if given.startswith(script + " ")}
 
 
 def partial_dir(output: str | Path) -> Path:

@@ -336,3 +336,18 @@ def test_run_names_fit_a_file_name_in_bytes():
     check_run_name("感" * 33)
     with pytest.raises(UserError, match="can't be a run name"):
         check_run_name("感" * 34)  # 102 bytes
+
+
+def test_run_names_that_pass_for_another_are_refused(tmp_path):
+    with pytest.raises(UserError, match="mixes Latin letters with Cyrillic or Greek ones"):
+        check_run_name("t\u0456ny")  # the і is Cyrillic
+    assert check_run_name("ｔｉｎｙ") == "ｔｉｎｙ" and check_run_name("感想-run") == "感想-run"  # fine on their own
+    (tmp_path / "tiny").mkdir()
+    (tmp_path / "tiny" / METRICS_FILE).write_text("{}")
+    job = TrainingJob(tmp_path)
+    for look_alike in ("ｔｉｎｙ", "Tiny"):  # full-width, and another case
+        config = TrainConfig(model="starter", dataset="sample", method="ngram", output=str(tmp_path / look_alike))
+        with pytest.raises(JobError, match="reads the same as the run tiny"):
+            job.submit(config)
+    assert job.name_taken("ＴＩＮＹ") and not job.name_taken("tiny-2")
+    assert [folder.name for folder in tmp_path.iterdir() if not folder.name.startswith(".")] == ["tiny"]

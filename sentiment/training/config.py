@@ -13,11 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..bilingual import Text
 from ..corpus.loading import DEFAULT_CONFIG, DEFAULT_SOURCE
 from ..errors import UserError, quoted
 from ..models.bert import STARTER
 from ..models.precision import PRECISIONS
-from ..run_files import PARTIAL_SUFFIX, RUN_NAME, RUN_NAME_BYTES
+from ..run_files import PARTIAL_SUFFIX, RUN_NAME, RUN_NAME_BYTES, look_alike_scripts
 from ..text.tokenization import SOURCE_MODEL
 
 # The source tutorial: lr 2e-5, batch 16, 2 epochs, weight decay 0.01, inputs up to 512 tokens.
@@ -157,6 +158,15 @@ def check_run_name(name: str) -> str:
         raise UserError(
             f"{quoted(name)} can't be a run name: use up to 100 letters, digits, '-', '_' and '.' "
             f"(not first; up to 33 Japanese characters), not ending in {PARTIAL_SUFFIX}."
+        )
+    if len(look_alike_scripts(name)) > 1:
+        raise UserError(
+            Text(
+                f"{quoted(name)} mixes Latin letters with Cyrillic or Greek ones, which look alike: write it in one "
+                "script.",
+                f"{quoted(name)} はラテン文字とキリル文字・ギリシャ文字（見分けにくい文字）が混ざっています。"
+                "一つの文字体系で書いてください。",
+            )
         )
     return name
 

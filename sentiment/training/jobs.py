@@ -36,12 +36,15 @@ from ..bilingual import Text, same
 from ..errors import UserError
 from ..run_files import (
     METRICS_FILE,
+    PARTIAL_SUFFIX,
     PROGRESS_FILE,
     ProgressRecord,
+    name_key,
     partial_dir,
     read_progress,
     remove_unfinished,
     unfinished,
+    work_root,
 )
 from .active_run import ActiveRun, is_trainer, read_active, start_lock, write_active
 from .config import TrainConfig
@@ -123,10 +126,15 @@ class TrainingJob:
             return len(self._waiting)
 
     def name_taken(self, name: str) -> bool:
-        """Whether a run, an unfinished run or a queued run has this name."""
-        output = self.runs_dir / name
+        """Whether a run, an unfinished run or a queued run has this name, or one that reads the same."""
         with self._lock:
-            return output.exists() or partial_dir(output).exists() or name in self._waiting_names()
+            return name_key(name) in self._names_read()
+
+    def _names_read(self) -> dict[str, str]:
+        """What each name of a run, an unfinished run or a queued run reads as (name_key) → the name."""
+        folders = {*self.runs_dir.glob("*"), *work_root(self.runs_dir).glob("*" + PARTIAL_SUFFIX)}
+        names = [folder.name.removesuffix(PARTIAL_SUFFIX) for folder in folders if folder.is_dir()]
+        return {name_key(name): name for name in [*names, *self._waiting_names()]}
 
     def _waiting_names(self) -> list[str]:
         return [Path(waiting.config.output).name for waiting in self._waiting]
@@ -140,6 +148,13 @@ class TrainingJob:
             )
         if output.name in self._waiting_names():
             raise JobError(f"A run called {output.name} is waiting to train already: choose another name.")
+        if (other := self._names_read().get(name_key(output.name))) is not None:
+            raise JobError(
+                Text(
+                    f"{output.name} reads the same as the run {other}: choose a name that can't be taken for it.",
+                    f"{output.name} は既存の {other} と同じに読めます。取り違えられない名前にしてください。",
+                )
+            )
 
     def _serve_queue(self) -> None:
         """Start each queued run once the one before it has ended; end when the queue is empty."""
