@@ -68,7 +68,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="On a public server, the password that allows runs bigger than a lesson (better: the TRAIN_PASSWORD "
         "secret, which other users of the machine can't read in the process list).",
     )
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--trusted-proxy",
+        action="append",
+        default=[],
+        help="The address or network (10.0.0.5, 10.0.0.0/8) of a reverse proxy in front of the app, whose "
+        "X-Forwarded-For header names the visitor (for the password throttle and the upload quota); repeat for "
+        "more. On a Space its own proxy is trusted, with --share the local tunnel; no other client's header is.",
+    )
+    args = parser.parse_args(argv)
+    from sentiment.errors import UserError
+    from sentiment.serving.guards import networks
+
+    try:
+        networks(args.trusted_proxy)
+    except UserError as error:
+        parser.error(f"--trusted-proxy: {error}")
+    return args
 
 
 def default_runs_folder() -> str:
@@ -88,7 +104,7 @@ def main(argv: list[str] | None = None) -> None:
 
     if args.train_password:
         print(PASSWORD_WARNING, flush=True)
-    deployment = Deployment.from_launch(args.public, args.share, args.train_password, args.data_dir)
+    deployment = Deployment.from_launch(args.public, args.share, args.train_password, args.data_dir, args.trusted_proxy)
     studio = Studio(args.runs, args.dataset, args.model, deployment)
     for notice in studio.notices:
         print(notice, flush=True)

@@ -351,3 +351,19 @@ def test_run_names_that_pass_for_another_are_refused(tmp_path):
             job.submit(config)
     assert job.name_taken("ＴＩＮＹ") and not job.name_taken("tiny-2")
     assert [folder.name for folder in tmp_path.iterdir() if not folder.name.startswith(".")] == ["tiny"]
+
+
+def test_only_the_proxies_a_deployment_names_say_who_the_visitor_is(monkeypatch):
+    monkeypatch.delenv("SPACE_ID", raising=False)
+    # --public on a LAN, in Docker, over a VPN: a neighbour's private address is no proxy.
+    plain = Deployment.from_launch(public=True)
+    assert plain.visitor("192.168.1.20", "203.0.113.7") == "192.168.1.20"
+    assert plain.visitor("127.0.0.1", "203.0.113.7") == "127.0.0.1"
+    behind = Deployment.from_launch(public=True, trusted_proxies=["10.0.0.0/8"])
+    assert behind.visitor("10.1.2.3", "198.51.100.1, 203.0.113.7") == "203.0.113.7", "the address the proxy saw"
+    assert behind.visitor("192.168.1.20", "203.0.113.7") == "192.168.1.20"
+    assert Deployment.from_launch(share=True).visitor("127.0.0.1", "203.0.113.7") == "203.0.113.7"  # the tunnel
+    monkeypatch.setenv("SPACE_ID", "someone/studio")
+    assert Deployment.from_launch().visitor("10.20.30.40", "203.0.113.7") == "203.0.113.7"  # the Space's proxy
+    with pytest.raises(UserError, match="not an address or a network"):
+        Deployment.from_launch(trusted_proxies=["proxy.example"])

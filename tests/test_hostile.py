@@ -31,7 +31,9 @@ def public_app(trained_run, tmp_path_factory):
     runs, data = root / "runs", root / "datasets"
     copy_run(trained_run, runs)
     shutil.copytree(ROOT / "sentiment" / "corpus" / "samples", data / "reviews")
-    url, server = serve_app(runs, "--public", "--train-password", PASSWORD, "--data-dir", str(data))
+    # Its visitors' clients come through a proxy on this machine, as a Space's come through the Space's.
+    flags = ("--public", "--train-password", PASSWORD, "--data-dir", str(data), "--trusted-proxy", "127.0.0.1")
+    url, server = serve_app(runs, *flags)
     yield url, server, runs
     stop_process_tree(server)
 
@@ -104,7 +106,7 @@ def test_public_training_beyond_a_lesson_needs_the_password_and_stays_within_bou
 
 
 def test_wrong_passwords_are_throttled_per_visitor(public_app):
-    # Each Client is a visitor behind a proxy on loopback (guards.visitor_address), so this one's wait holds
+    # Each Client is a visitor behind the trusted proxy on loopback (guards.visitor_address), so this one's wait holds
     # up no other test.
     guesser = Client(public_app[0], verbose=False, headers={"X-Forwarded-For": "203.0.113.7"})
     # The waits double after three free guesses (1 s, 2 s, 4 s …); on a loaded machine one guess can take longer

@@ -27,7 +27,7 @@ from ..errors import UserError
 from ..models.bert import STARTER
 from ..text.limits import LESSON_MINUTES, LESSON_STEPS, LOCAL, PUBLIC, Bounds
 from ..training.config import TrainConfig
-from .guards import PasswordThrottle
+from .guards import LOOPBACK, PRIVATE_NETWORKS, Network, PasswordThrottle, networks, visitor_address
 
 PASSWORD_VARIABLE = "TRAIN_PASSWORD"
 LESSON = Text(
@@ -56,20 +56,33 @@ class Deployment:
     train_password: str = ""
     data_dirs: tuple[Path, ...] = ()
     bounds: Bounds = LOCAL
+    proxies: tuple[Network, ...] = ()  # whose X-Forwarded-For names the visitor (guards.py)
     throttle: PasswordThrottle = field(default_factory=PasswordThrottle, compare=False, repr=False)
 
     @classmethod
     def from_launch(
-        cls, public: bool = False, share: bool = False, train_password: str | None = None, data_dirs=()
+        cls,
+        public: bool = False,
+        share: bool = False,
+        train_password: str | None = None,
+        data_dirs=(),
+        trusted_proxies=(),
     ) -> Deployment:
         """The deployment an app launched with these flags (and this environment) runs as."""
-        public = public or share or bool(os.environ.get("SPACE_ID"))
+        on_space = bool(os.environ.get("SPACE_ID"))
+        public = public or share or on_space
+        proxies = [*trusted_proxies, *(PRIVATE_NETWORKS + LOOPBACK if on_space else ()), *(LOOPBACK if share else ())]
         return cls(
             public=public,
             train_password=train_password or os.environ.get(PASSWORD_VARIABLE, ""),
             data_dirs=tuple(Path(folder).resolve() for folder in data_dirs),
             bounds=PUBLIC if public else LOCAL,
+            proxies=networks(proxies),
         )
+
+    def visitor(self, client_host: str | None, forwarded_for: str | None) -> str:
+        """Who is asking (guards.visitor_address), believing X-Forwarded-For from this deployment's proxies only."""
+        return visitor_address(client_host, forwarded_for, self.proxies)
 
     @property
     def training_open(self) -> bool:
@@ -170,4 +183,3 @@ def is_lesson(config: TrainConfig) -> bool:
         and resolved.starter_hidden <= recipe.starter_hidden
         and resolved.starter_vocab_size <= recipe.starter_vocab_size
     )
-

@@ -1,10 +1,12 @@
 """What keeps one visitor of a public server from wearing it down: password guesses and uploads.
 
-Visitors are told apart by their network address. Behind a proxy (a Space's, or gradio's share
-tunnel), which reaches the app from a private or loopback address, that is the last address of
-`X-Forwarded-For`: the one the proxy itself saw, which a visitor can't choose (the entries before it
-are whatever the visitor sent). A visitor reaching the app directly is known by their own address,
-whatever headers they send.
+Visitors are told apart by their network address. Behind a trusted proxy, that is the last address of
+`X-Forwarded-For`: the one the proxy itself saw, which a visitor can't choose (the entries before it are
+whatever the visitor sent). Trusted are only the proxies the deployment names (Deployment.proxies): a Space's
+own (from its private network), gradio's share tunnel (from this machine) and those named at launch
+(`--trusted-proxy`). Any other client is known by its own address, whatever headers it sends: on a LAN, in
+Docker or over a VPN, a neighbour's private address is no proxy, and believing its header would let it choose
+a new identity with every request.
 """
 
 from __future__ import annotations
@@ -25,19 +27,37 @@ MAX_DELAY = 300.0  # seconds; the delay doubles with each wrong guess after the 
 VISITORS_REMEMBERED = 10_000
 
 
-def visitor_address(client_host: str | None, forwarded_for: str | None) -> str:
+# Where a Space's proxy reaches the app from (its private network), and gradio's share tunnel (this machine).
+PRIVATE_NETWORKS = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
+LOOPBACK = ("127.0.0.0/8", "::1/128")
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def networks(named) -> tuple[Network, ...]:
+    """Addresses or networks (`10.1.2.3`, `10.0.0.0/8`) as networks; one that is neither gets one sentence."""
+    found = []
+    for name in named:
+        try:
+            found.append(ipaddress.ip_network(name.strip(), strict=False))
+        except ValueError:
+            raise UserError(f"{name!r} is not an address or a network (like 10.0.0.5 or 10.0.0.0/8).") from None
+    return tuple(found)
+
+
+def visitor_address(client_host: str | None, forwarded_for: str | None, proxies: tuple[Network, ...] = ()) -> str:
     """Who is asking, as far as the server can tell (see the module's docstring)."""
-    if forwarded_for and _is_proxy(client_host):
+    if forwarded_for and _is_one_of(client_host, proxies):
         return forwarded_for.split(",")[-1].strip()
     return client_host or "unknown"
 
 
-def _is_proxy(host: str | None) -> bool:
+def _is_one_of(host: str | None, proxies: tuple[Network, ...]) -> bool:
     try:
         address = ipaddress.ip_address(host or "")
     except ValueError:
         return False
-    return address.is_private or address.is_loopback
+    return any(address in network for network in proxies)
 
 
 class _PerVisitor(OrderedDict):
@@ -88,8 +108,9 @@ class UploadGuard:
 
     ROUTE = "/gradio_api/upload"
 
-    def __init__(self, app, folder: str | Path, max_bytes: float, per_hour: float, clock=time.monotonic):
+    def __init__(self, app, folder: str | Path, max_bytes: float, per_hour: float, proxies=(), clock=time.monotonic):
         self.app, self.folder, self.max_bytes, self.per_hour, self.clock = app, Path(folder), max_bytes, per_hour, clock
+        self.proxies = proxies
         self._posts = _PerVisitor()  # visitor → times of their recent posts
         self._lock = threading.Lock()
 
@@ -97,7 +118,7 @@ class UploadGuard:
         if scope["type"] == "http" and scope["method"] == "POST" and scope["path"].endswith(self.ROUTE):
             headers = {key.decode("latin-1"): value.decode("latin-1") for key, value in scope["headers"]}
             client = scope.get("client") or (None, None)
-            visitor = visitor_address(client[0], headers.get("x-forwarded-for"))
+            visitor = visitor_address(client[0], headers.get("x-forwarded-for"), self.proxies)
             refusal = self.refusal(visitor, int(headers.get("content-length") or 0))
             if refusal:
                 await _plain_text(send, 429, refusal)

@@ -131,7 +131,11 @@ def launch_app(studio, host: str, port: int, share: bool = False, prevent_thread
     app.queue(default_concurrency_limit=4, max_size=bounds.queue_size)
     middleware = []
     if studio.deployment.public:  # gradio's own upload route keeps any posted file, outside the app's quotas
-        guard = {"folder": get_upload_folder(), "max_bytes": bounds.upload_cache_mb * 2**20}
+        guard = {
+            "folder": get_upload_folder(),
+            "max_bytes": bounds.upload_cache_mb * 2**20,
+            "proxies": studio.deployment.proxies,
+        }
         middleware.append(Middleware(UploadGuard, **guard, per_hour=bounds.uploads_per_hour))
     app.launch(
         app_kwargs={"middleware": middleware},

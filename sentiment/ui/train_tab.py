@@ -10,7 +10,6 @@ import pandas as pd
 from ..bilingual import Text
 from ..errors import UserError
 from ..serving.deployment import LESSON, TRAINING_OFF
-from ..serving.guards import visitor_address
 from ..serving.terms import LESSON_STEPS, RUN_COLUMNS, SOURCE_MODEL, STARTER, WHOLE_NUMBERS, help_text
 from .common import Action, over, user_errors
 from .i18n import t
@@ -252,7 +251,7 @@ def start_training(
     request: gr.Request,
 ):
     values = form_values(epochs, learning_rate, batch_size, max_length, train_examples, seed)
-    visitor = visitor_address(request.client.host, request.headers.get("x-forwarded-for"))
+    visitor = studio.deployment.visitor(request.client.host, request.headers.get("x-forwarded-for"))
     started, place = studio.desk.start_from_page(
         model, method, dataset, run_name, values, request.session_hash, secret, visitor
     )
@@ -275,7 +274,7 @@ def stop_training(studio, secret, request: gr.Request):
     status = studio.desk.status()
     if status.state != "running" and not status.waiting:  # nothing to stop: a calm sentence, not an error
         return Text("Nothing is training right now.", "学習中のものはありません。")
-    visitor = visitor_address(request.client.host, request.headers.get("x-forwarded-for"))
+    visitor = studio.deployment.visitor(request.client.host, request.headers.get("x-forwarded-for"))
     stopped = studio.desk.stop(request.session_hash, secret, visitor)
     return Text(f"Stopped {stopped}; nothing was saved.", f"{stopped} を停止しました（保存されていません）。")
 
