@@ -367,3 +367,12 @@ def test_only_the_proxies_a_deployment_names_say_who_the_visitor_is(monkeypatch)
     assert Deployment.from_launch().visitor("10.20.30.40", "203.0.113.7") == "203.0.113.7"  # the Space's proxy
     with pytest.raises(UserError, match="not an address or a network"):
         Deployment.from_launch(trusted_proxies=["proxy.example"])
+
+
+def test_a_batch_is_bounded_by_its_characters_after_normalisation(tmp_path):
+    studio = Studio(tmp_path / "runs", deployment=Deployment(public=True, bounds=PUBLIC))
+    # 1,000 lines of 200 '㌖': 200,000 characters as written, within the bound; 1,200,000 once NFKC makes each
+    # one キロメートル, which is what MeCab and the model would read. Refused before any model is loaded.
+    lines = ["㌖" * 200] * PUBLIC.batch_rows
+    with pytest.raises(UserError, match=f"more than {PUBLIC.batch_chars:,} characters together once normalised"):
+        studio.models.classify_many("no-run-needed", lines)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from ..corpus.loading import SAMPLE, load_dataset
 from ..errors import UserError, quoted
 from ..insight.inference import Classifier, load_classifier, unquantised_precision
@@ -82,12 +84,15 @@ class ModelPool:
             raise UserError(
                 f"There are {len(texts):,} texts; this server classifies up to {bounds.batch_rows:,} at a time."
             )
-        characters = 0  # what would be tokenized, counted until past the bound: a hostile batch costs no more
+        # What would be tokenized (after NFKC, which makes '㌖' six characters), counted until past the bound: a
+        # hostile batch costs no more than that.
+        characters = 0
         for text in texts:
-            characters += len(cap_text(text))
+            characters += len(unicodedata.normalize("NFKC", cap_text(text)))
             if characters > bounds.batch_chars:
                 raise UserError(
-                    f"These texts have more than {bounds.batch_chars:,} characters together; this server "
+                    f"These texts have more than {bounds.batch_chars:,} characters together once normalised (NFKC, "
+                    "which makes ㌖ six); this server "
                     f"classifies up to {bounds.batch_chars:,} at a time: send fewer or shorter texts."
                 )
         return self.classifier(run_name).predict(texts)
