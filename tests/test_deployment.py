@@ -332,6 +332,45 @@ def test_the_upload_guard_refuses_past_the_disk_budget(tmp_path):
     assert "upload space is full" in guard.refusal("visitor", 600)
 
 
+def test_one_visitor_cannot_fill_the_upload_space_for_everyone(tmp_path):
+    guard = UploadGuard(None, tmp_path, max_bytes=10 * 2**20, per_hour=100, visitor_bytes=2 * 2**20)
+    assert guard.refusal("greedy", 2**20) == "" and guard.refusal("greedy", 2**20) == ""
+    assert "2 MB in the last hour" in guard.refusal("greedy", 1)
+    assert guard.refusal("another", 2**20) == "", "the others still have room"
+
+
+def test_an_upload_that_does_not_say_its_length_is_refused(tmp_path):
+    import asyncio
+
+    reached = []
+
+    async def gradio(scope, receive, send):  # what stands behind the guard: here it only records who got through
+        reached.append(scope["headers"])
+
+    guard = UploadGuard(gradio, tmp_path, max_bytes=2**20, per_hour=100)
+
+    def post(headers: dict) -> int:
+        sent = []
+
+        async def send(message):
+            sent.append(message)
+
+        scope = {
+            "type": "http",
+            "method": "POST",
+            "path": "/gradio_api/upload",
+            "client": ("203.0.113.7", 5000),
+            "headers": [(key.encode(), value.encode()) for key, value in headers.items()],
+        }
+        asyncio.run(guard(scope, None, send))
+        return sent[0]["status"] if sent else 200
+
+    assert post({"transfer-encoding": "chunked"}) == 411
+    assert post({"content-length": "10", "transfer-encoding": "chunked"}) == 411  # chunked framing would win
+    assert not reached
+    assert post({"content-length": "10"}) == 200 and len(reached) == 1
+
+
 def test_run_names_fit_a_file_name_in_bytes():
     check_run_name("感" * 33)
     with pytest.raises(UserError, match="can't be a run name"):

@@ -104,14 +104,25 @@ class PasswordThrottle:
 class UploadGuard:
     """ASGI middleware in front of gradio's own upload route (`…/gradio_api/upload`), which saves any file
     a visitor posts for an hour, outside the app's quotas: it refuses a post when the upload folder
-    holds `max_bytes` already, or when the visitor has posted `per_hour` files in the last hour."""
+    holds `max_bytes` already (the bytes on disk and the post's own), when the visitor has posted `per_hour`
+    times or `visitor_bytes` in the last hour, and a post that does not say its length: a chunked body
+    could be any size, while the server holds a body with a Content-Length to that length."""
 
     ROUTE = "/gradio_api/upload"
 
-    def __init__(self, app, folder: str | Path, max_bytes: float, per_hour: float, proxies=(), clock=time.monotonic):
+    def __init__(
+        self,
+        app,
+        folder: str | Path,
+        max_bytes: float,
+        per_hour: float,
+        visitor_bytes: float = float("inf"),
+        proxies=(),
+        clock=time.monotonic,
+    ):
         self.app, self.folder, self.max_bytes, self.per_hour, self.clock = app, Path(folder), max_bytes, per_hour, clock
-        self.proxies = proxies
-        self._posts = _PerVisitor()  # visitor → times of their recent posts
+        self.visitor_bytes, self.proxies = visitor_bytes, proxies
+        self._posts = _PerVisitor()  # visitor → (time, bytes) of their posts in the last hour
         self._lock = threading.Lock()
 
     async def __call__(self, scope, receive, send):
@@ -119,30 +130,45 @@ class UploadGuard:
             headers = {key.decode("latin-1"): value.decode("latin-1") for key, value in scope["headers"]}
             client = scope.get("client") or (None, None)
             visitor = visitor_address(client[0], headers.get("x-forwarded-for"), self.proxies)
-            refusal = self.refusal(visitor, int(headers.get("content-length") or 0))
-            if refusal:
+            length = headers.get("content-length", "")
+            if not length.isdigit() or "transfer-encoding" in headers:  # chunked framing overrides the length
+                await _plain_text(send, 411, UNSIZED)
+                return
+            if refusal := self.refusal(visitor, int(length)):
                 await _plain_text(send, 429, refusal)
                 return
         await self.app(scope, receive, send)
 
     def refusal(self, visitor: str, size: int) -> str:
-        """Why this post is refused, or '' when it may go on (and then it is counted)."""
+        """Why this post of `size` bytes is refused, or '' when it may go on (and then it is counted)."""
         with self._lock:
             now = self.clock()
-            recent = [moment for moment in self._posts.touch(visitor, []) if now - moment < 3600]
+            recent = [(moment, posted) for moment, posted in self._posts.touch(visitor, []) if now - moment < 3600]
             self._posts[visitor] = recent
             if len(recent) >= self.per_hour:
                 return (
                     f"You have uploaded {len(recent)} files in the last hour, this server's limit: try again later. "
                     "/ アップロードの上限に達しました。しばらくしてからお試しください。"
                 )
+            if sum(posted for _, posted in recent) + size > self.visitor_bytes:
+                return (
+                    f"You have uploaded {self.visitor_bytes / 2**20:,.0f} MB in the last hour, this server's limit "
+                    "for one visitor: try again later. / 1 時間あたりのアップロード量の上限に達しました。"
+                    "しばらくしてからお試しください。"
+                )
             if folder_bytes(self.folder) + size > self.max_bytes:
                 return (
                     "This server's upload space is full for now: try again in a few minutes. "
                     "/ アップロード領域がいっぱいです。数分後にお試しください。"
                 )
-            recent.append(now)
+            recent.append((now, size))
             return ""
+
+
+UNSIZED = (
+    "An upload must say its length (a Content-Length header), as a browser's does: send it that way. "
+    "/ アップロードにはサイズ（Content-Length）が必要です。ブラウザーと同じ方法で送ってください。"
+)
 
 
 def folder_bytes(folder: Path) -> int:

@@ -77,6 +77,7 @@ class Bounds:
     why_budget: float  # "Why?" work per request, in BERT-base token-steps (attribution.py)
     queue_size: int  # requests waiting in gradio's queue
     upload_cache_mb: float  # gradio's own upload folder, all visitors together
+    visitor_upload_mb: float  # what one visitor may post to gradio's upload route in an hour
     uploads_per_hour: float  # files one visitor may post to gradio's upload route
     upload_lifetime: int  # seconds gradio keeps an uploaded file
 
@@ -99,6 +100,7 @@ LOCAL = Bounds(
     why_budget=UNBOUNDED,
     queue_size=256,
     upload_cache_mb=UNBOUNDED,
+    visitor_upload_mb=UNBOUNDED,
     uploads_per_hour=UNBOUNDED,
     upload_lifetime=3600,
 )
@@ -119,6 +121,7 @@ PUBLIC = Bounds(
     why_budget=1_500,
     queue_size=32,
     upload_cache_mb=500,
+    visitor_upload_mb=100,  # five visitors, not one, to fill the folder for everyone
     uploads_per_hour=30,
     upload_lifetime=900,
 )

@@ -134,6 +134,7 @@ def launch_app(studio, host: str, port: int, share: bool = False, prevent_thread
         guard = {
             "folder": get_upload_folder(),
             "max_bytes": bounds.upload_cache_mb * 2**20,
+            "visitor_bytes": bounds.visitor_upload_mb * 2**20,
             "proxies": studio.deployment.proxies,
         }
         middleware.append(Middleware(UploadGuard, **guard, per_hour=bounds.uploads_per_hour))
