@@ -70,3 +70,62 @@ def test_unknown_characters_and_truncation_are_flagged(starter_tokenizer):
     assert result.truncated and len(result.rows) == 16
     assert result.counts["tokens_before_truncation"] > 16
     assert result.counts["unknown"] >= 1 and any(row.unknown for row in result.rows)
+
+
+LAUNCH_MODEL_PAGE = """
+import json, sys
+from sentiment.serving.studio import Studio
+studio = Studio(sys.argv[1], model=sys.argv[2])
+print(json.dumps({
+    "choices": [value for _, value in studio.models.tokenizer_choices()],
+    "counted_with": studio.models.length_tokenizer().name_or_path,
+}))
+"""
+
+
+def launch_model_page(runs, model: str, **environment) -> dict:
+    """What a page launched offline with `--model MODEL` offers in the Tokenizer tab and counts tokens with."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    result = subprocess.run(
+        [sys.executable, "-c", LAUNCH_MODEL_PAGE, str(runs), model],
+        cwd=ROOT,
+        env={**os.environ, "HF_HUB_OFFLINE": "1", **environment},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_a_launch_model_folder_is_the_pages_model(trained_run, tmp_path):
+    from sentiment.serving.studio import Studio
+
+    # Its tokenizer is the Tokenizer tab's first and counts the Dataset tab's tokens.
+    models = Studio(tmp_path / "runs", model=str(trained_run)).models
+    assert models.tokenizer_choices()[0][1] == str(trained_run)
+    assert models.length_tokenizer().name_or_path == str(trained_run)
+
+
+@pytest.mark.slow  # a process of its own: the Hugging Face cache's place is read when huggingface_hub is imported
+def test_the_source_model_from_the_cache_is_the_pages_model_offline(trained_run, tmp_path):
+    import shutil
+
+    from sentiment.text.tokenization import SOURCE_MODEL
+
+    # The source model's Hub id with its files in this machine's Hugging Face cache, as a Space's build leaves
+    # them: offline, it is still the page's model.
+    commit = "0" * 40
+    cached = tmp_path / "hub" / ("models--" + SOURCE_MODEL.replace("/", "--"))
+    shutil.copytree(trained_run, cached / "snapshots" / commit)
+    (cached / "refs").mkdir()
+    (cached / "refs" / "main").write_text(commit)
+    page = launch_model_page(tmp_path / "runs", SOURCE_MODEL, HF_HUB_CACHE=str(tmp_path / "hub"))
+    assert page["choices"][:2] == [SOURCE_MODEL, "starter (vocabulary learned from the sample)"]
+    assert page["counted_with"] == SOURCE_MODEL

@@ -8,6 +8,7 @@ from ..corpus.loading import SAMPLE, load_dataset
 from ..errors import UserError, quoted
 from ..insight.inference import Classifier, load_classifier, unquantised_precision
 from ..insight.whatif import WhatIf, what_if
+from ..models.bert import STARTER
 from ..models.prediction import Prediction
 from ..text.limits import cap_text
 from ..text.tokenization import (
@@ -19,6 +20,7 @@ from ..text.tokenization import (
     load_tokenizer,
     padded_pair,
     special_tokens,
+    tokenizer_loadable,
 )
 from .cache import SharedCache, run_key
 from .deployment import Deployment
@@ -30,21 +32,30 @@ RUN_PREFIX = "run: "
 
 
 class ModelPool:
-    def __init__(self, runbook: RunBook, deployment: Deployment, online: bool):
+    def __init__(self, runbook: RunBook, deployment: Deployment, online: bool, launch_model: str = STARTER):
         self.runbook = runbook
         self.deployment = deployment
         self.online = online
+        self.launch_model = launch_model  # what the Train tab trains: the page shows its tokenizer first
         self._tokenizers = SharedCache(4)
         self._classifiers = SharedCache(2)
         self._unquantised = SharedCache(1)
 
     # Tokenizers
     def tokenizer_choices(self) -> list[tuple[str, str]]:
-        """What the Tokenizer tab offers, as (shown, value) pairs: the value is what its API takes."""
-        choices = [(STARTER_TOKENIZER_SHOWN, STARTER_TOKENIZER)]
-        if self.online:
-            choices.append((SOURCE_MODEL, SOURCE_MODEL))
+        """What the Tokenizer tab offers, as (shown, value) pairs: the value is what its API takes. The launch
+        model's tokenizer comes first wherever it can be loaded (a folder, or a Hub id online or from the cache),
+        then the starter's, the source model's and the runs'."""
+        starter = (STARTER_TOKENIZER_SHOWN, STARTER_TOKENIZER)
+        models = [starter if spec == STARTER else (spec, spec) for spec in self._models_with_tokenizers()]
+        launch = models[:1] if self.launch_model in (STARTER, *(value for _, value in models[:1])) else []
+        choices = list(dict.fromkeys([*launch, starter, *models]))
         return choices + [(RUN_PREFIX + run.name,) * 2 for run in self.runbook.runs() if run.reads_tokens]
+
+    def _models_with_tokenizers(self) -> list[str]:
+        """The launch model, then the source model, each where its tokenizer can be loaded here."""
+        specs = dict.fromkeys([self.launch_model, SOURCE_MODEL])
+        return [spec for spec in specs if spec == STARTER or tokenizer_loadable(spec, self.online)]
 
     def tokenizer(self, choice: str):
         choice = choice or STARTER_TOKENIZER
@@ -55,8 +66,8 @@ class ModelPool:
             return build_starter_tokenizer(load_dataset(SAMPLE)["train"]["text"], vocab_size=4000)
         if choice.startswith(RUN_PREFIX):
             return load_tokenizer(str(self.runbook.resolve(choice.removeprefix(RUN_PREFIX))))
-        if choice == SOURCE_MODEL:
-            return load_tokenizer(SOURCE_MODEL)
+        if choice in self._models_with_tokenizers():
+            return load_tokenizer(choice)
         raise UserError(f"Unknown tokenizer {quoted(choice)}: pick one from the list.")
 
     def tokenization(
@@ -69,8 +80,9 @@ class ModelPool:
         return explanation, special_tokens(tokenizer), padded_pair(tokenizer, text, second, explanation.max_length)
 
     def length_tokenizer(self):
-        """The tokenizer that counts tokens in the Dataset tab: the source model's, or the starter's offline."""
-        return self.tokenizer(SOURCE_MODEL if self.online else STARTER_TOKENIZER)
+        """The tokenizer that counts tokens in the Dataset tab: the Tokenizer tab's first, the launch model's
+        where it can be loaded."""
+        return self.tokenizer(self.tokenizer_choices()[0][1])
 
     # Classifiers
     def classifier(self, run_name: str) -> Classifier:

@@ -33,6 +33,21 @@ def load_tokenizer(spec: str = SOURCE_MODEL) -> PreTrainedTokenizerBase:
     return AutoTokenizer.from_pretrained(spec)
 
 
+def tokenizer_loadable(spec: str, online: bool) -> bool:
+    """Whether `load_tokenizer(spec)` can work here: a local folder, or a Hub id with the Hub reachable or the
+    model in this machine's Hugging Face cache (a Space's build, a `huggingface-cli download` made earlier)."""
+    if Path(spec).is_dir():
+        return True
+    if online:
+        return True
+    from huggingface_hub import try_to_load_from_cache
+
+    try:
+        return isinstance(try_to_load_from_cache(spec, "tokenizer_config.json"), str)
+    except ValueError:  # not a Hub id either
+        return False
+
+
 def build_starter_tokenizer(
     texts: Iterable[str],
     vocab_size: int = 8000,
