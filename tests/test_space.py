@@ -124,3 +124,11 @@ def test_a_run_trained_onto_a_real_fuse_mount_lands_whole_and_never_half(fuse_mo
         assert time.monotonic() < settled, "metrics.json never reached the store"
         time.sleep(0.2)
     assert (store / "runs" / "kept" / "model.safetensors").is_file()
+
+
+def test_the_offline_notice_says_only_what_the_hub_s_absence_replaced(tmp_path, trained_run):
+    from sentiment.serving.studio import OFFLINE_SAMPLE_ONLY
+
+    assert Studio(tmp_path / "runs", model=str(trained_run)).notices == [OFFLINE_SAMPLE_ONLY]
+    assert "starter" in str(Studio(tmp_path / "runs", dataset="sample").notices[0])
+    assert Studio(tmp_path / "runs", dataset="sample", model=str(trained_run)).notices == []

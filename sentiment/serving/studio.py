@@ -35,6 +35,16 @@ OFFLINE_NOTICE = Text(
     "(a small BERT trained here).",
     "Hub に接続できないため、同梱のサンプルとスターターモデルを使います。",
 )
+# Offline with a dataset or a model named at launch, the notice says only what the Hub's absence replaced.
+OFFLINE_SAMPLE_ONLY = Text(
+    "The Hugging Face Hub can't be reached, so the app uses the bundled sample dataset.",
+    "Hub に接続できないため、同梱のサンプルを使います。",
+)
+OFFLINE_STARTER_ONLY = Text(
+    "The Hugging Face Hub can't be reached, so the app trains the starter model (a small BERT trained here).",
+    "Hub に接続できないため、スターターモデルで学習します。",
+)
+OFFLINE = {(True, True): OFFLINE_NOTICE, (True, False): OFFLINE_SAMPLE_ONLY, (False, True): OFFLINE_STARTER_ONLY}
 
 LOST_AT_RESTART = Text(
     "Runs on this Space are lost when it restarts: its owner can attach a Storage Bucket at /data to keep them.",
@@ -57,16 +67,13 @@ class Studio:
         self.default_dataset = dataset or (DEFAULT_SOURCE if self.online else SAMPLE)
         self.default_model = model or (SOURCE_MODEL if self.online else STARTER)
         on_space, kept = bool(os.environ.get("SPACE_ID")), on_bucket(self.runs_dir)
-        self.notices = [
-            *([] if self.online else [OFFLINE_NOTICE]),
-            *([LOST_AT_RESTART] if on_space and not kept else []),
-        ]
+        replaced = (dataset is None, model is None)  # what the Hub's absence leaves the app to replace
+        offline = [] if self.online or replaced == (False, False) else [OFFLINE[replaced]]
+        self.notices = [*offline, *([LOST_AT_RESTART] if on_space and not kept else [])]
         self.downloads = Downloads(self.runs_dir / DOWNLOADS, self.deployment.bounds.downloads_kept)
         self.runbook = RunBook(self.runs_dir)
         self.catalog = Catalog(self.runs_dir, self.default_dataset, self.deployment, self.runbook)
-        self.models = ModelPool(self.runbook, self.deployment, self.online)
+        self.models = ModelPool(self.runbook, self.deployment, self.online, self.default_model)
         self.analyses = Analyses(self.catalog, self.runbook, self.models, self.deployment, self.downloads)
         window = GpuWindow() if on_zerogpu() else None
-        self.desk = TrainingDesk(
-            self.runs_dir, self.default_model, self.deployment, self.catalog, self.runbook, window
-        )
+        self.desk = TrainingDesk(self.runs_dir, self.default_model, self.deployment, self.catalog, self.runbook, window)
