@@ -166,3 +166,13 @@ def test_texts_of_nothing_but_control_or_zero_width_characters_are_empty(tmp_pat
     path.write_text("text,label\n\u200b,positive\n", encoding="utf-8")
     with pytest.raises(DataError, match="row 1: the text is empty"):
         read_file(path)
+
+
+def test_a_datasets_overview_is_made_once_and_shared_by_every_display(tmp_path):
+    from sentiment.serving.studio import Studio
+
+    studio = Studio(tmp_path / "runs")
+    tokenizer = studio.models.length_tokenizer()
+    first = studio.catalog.overview("sample", tokenizer)
+    assert first.lengths["tokens"].notna().all()
+    assert studio.catalog.overview("sample", tokenizer) is first, "a second display counts no tokens again"

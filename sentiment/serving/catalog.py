@@ -50,6 +50,7 @@ class Catalog:
         self.runbook = runbook
         self._datasets = SharedCache(3)
         self._frames = SharedCache(6)
+        self._overviews = SharedCache(6)
 
     def choices(self) -> list[str]:
         """What the Dataset tab offers: the default, the sample, the Hub's dataset and the --data-dir folders."""
@@ -107,9 +108,15 @@ class Catalog:
         return self._frames.get_or_make((self.resolve(choice), split), lambda: frame(data, split))
 
     def overview(self, choice: str, tokenizer=None) -> Overview:
-        """The splits, label counts, lengths (tokens counted with `tokenizer`) and first page of a dataset."""
-        data = self.dataset(choice)
-        return overview(data, {split: self.frame(choice, split) for split in data}, tokenizer)
+        """The splits, label counts, lengths (tokens counted with `tokenizer`) and first page of a dataset. Made
+        once per dataset and tokenizer and shared by every visitor: counting the tokens of a few thousand rows
+        took seconds of CPU on every display of the Dataset tab."""
+
+        def make() -> Overview:
+            data = self.dataset(choice)
+            return overview(data, {split: self.frame(choice, split) for split in data}, tokenizer)
+
+        return self._overviews.get_or_make((self.resolve(choice), tokenizer), make)
 
     def page(self, choice: str, split: str, label: str, query: str, number: int) -> Page:
         """One page of a split's rows with a label (or all) whose text contains `query`."""
