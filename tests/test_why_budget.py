@@ -8,7 +8,7 @@ from transformers import BertConfig, BertForSequenceClassification
 
 from sentiment.insight.attribution import BATCH_TOKENS, integrated_gradients
 from sentiment.text.limits import MAX_TEXT_CHARS, PUBLIC
-from sentiment.text.tokenization import load_tokenizer
+from sentiment.text.tokenization import explain, load_tokenizer
 
 from .conftest import SHARED_REVIEWS
 
@@ -72,7 +72,10 @@ def test_why_on_a_bert_base_shaped_run_stays_within_the_public_budget(trained_ru
 def test_why_without_a_budget_goes_through_the_model_a_few_points_at_a_time(trained_run, long_review):
     model = bert_classifier(layers=1, hidden=64)  # a local server's "Why?" is unbounded in work, not in memory
     passes = tokens_per_pass(model)
-    result = integrated_gradients(model, load_tokenizer(str(trained_run)), long_review, "positive", 512)
+    tokenizer = load_tokenizer(str(trained_run))
+    result = integrated_gradients(model, tokenizer, long_review, "positive", 512)
     assert len(result.tokens) == 512 and result.steps == 32, "the whole explanation, unshortened"
+    # Read from the text's head, the tokens are those of the whole text.
+    assert result.tokens == [row.token for row in explain(tokenizer, long_review, 512).rows]
     assert max(passes) <= BATCH_TOKENS
     assert sum(passes) >= 32 * 512

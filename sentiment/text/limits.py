@@ -117,8 +117,9 @@ PUBLIC = Bounds(
     downloads_kept=50,
     batch_rows=1_000,
     batch_chars=200_000,
-    # About 5 s of CPU on 2 cores: "Why?" on BERT-base at 512 tokens and 32 steps (16,384) took 47 s.
-    why_budget=1_500,
+    # About 3 s of one core's CPU at BERT-base size: 1,500 took 3.6-4.1 s on a 2-core Xeon without bf16
+    # (docs/benchmarks.md §17, bench/why_budget.py); unbounded, a 450-character review took 47 s.
+    why_budget=1_100,
     queue_size=32,
     upload_cache_mb=500,
     visitor_upload_mb=100,  # five visitors, not one, to fill the folder for everyone
