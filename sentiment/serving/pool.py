@@ -47,9 +47,9 @@ class ModelPool:
         model's tokenizer comes first wherever it can be loaded (a folder, or a Hub id online or from the cache),
         then the starter's, the source model's and the runs'."""
         starter = (STARTER_TOKENIZER_SHOWN, STARTER_TOKENIZER)
-        models = [starter if spec == STARTER else (spec, spec) for spec in self._models_with_tokenizers()]
-        launch = models[:1] if self.launch_model in (STARTER, *(value for _, value in models[:1])) else []
-        choices = list(dict.fromkeys([*launch, starter, *models]))
+        shown = {spec: starter if spec == STARTER else (spec, spec) for spec in self._models_with_tokenizers()}
+        first = [shown[self.launch_model]] if self.launch_model in shown else []
+        choices = list(dict.fromkeys([*first, starter, *shown.values()]))
         return choices + [(RUN_PREFIX + run.name,) * 2 for run in self.runbook.runs() if run.reads_tokens]
 
     def _models_with_tokenizers(self) -> list[str]:
