@@ -8,6 +8,7 @@ from __future__ import annotations
 import spaces  # noqa: F401
 # isort: on
 
+import _thread
 import argparse
 import os
 import signal
@@ -15,6 +16,8 @@ import threading
 
 from sentiment.run_files import bucket_path
 
+# The trainer's grace period (jobs.STOP_GRACE_SECONDS, 8 s) and gradio's close, with room to spare.
+SHUTDOWN_SECONDS = 12.0
 PASSWORD_WARNING = (
     "warning: the training password was given on the command line, where every user of this machine can read it "
     "(ps); set the TRAIN_PASSWORD environment variable (a Space secret) instead."
@@ -121,22 +124,36 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def stop_training_on_exit(studio) -> None:
-    """Ctrl-C or SIGTERM (a Space restarting, a test ending) stops the app's own training run with it."""
-    stopping, stopped = threading.Event(), threading.Event()
+    """Ctrl-C or SIGTERM (a Space restarting, a test ending) stops the app's own training run with it.
 
-    def stop(signum, frame):
-        # A second signal while the first one's stop waits for the trainer (Ctrl-C pressed again, SIGTERM sent
-        # twice) runs this handler inside that stop, which holds the job's lock: entering again would wait on it
-        # for ever (seen: the app hung). That stop ends within the trainer's grace period and exits.
-        if stopping.is_set() and not stopped.is_set():
-            return
-        stopping.set()
-        studio.desk.shutdown()
-        stopped.set()
-        raise KeyboardInterrupt  # gradio's launch closes the server on it
+    The handler only asks for the stop. The stop runs once, in a thread of its own: run inside the handler, a
+    second signal arriving meanwhile (Ctrl-C pressed again, SIGTERM sent twice by a shell or a container runtime)
+    ran the handler again inside it, waiting for the job's lock the first held (seen: the app hung for good).
+    Once the trainer has ended (within its grace period) the main thread is interrupted, and gradio's launch
+    closes the server on the KeyboardInterrupt; whatever happens, the process is gone SHUTDOWN_SECONDS after
+    the first signal."""
+    requested, stopped = threading.Event(), threading.Event()
+
+    def on_signal(signum, frame):
+        if stopped.is_set():
+            raise KeyboardInterrupt
+        if requested.is_set():
+            return  # a second signal: the stop is under way
+        requested.set()
+        deadline = threading.Timer(SHUTDOWN_SECONDS, os._exit, (128 + signum,))
+        deadline.daemon = True
+        deadline.start()
+        threading.Thread(target=stop, name="shutdown", daemon=True).start()
+
+    def stop():
+        try:
+            studio.desk.shutdown()
+        finally:
+            stopped.set()
+            _thread.interrupt_main(signal.SIGINT)  # runs on_signal in the main thread, which now raises
 
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, stop)
+        signal.signal(signum, on_signal)
 
 
 if __name__ == "__main__":

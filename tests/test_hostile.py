@@ -15,7 +15,16 @@ from gradio_client.exceptions import AppError
 from sentiment.serving.pool import STARTER_TOKENIZER
 from sentiment.text.limits import LESSON_STEPS, MAX_DATASET_ROWS, MAX_TEXT_CHARS, PUBLIC
 
-from .conftest import ROOT, copy_run, serve_app, stop_process_tree, train_form, wait_for_training, wait_until
+from .conftest import (
+    ROOT,
+    copy_run,
+    serve_app,
+    stop_process_tree,
+    train_form,
+    training_step_recorded,
+    wait_for_training,
+    wait_until,
+)
 from .conftest import start_training as start
 
 PASSWORD = "s3cret-for-tests"
@@ -265,6 +274,26 @@ def test_a_restarted_app_reattaches_to_the_trainer_a_crash_left_running(tmp_path
         assert not (runs / "survivor.partial").exists() and not (runs / "survivor").exists()
         assert "second" in wait_for_training(client, states=("running",), timeout=30), "the queue goes on"
         assert "Stopped second" in client.predict("", api_name="/stop_training")
+    finally:
+        stop_process_tree(app)
+
+
+def test_an_app_sent_sigterm_twice_while_its_run_trains_exits_and_leaves_no_half_run(tmp_path):
+    """The second signal arrives while the first one's stop waits for the trainer (a shell's clean-up, a
+    container runtime): the app still stops its trainer, removes the half-written run and exits, within 15 s."""
+    runs = tmp_path / "runs"
+    url, app = serve_app(runs, log_name="two-signals.log")
+    try:
+        assert start(Client(url, verbose=False), "signalled", 10_000) == "signalled"
+        wait_until(lambda: training_step_recorded(runs / "signalled"), 120, "the first optimiser step")
+        trainer = json.loads((runs / ".jobs" / ".active.json").read_text(encoding="utf-8"))["pid"]
+        signalled = time.monotonic()
+        app.send_signal(signal.SIGTERM)
+        app.send_signal(signal.SIGTERM)
+        app.wait(timeout=15)
+        assert time.monotonic() - signalled < 15
+        assert not running(trainer), "the trainer ended with its app"
+        assert not (runs / "signalled.partial").exists() and not (runs / "signalled").exists()
     finally:
         stop_process_tree(app)
 
