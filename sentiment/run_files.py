@@ -33,6 +33,7 @@ LOOK_ALIKE_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
 
 METRICS_FILE = "metrics.json"  # the run's validation metrics; its presence marks the run finished
 PREDICTIONS_FILE = "predictions.csv"
+ANSWERS_FILE = "answers-{split}.parquet"  # the trained model's answers for a held-out split, read by Evaluate
 PROGRESS_FILE = "progress.jsonl"
 CONFIG_FILE = "train_config.json"  # the run's settings (TrainConfig) and the dataset it read
 DATA_MAP_FILE = "data_map.json"

@@ -92,7 +92,8 @@ def test_the_encoder_stays_frozen(head_run):
 
 def test_features_are_cached_per_model_and_texts(head_run, tmp_path):
     cache = head_run.parent / FEATURES_DIR
-    assert len(list(cache.glob("*.npy"))) == 2, "one file each for the training and validation split"
+    assert len(list(cache.glob("*.npy"))) == 3, "one file each for the training, validation and test split"
+
     # The same seed builds the same starter (its vocabulary is learned deterministically), so its features
     # of the same texts come from the cache; another seed's starter has other weights and computes its own.
     def cached_splits(name: str, seed: int) -> int:
@@ -101,8 +102,8 @@ def test_features_are_cached_per_model_and_texts(head_run, tmp_path):
         notices = json.loads((train(config) / "train_config.json").read_text(encoding="utf-8"))["notices"]
         return sum("came from the cache" in notice for notice in notices)
 
-    assert cached_splits("same", seed=3) == 2 and len(list(cache.glob("*.npy"))) == 2
-    assert cached_splits("other", seed=4) == 0 and len(list(cache.glob("*.npy"))) == 4
+    assert cached_splits("same", seed=3) == 3 and len(list(cache.glob("*.npy"))) == 3
+    assert cached_splits("other", seed=4) == 0 and len(list(cache.glob("*.npy"))) == 6
 
 
 def test_the_baseline_is_saved_with_skops_and_classifies(ngram_run):
@@ -214,6 +215,42 @@ def test_a_listed_run_says_what_it_can_show(head_run, ngram_run, trained_run, tm
 
 
 def test_listing_runs_imports_no_torch():
-    shown = run_cli("-c", "import sys, sentiment.training.runs; print(sorted({'torch', 'transformers', 'sklearn'} "
-                    "& set(sys.modules)))")
+    shown = run_cli(
+        "-c",
+        "import sys, sentiment.training.runs; print(sorted({'torch', 'transformers', 'sklearn'} & set(sys.modules)))",
+    )
     assert shown.returncode == 0 and shown.stdout.strip() == "[]", shown.stderr
+
+
+@pytest.mark.parametrize("run", ["trained_run", "head_run", "ngram_run"])
+def test_evaluate_reads_the_trainers_answers_for_the_runs_own_test_split_without_running_the_model(
+    run, request, tmp_path, monkeypatch
+):
+    from sentiment.corpus.loading import load_dataset
+    from sentiment.insight.evaluation import evaluate
+    from sentiment.serving.studio import Studio
+
+    run_dir = copy_run(request.getfixturevalue(run), tmp_path / "runs")
+    studio = Studio(tmp_path / "runs", dataset="sample", model="starter")
+    served = studio.models.classifier(run_dir.name)
+    answered = []
+
+    def predict(texts, *args, **kwargs):  # the served model, watched: every text it is asked about
+        answered.extend(texts)
+        return type(served).predict(served, texts, *args, **kwargs)
+
+    monkeypatch.setattr(served, "predict", predict)
+    saved = studio.analyses.evaluation(run_dir.name, "test")
+    assert answered == [], "the test split was scored from the trainer's answers"
+    assert saved.metrics["examples"] == len(load_dataset("sample")["test"])
+
+    # The same split scored by running the model (at the precision the trainer answered in): the same answers.
+    model = load_classifier(run_dir) if run == "ngram_run" else Classifier(run_dir, precision="fp32")
+    ran = evaluate(run_dir, load_dataset("sample"), "test", model)
+    assert saved.metrics["confusion_matrix"]["counts"] == ran.metrics["confusion_matrix"]["counts"]
+    columns = [f"p_{name}" for name in ran.metrics["confusion_matrix"]["labels"]]
+    by_text = ran.rows.set_index("text")[columns]
+    assert np.allclose(saved.rows.set_index("text")[columns].loc[by_text.index], by_text, atol=2e-4)
+
+    studio.analyses.evaluation(run_dir.name, "train")  # no answers saved for it: the model runs
+    assert len(answered) == len(load_dataset("sample")["train"])

@@ -15,7 +15,7 @@ import pandas as pd
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
 from ..errors import UserError, quoted
-from ..run_files import METRICS_FILE, PREDICTIONS_FILE
+from ..run_files import ANSWERS_FILE, METRICS_FILE, PREDICTIONS_FILE
 from ..storage import write_csv
 
 
@@ -91,6 +91,37 @@ def evaluate(run_dir: str | Path, dataset, split: str = "validation", classifier
     gold = _gold_ids(rows, classifier.label_names)
     probabilities = class_probabilities(classifier, rows["text"], classifier.label_names)
     return report(rows["text"], gold, probabilities, classifier.label_names, split)
+
+
+def save_answers(
+    folder: Path, split: str, texts: list[str], gold: list[int], probabilities: np.ndarray, label_names: list[str]
+) -> None:
+    """The trained model's answers for a held-out split, at full precision and unsorted (predictions.csv is a
+    download: rounded, sorted by loss, its formulas neutralised), for `saved_report`."""
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    columns = {f"p_{name}": probabilities[:, i] for i, name in enumerate(label_names)}
+    table = pd.DataFrame({"text": list(texts), "gold": [label_names[g] for g in gold], **columns})
+    table.to_parquet(folder / ANSWERS_FILE.format(split=split), index=False)
+
+
+def saved_report(run_dir: str | Path, dataset, split: str) -> Report | None:
+    """The report on `dataset[split]` from the answers the trainer saved (on its CPU or GPU, at the end of
+    training), without running the model; None where none were saved for exactly that split's reviews (another
+    dataset, a bounded sample of a big split, a run trained before they were saved)."""
+    path = Path(run_dir) / ANSWERS_FILE.format(split=split)
+    if split not in dataset or not path.is_file():
+        return None
+    saved = pd.read_parquet(path)
+    label_names = [column.removeprefix("p_") for column in saved.columns if column.startswith("p_")]
+    rows, names = dataset[split], dataset[split].features["label"].names
+    if not set(names) <= set(label_names):
+        return None
+    given = sorted(zip(rows["text"], (names[label] for label in rows["label"]), strict=True))
+    if given != sorted(zip(saved["text"], saved["gold"], strict=True)):
+        return None
+    gold = [label_names.index(name) for name in saved["gold"]]
+    probabilities = saved[[f"p_{name}" for name in label_names]].to_numpy()
+    return report(list(saved["text"]), gold, probabilities, label_names, split)
 
 
 def class_probabilities(classifier, texts: list[str], label_names: list[str]) -> np.ndarray:

@@ -127,12 +127,13 @@ def train_head(
     cache: Path,
     seed: int,
     emit: Callable[[ProgressRecord], None],
-) -> tuple[np.ndarray, list[str]]:
+) -> tuple[dict[str, np.ndarray], list[str]]:
     """Fit `model`'s classification head on its frozen encoder's features of `splits["train"]`; return the
-    head's probabilities for `splits["validation"]` and a notice for each split whose features were cached.
+    head's probabilities for each other split (validation, and test where given) and a notice for each split
+    whose features were cached.
 
-    `bf16` speeds up the training features only: the validation split is read in fp32, so the run records the
-    saved model's own answers, the ones Evaluate gets again and each serving precision is checked against."""
+    `bf16` speeds up the training features only: the held-out splits are read in fp32, so the run records the
+    saved model's own answers, the ones Evaluate reads and each serving precision is checked against."""
     progress = Progress(sum(len(split) for split in splits.values()), emit)
     values, notices = {}, []
     for name, split in splits.items():
@@ -145,7 +146,8 @@ def train_head(
             notices.append(f"The encoder's features of the {name} split came from the cache (same model and texts).")
     weight, bias = fit_head(values["train"], splits["train"]["label"], seed)
     set_head(model, weight, bias)
-    return probabilities(values["validation"], weight, bias), notices
+    held_out = {name: probabilities(value, weight, bias) for name, value in values.items() if name != "train"}
+    return held_out, notices
 
 
 class Progress:

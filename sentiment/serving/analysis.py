@@ -18,7 +18,7 @@ from ..corpus.token_stats import DatasetTokenStats, token_statistics
 from ..errors import UserError, quoted
 from ..insight.attribution import Attribution, integrated_gradients
 from ..insight.data_map import DataMap, read_data_map, region_reviews
-from ..insight.evaluation import Report, comparison, evaluate, probabilities_by_text
+from ..insight.evaluation import Report, comparison, evaluate, probabilities_by_text, saved_report
 from ..insight.inference import Classifier
 from ..insight.maps import ModelMap, model_map, sample_rows
 from ..insight.slices import report_slices
@@ -65,11 +65,15 @@ class Analyses:
 
     # Evaluate
     def evaluation(self, run_name: str, split: str) -> Report:
+        """A run scored on a split: from the answers its trainer saved where they cover the split (validation
+        and test), else by running the model once per run and split."""
         run_dir = self.runbook.resolve(run_name)
-        return self._evaluations.get_or_make(
-            (run_key(run_dir), split),
-            lambda: evaluate(run_dir, self.catalog.run_data(run_dir), split, self.pool.classifier(run_name)),
-        )
+
+        def make() -> Report:
+            data = self.catalog.run_data(run_dir)
+            return saved_report(run_dir, data, split) or evaluate(run_dir, data, split, self.pool.classifier(run_name))
+
+        return self._evaluations.get_or_make((run_key(run_dir), split), make)
 
     def comparison(self, run_names: list[str], split: str) -> tuple[pd.DataFrame, dict[str, dict], str]:
         """Several runs scored on the same split: a table, each run's metrics, and a caution if their data differ."""

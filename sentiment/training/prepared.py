@@ -55,9 +55,17 @@ def prepared_splits(folder: Path, config: TrainConfig) -> tuple[SentimentData, o
 
 
 def cut(data: SentimentData, config: TrainConfig) -> tuple[SentimentData, object, object]:
-    return data, subsample(data["train"], config.train_examples, config.seed), subsample(
-        data["validation"], config.eval_examples, config.seed
+    return (
+        data,
+        subsample(data["train"], config.train_examples, config.seed),
+        subsample(data["validation"], config.eval_examples, config.seed),
     )
+
+
+def held_out_test(data: SentimentData, config: TrainConfig):
+    """The test split the trainer predicts at the end, so Evaluate can read the run's answers: bounded as the
+    validation split is (`eval_examples`); None where the dataset has no test split."""
+    return subsample(data["test"], config.eval_examples, config.seed) if "test" in data else None
 
 
 def subsample(split, count: int | None, seed: int):

@@ -30,7 +30,7 @@ from transformers.trainer_callback import PrinterCallback
 
 from ..corpus.loading import SentimentData
 from ..errors import UserError
-from ..insight.evaluation import report
+from ..insight.evaluation import report, save_answers
 from ..insight.inference import agreements
 from ..insight.slices import report_slices
 from ..models import baseline, head
@@ -51,7 +51,16 @@ from ..text.tokenization import load_tokenizer
 from .cards import write_model_card
 from .cartography import EXAMPLE_COLUMN, DataMapCallback
 from .config import TrainConfig
-from .prepared import build_inputs, capped_length, load_inputs, prepared_splits, splits, starter_tokenizer
+from .prepared import (
+    build_inputs,
+    capped_length,
+    held_out_test,
+    load_inputs,
+    prepared_splits,
+    splits,
+    starter_tokenizer,
+    tokenize_split,
+)
 
 SHARED_TOKENIZER = ".starter-tokenizer"  # inside the partial folder, for the other ranks
 
@@ -61,14 +70,25 @@ class TrainingError(UserError):
 
 
 @dataclass
+class Predicted:
+    """A held-out split as the trained model answered it: texts, gold ids and probabilities, in one order."""
+
+    texts: list[str]
+    labels: list[int]
+    probabilities: np.ndarray
+
+
+@dataclass
 class Outcome:
-    """What a method leaves for the run's report: the validation texts, gold ids and probabilities."""
+    """What a method leaves for the run's report: the validation texts, gold ids and probabilities, and the
+    test split's answers (saved beside them, so Evaluate reads them instead of running the model again)."""
 
     texts: list[str]
     labels: list[int]
     probabilities: np.ndarray
     notices: list[str]
     examples_trained: int  # training examples processed, each epoch counted: the run's pace (estimate.py)
+    test: Predicted | None = None
 
 
 def train(
@@ -89,15 +109,16 @@ def train(
         started = time.monotonic()
         set_seed(config.seed)
         data, train_split, eval_split = splits(config) if prepared is None else prepared_splits(prepared, config)
+        test_split = held_out_test(data, config)
         progress = ProgressCallback(partial / PROGRESS_FILE if is_main else None, on_event)
         if config.method == "full":
             outcome = _fine_tune(
-                config, data, train_split, eval_split, partial, trainer_args, progress, is_main, prepared
+                config, data, train_split, eval_split, test_split, partial, trainer_args, progress, is_main, prepared
             )
         else:
             method = _train_head if config.method == "head" else _train_ngram
             progress.emit(ProgressRecord("loaded", notices=tuple(data.notices), train_examples=len(train_split)))
-            outcome = method(config, data, train_split, eval_split, partial, progress)
+            outcome = method(config, data, train_split, eval_split, test_split, partial, progress)
             progress.emit(_eval_record(outcome, progress.last_step))
         if is_main:
             _save_run(partial, config, data, outcome, time.monotonic() - started, len(train_split))
@@ -111,15 +132,17 @@ def train(
     return output
 
 
-def _fine_tune(config, data, train_split, eval_split, partial, trainer_args, progress, is_main, prepared) -> Outcome:
+def _fine_tune(
+    config, data, train_split, eval_split, test_split, partial, trainer_args, progress, is_main, prepared
+) -> Outcome:
     """The source's method: every layer learns, through the Trainer."""
     with trainer_args.main_process_first(desc="building the tokenizer"):
         partial.mkdir(parents=True, exist_ok=True)  # the other ranks, once rank 0 has made it
         inputs = load_inputs(prepared) if prepared is not None else None
         tokenizer = inputs.tokenizer if inputs else _tokenizer(config, train_split["text"], partial, is_main)
         model = _model(config, tokenizer, data.label_names)
+    max_length = capped_length(config, model.config.max_position_embeddings)
     if inputs is None:
-        max_length = capped_length(config, model.config.max_position_embeddings)
         inputs = build_inputs(config, data, train_split, eval_split, tokenizer, max_length)
     progress.emit(ProgressRecord("loaded", notices=tuple(inputs.notices), train_examples=len(inputs.train_set)))
     train_set, eval_set = inputs.train_set, inputs.eval_set  # the evaluation set is sorted by length
@@ -144,41 +167,55 @@ def _fine_tune(config, data, train_split, eval_split, partial, trainer_args, pro
     trainer.remove_callback(PrinterCallback)  # progress is reported through ProgressCallback
     trainer.train()
     logits = trainer.predict(eval_set).predictions
+    test = None
+    if test_split is not None:  # every rank predicts: under torchrun predict is collective
+        test_set = tokenize_split(test_split, tokenizer, max_length).sort("length")
+        test = Predicted(test_set["text"], test_set["label"], softmax(trainer.predict(test_set).predictions))
     if is_main:
         trainer.save_model(str(partial))
         (partial / "training_args.bin").unlink(missing_ok=True)  # a pickle; train_config.json says it all
         shutil.rmtree(partial / SHARED_TOKENIZER, ignore_errors=True)
-    probabilities = torch.softmax(torch.from_numpy(np.asarray(logits, dtype=np.float32)), dim=-1).numpy()
     trained = trainer.state.global_step * trainer_args.train_batch_size * trainer_args.world_size
-    return Outcome(eval_set["text"], eval_set["label"], probabilities, inputs.notices, trained)
+    return Outcome(eval_set["text"], eval_set["label"], softmax(logits), inputs.notices, trained, test)
 
 
-def _train_head(config, data, train_split, eval_split, partial, progress) -> Outcome:
+def softmax(logits) -> np.ndarray:
+    return torch.softmax(torch.from_numpy(np.asarray(logits, dtype=np.float32)), dim=-1).numpy()
+
+
+def _train_head(config, data, train_split, eval_split, test_split, partial, progress) -> Outcome:
     """The source's other method: the encoder frozen, only the classification head fitted (head.py)."""
     tokenizer = _tokenizer(config, train_split["text"], partial, True)
     model = _model(config, tokenizer, data.label_names)
     shutil.rmtree(partial / SHARED_TOKENIZER, ignore_errors=True)
     bf16 = _precision(config.precision, config.method) == "bf16"
-    splits = {"train": train_split, "validation": eval_split}
+    splits = {"train": train_split, "validation": eval_split, **({"test": test_split} if test_split else {})}
     cache = Path(config.output).parent / head.FEATURES_DIR
     max_length = capped_length(config, model.config.max_position_embeddings)
-    probabilities, cache_notices = head.train_head(
+    held_out, cache_notices = head.train_head(
         model, tokenizer, splits, max_length, bf16, cache, config.seed, progress.emit
     )
     model.save_pretrained(partial)
     tokenizer.save_pretrained(partial)
     notices = [*data.notices, *cache_notices]
-    return Outcome(eval_split["text"], eval_split["label"], probabilities, notices, len(train_split))
+    test = Predicted(test_split["text"], test_split["label"], held_out["test"]) if test_split else None
+    validation = held_out["validation"]
+    return Outcome(eval_split["text"], eval_split["label"], validation, notices, len(train_split), test)
 
 
-def _train_ngram(config, data, train_split, eval_split, partial, progress) -> Outcome:
+def _train_ngram(config, data, train_split, eval_split, test_split, partial, progress) -> Outcome:
     """The baseline: character n-grams and logistic regression, no BERT (baseline.py)."""
     progress.emit(ProgressRecord("start", step=0, total_steps=1, epochs=1))
     model = baseline.fit(train_split["text"], train_split["label"])
     progress.emit(ProgressRecord("log", step=1, total_steps=1, epoch=1.0))
     baseline.save(model, data.label_names, partial)
-    probabilities = baseline.class_probabilities(model, eval_split["text"], len(data.label_names))
-    return Outcome(eval_split["text"], eval_split["label"], probabilities, list(data.notices), len(train_split))
+
+    def answers(split) -> np.ndarray:
+        return baseline.class_probabilities(model, split["text"], len(data.label_names))
+
+    test = Predicted(test_split["text"], test_split["label"], answers(test_split)) if test_split else None
+    validation = answers(eval_split)
+    return Outcome(eval_split["text"], eval_split["label"], validation, list(data.notices), len(train_split), test)
 
 
 def _apply_step_limit(args: TrainingArguments, config: TrainConfig, examples: int) -> None:
@@ -347,6 +384,10 @@ def _save_run(
     settings = {**config.to_dict(), "dataset_source": data.source, "notices": outcome.notices}
     write_model_card(folder, settings, result.metrics, report_slices(result.rows, data["validation"]), train_examples)
     result.save(folder)
+    held_out = {"validation": Predicted(outcome.texts, outcome.labels, outcome.probabilities), "test": outcome.test}
+    for split, answers in held_out.items():
+        if answers is not None:
+            save_answers(folder, split, answers.texts, answers.labels, answers.probabilities, data.label_names)
     (folder / CONFIG_FILE).write_text(json.dumps(settings, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
