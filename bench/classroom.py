@@ -18,13 +18,21 @@ alone; what genuinely varies per call is left out, see `normalised`) and the med
 server's peak memory: its VmHWM and the peak of its resident memory plus its children's (the trainer),
 sampled every 0.5 s. The last line printed is one JSON object with every figure.
 
-    python bench/classroom.py [--visitors 30] [--seconds 120] [--seed 0]
+The lesson's run is the starter trained on the sample; with `--shape bert-base`, a head-only run of a
+BERT-base-shaped model (12 layers × 768, a 32,000-row embedding table, random weights: a pretrained model costs
+the same) saved in the source model's format (a MeCab + WordPiece BertJapaneseTokenizer), trained by `train.py`
+on 96 shared reviews, served with `--model` naming that model as a Space serves the source model; with
+`--run DIR`, any finished BERT run. The server logs each request's own CPU (STUDIO_LOG_CPU_S=0), so the bench
+reports the costliest request too.
+
+    python bench/classroom.py [--visitors 30] [--seconds 120] [--seed 0] [--shape bert-base | --run DIR]
     python bench/classroom.py --tiny        # 3 visitors for about 15 s, smaller hostile payloads (the test's run)
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
 import json
 import math
@@ -32,6 +40,7 @@ import os
 import random
 import re
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -44,7 +53,7 @@ from pathlib import Path
 
 import httpx
 import psutil
-from common import ROOT, machine
+from common import ROOT, bert_run, machine, reviews, split_80_20, write_split_folder
 
 # The app and its trainer run offline on the starter and the sample; no telemetry leaves the machine.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -52,13 +61,17 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-from sentiment.serving.pool import STARTER_TOKENIZER
+from sentiment.models.baseline import is_ngram_run
+from sentiment.serving.pool import RUN_PREFIX, STARTER_TOKENIZER
 from sentiment.ui.classify_tab import EXAMPLES, PREDICTED
 from sentiment.ui.common import UNEXPECTED
 from sentiment.ui.tokenizer_tab import DEFAULT_PAIR, DEFAULT_TEXT
 
 STARTER_RUN = "starter-sample"
 BASELINE_RUN = "ngram-sample"
+BERT_BASE_RUN = "bert-base-head"
+BERT_BASE_REVIEWS = 96  # the head-only run's reviews: 76 to fit the head on, 20 held out (validation and test)
+CPU_LOGGED = re.compile(r"request (\w+) cost ([\d.]+) s of CPU")
 WORST_TEXT = "㌖" * 10000  # 10,000 characters that normalisation expands to 60,000
 # Each endpoint the bench calls and its number of parameters, checked against the server's view_api().
 SIGNATURES = {
@@ -92,12 +105,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--request-timeout", type=float, default=120, help="a request unanswered this long fails")
     parser.add_argument("--no-hostile", action="store_true", help="the class alone, without the hostile visitor")
     parser.add_argument("--tiny", action="store_true", help="3 visitors, about 15 s, small hostile payloads")
+    served = parser.add_mutually_exclusive_group()
+    served.add_argument(
+        "--shape", choices=("starter", "bert-base"), default="starter", help="the lesson run's model (see above)"
+    )
+    served.add_argument("--run", type=Path, help="a finished BERT run folder to serve as the lesson's run")
     options = parser.parse_args(argv)
+    if options.run is not None and not (options.run / "metrics.json").is_file():
+        parser.error(f"{options.run} is not a finished run folder (it has no metrics.json).")
     if options.tiny:
         options.visitors, options.seconds, options.think, options.train_steps = 3, 15, (0.2, 0.6), 8
         options.batch_lines, options.upload_rows, options.wrong_passwords = 20, 20_000, 5
         options.request_timeout = 60
     return options
+
+
+@dataclasses.dataclass(frozen=True)
+class Lesson:
+    """What the visitors use: the run they classify, explain, evaluate and map, and the tokenizer they type in."""
+
+    run: str
+    tokenizer: str
 
 
 class AppError(Exception):
@@ -168,19 +196,19 @@ def typed(text: str) -> list[str]:
     return [text[: len(text) // 3], text[: 2 * len(text) // 3], text]
 
 
-def lesson_requests() -> list[tuple[str, tuple]]:
+def lesson_requests(lesson: Lesson) -> list[tuple[str, tuple]]:
     requests = [
-        ("/tokenize", (STARTER_TOKENIZER, prefix, 0, DEFAULT_PAIR))
+        ("/tokenize", (lesson.tokenizer, prefix, 0, DEFAULT_PAIR))
         for text in (DEFAULT_TEXT, *EXAMPLES)
         for prefix in typed(text)
     ]
-    requests += [("/classify", (STARTER_RUN, text)) for text in EXAMPLES]
-    requests += [("/explain", (STARTER_RUN, text, PREDICTED)) for text in EXAMPLES]
+    requests += [("/classify", (lesson.run, text)) for text in EXAMPLES]
+    requests += [("/explain", (lesson.run, text, PREDICTED)) for text in EXAMPLES]
     return [
         *requests,
-        ("/evaluate", (STARTER_RUN, "validation", "counts")),
-        ("/compare_runs", ([STARTER_RUN, BASELINE_RUN], "validation", "counts")),
-        ("/model_map", (STARTER_RUN, "validation")),
+        ("/evaluate", (lesson.run, "validation", "counts")),
+        ("/compare_runs", ([lesson.run, BASELINE_RUN], "validation", "counts")),
+        ("/model_map", (lesson.run, "validation")),
     ]
 
 
@@ -261,8 +289,8 @@ def percentile_ms(seconds: list[float], share: float) -> float | None:
 
 
 class Classroom:
-    def __init__(self, options, url: str, password: str, alone: dict, upload: Path):
-        self.options = options
+    def __init__(self, options, lesson: Lesson, url: str, password: str, alone: dict, upload: Path):
+        self.options, self.lesson = options, lesson
         self.url = url
         self.password = password
         self.alone = alone
@@ -364,25 +392,25 @@ class Classroom:
         for prefix in typed(rng.choice((DEFAULT_TEXT, *EXAMPLES))):
             if self.over():
                 return
-            self.lesson_call(client, "/tokenize", STARTER_TOKENIZER, prefix, 0, DEFAULT_PAIR)
+            self.lesson_call(client, "/tokenize", self.lesson.tokenizer, prefix, 0, DEFAULT_PAIR)
             self.think(rng, 0.3)  # typing is quicker than thinking
 
     def classify_step(self, client: Page, rng: random.Random, index: int) -> None:
         chosen = rng.sample(EXAMPLES, 2)
         for text in chosen:
-            self.lesson_call(client, "/classify", STARTER_RUN, text)
+            self.lesson_call(client, "/classify", self.lesson.run, text)
             self.think(rng)
         if not self.over():
-            self.lesson_call(client, "/explain", STARTER_RUN, chosen[-1], PREDICTED)
+            self.lesson_call(client, "/explain", self.lesson.run, chosen[-1], PREDICTED)
 
     def evaluate_step(self, client: Page, rng: random.Random, index: int) -> None:
-        self.lesson_call(client, "/evaluate", STARTER_RUN, "validation", "counts")
+        self.lesson_call(client, "/evaluate", self.lesson.run, "validation", "counts")
 
     def compare_step(self, client: Page, rng: random.Random, index: int) -> None:
-        self.lesson_call(client, "/compare_runs", [STARTER_RUN, BASELINE_RUN], "validation", "counts")
+        self.lesson_call(client, "/compare_runs", [self.lesson.run, BASELINE_RUN], "validation", "counts")
 
     def map_step(self, client: Page, rng: random.Random, index: int) -> None:
-        self.lesson_call(client, "/model_map", STARTER_RUN, "validation")
+        self.lesson_call(client, "/model_map", self.lesson.run, "validation")
 
     def training_step(self, client: Page, rng: random.Random, index: int) -> None:
         """A lesson-size run (the starter, one epoch of the sample, with the password) when no one in the class
@@ -425,10 +453,10 @@ class Classroom:
             return
         batch = "\n".join([WORST_TEXT] * self.options.batch_lines)
         rounds = [
-            ("/tokenize", (STARTER_TOKENIZER, WORST_TEXT, 0, DEFAULT_PAIR)),
-            ("/classify", (STARTER_RUN, WORST_TEXT)),
-            ("/explain", (STARTER_RUN, WORST_TEXT, PREDICTED)),
-            ("/classify_batch", (STARTER_RUN, batch, None)),
+            ("/tokenize", (self.lesson.tokenizer, WORST_TEXT, 0, DEFAULT_PAIR)),
+            ("/classify", (self.lesson.run, WORST_TEXT)),
+            ("/explain", (self.lesson.run, WORST_TEXT, PREDICTED)),
+            ("/classify_batch", (self.lesson.run, batch, None)),
             ("/upload_dataset", (self.upload,)),  # uploaded first, by `call`
         ]
         rounds += [
@@ -449,21 +477,46 @@ class Classroom:
 
 
 # The server
-def train_runs(runs: Path, steps: int) -> None:
-    """The run the lesson uses (a starter on the sample, as tests/conftest.py trains it) and a baseline to compare."""
-    common = [sys.executable, "train.py", "--dataset", "sample", "--model", "starter", "--logging_steps", "4"]
-    starter = ["--max_steps", str(steps), "--learning_rate", "1e-3", "--starter_vocab_size", "3000"]
-    commands = [
-        [*common, "--output", str(runs / STARTER_RUN), *starter],
-        [*common, "--output", str(runs / BASELINE_RUN), "--method", "ngram"],
-    ]
-    # Both at once: the baseline is mostly start-up, which overlaps the starter's training.
+def prepare_runs(folder: Path, options) -> tuple[Lesson, Path | None]:
+    """The runs folder of the class: the lesson's run and a baseline to compare it with; the lesson, and the
+    model the server is launched with (None: the app's own default)."""
+    runs = folder / "runs"
+    common = [sys.executable, "train.py", "--logging_steps", "4"]
+    baseline = [*common, "--dataset", "sample", "--output", str(runs / BASELINE_RUN), "--method", "ngram"]
+    if options.run is not None:
+        run = Path(shutil.copytree(options.run, runs / options.run.name))
+        if is_ngram_run(run):
+            raise SystemExit(f"{options.run} is an n-gram run: the lesson needs a BERT run (tokens, Why?, maps).")
+        train_all([baseline])
+        return Lesson(run.name, RUN_PREFIX + run.name), None
+    if options.shape == "bert-base":
+        model, data = bert_base_model(folder)
+        head = [*common, "--model", str(model), "--method", "head", "--dataset", str(data)]
+        train_all([baseline, [*head, "--output", str(runs / BERT_BASE_RUN)]])
+        return Lesson(BERT_BASE_RUN, str(model)), model
+    starter = ["--dataset", "sample", "--model", "starter", "--max_steps", str(options.train_steps)]
+    starter += ["--learning_rate", "1e-3", "--starter_vocab_size", "3000"]  # as tests/conftest.py trains it
+    train_all([baseline, [*common, *starter, "--output", str(runs / STARTER_RUN)]])
+    return Lesson(STARTER_RUN, STARTER_TOKENIZER), None
+
+
+def bert_base_model(folder: Path) -> tuple[Path, Path]:
+    """A BERT-base-shaped model in the source model's format (its vocabulary learned from all the shared reviews)
+    and a small dataset folder of shared reviews; their paths."""
+    table = reviews()
+    model = bert_run(folder / "bert-base-japanese", list(table["text"]), embeddings=32_000)
+    train, held_out = split_80_20(reviews(BERT_BASE_REVIEWS))
+    return model, write_split_folder(folder / "reviews", train, held_out)
+
+
+def train_all(commands: list[list[str]]) -> None:
+    """Train every run at once: the baseline is mostly start-up, which overlaps the other's training."""
     trainers = [
         subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         for command in commands
     ]
     for trainer in trainers:
-        _, errors = trainer.communicate(timeout=600)
+        _, errors = trainer.communicate(timeout=900)
         if trainer.returncode != 0:
             raise SystemExit(f"Training a run for the class failed:\n{errors[-3000:]}")
 
@@ -474,14 +527,17 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def serve(folder: Path, password: str) -> tuple[str, subprocess.Popen, Path]:
+def serve(folder: Path, password: str, model: Path | None) -> tuple[str, subprocess.Popen, Path]:
     """A public server on 127.0.0.1 only; its URL, process and log."""
     port = free_port()
     log_path = folder / "app.log"
     # The password comes from the environment, as a Space's secret would: on the command line `ps` shows it.
     # gradio's own files (uploads) go to the temporary folder too, so nothing of the class outlives it.
+    # Every request's own CPU is logged (ui/common.py), for the costliest request.
     environment = {**os.environ, "TRAIN_PASSWORD": password, "GRADIO_TEMP_DIR": str(folder / "gradio")}
+    environment["STUDIO_LOG_CPU_S"] = "0"
     command = [sys.executable, "app.py", "--runs", str(folder / "runs"), "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--model", str(model)] if model else []
     with log_path.open("w") as log:  # --no-first-runs: the class's runs are trained before it starts
         server = subprocess.Popen(
             [*command, "--public", "--no-first-runs", "--trusted-proxy", "127.0.0.1"],
@@ -591,13 +647,13 @@ def connect(url: str, timeout: float, address: str = "198.18.2.1") -> Page:
     return page
 
 
-def ask_alone(url: str, timeout: float) -> tuple[dict, dict]:
+def ask_alone(url: str, timeout: float, lesson: Lesson) -> tuple[dict, dict]:
     """Each distinct lesson request once, one at a time: the answers to compare with, and how long each took."""
     client = connect(url, timeout)
     try:
         check_signatures(client)
         alone, seconds = {}, defaultdict(list)
-        for endpoint, args in lesson_requests():
+        for endpoint, args in lesson_requests(lesson):
             started = time.perf_counter()
             try:
                 answer = client.predict(*args, api_name=endpoint)
@@ -630,9 +686,9 @@ def write_upload(folder: Path, rows: int) -> Path:
     return path
 
 
-def run_class(options, url: str, password: str, alone: dict, upload: Path) -> tuple[Classroom, int]:
+def run_class(options, lesson: Lesson, url: str, password: str, alone: dict, upload: Path) -> tuple[Classroom, int]:
     """The class: visitors and the hostile visitor until the time is up; returns how many threads never ended."""
-    classroom = Classroom(options, url, password, alone, upload)
+    classroom = Classroom(options, lesson, url, password, alone, upload)
     threads = [threading.Thread(target=classroom.visitor, args=(n,), daemon=True) for n in range(options.visitors)]
     if not options.no_hostile:
         threads.append(threading.Thread(target=classroom.hostile, daemon=True))
@@ -681,6 +737,42 @@ def summary(options, endpoints: dict, alone_ms: dict, server: dict, classroom: C
     }
 
 
+def request_cpu(log: str) -> dict[str, dict]:
+    """Per handler, from the server's log: how many requests it logged, the median and the most CPU one cost."""
+    seconds = defaultdict(list)
+    for name, cost in CPU_LOGGED.findall(log):
+        seconds[name].append(float(cost))
+    return {
+        name: {"requests": len(costs), "median": round(sorted(costs)[len(costs) // 2], 3), "max": round(max(costs), 3)}
+        for name, costs in sorted(seconds.items())
+    }
+
+
+def headline(options, lesson: Lesson, result: dict, costs: dict) -> dict:
+    """The figures the targets name, first: p95 latencies in seconds, wrong answers, errors, requests, the peak
+    memory of the server with its trainer, and the most CPU one request cost."""
+    endpoints, totals = result["endpoints"], result["totals"]
+
+    def p95(endpoint: str) -> float | None:
+        value = endpoints.get(endpoint, {}).get("p95_ms")
+        return None if value is None else round(value / 1000, 3)
+
+    costliest = max(costs.items(), key=lambda item: item[1]["max"], default=(None, {"max": None}))
+    return {
+        "shape": str(options.run) if options.run else options.shape,
+        "lesson_run": lesson.run,
+        "p95_classify_s": p95("/classify"),
+        "p95_tokenize_s": p95("/tokenize"),
+        "p95_why_s": p95("/explain"),
+        "wrong": totals["wrong_answers"],
+        "errors": totals["errors"],
+        "requests": totals["requests"],
+        "peak_mb": result["server"]["peak_rss_with_children_mb"],
+        "max_request_cpu_s": costliest[1]["max"],
+        "costliest_handler": costliest[0],
+    }
+
+
 def print_table(result: dict) -> None:
     settings, server = result["settings"], result["server"]
     print(
@@ -707,6 +799,10 @@ def print_table(result: dict) -> None:
         f"server VmHWM {server['vmhwm_mb']} MB · peak RSS with children {server['peak_rss_with_children_mb']} MB"
     )
     print("seconds: " + " · ".join(f"{name} {seconds:g}" for name, seconds in result["phases_s"].items()))
+    print(
+        "server CPU per request, s (median / max): "
+        + " · ".join(f"{name} {cost['median']:g} / {cost['max']:g}" for name, cost in result["request_cpu_s"].items())
+    )
     for outcome, messages in result["messages"].items():
         for message in messages:
             print(f"  {outcome}: {message}")
@@ -724,10 +820,10 @@ def main(argv: list[str] | None = None) -> None:
 
     with tempfile.TemporaryDirectory(prefix="classroom-", ignore_cleanup_errors=True) as scratch:
         folder = Path(scratch)
-        train_runs(folder / "runs", options.train_steps)
+        lesson, model = prepare_runs(folder, options)
         upload = write_upload(folder, options.upload_rows)
         phase("train_runs")
-        url, server, log_path = serve(folder, password)
+        url, server, log_path = serve(folder, password, model)
         phase("start_server")
         if not options.tiny:  # the test's run checks answers, not times: it need not wait
             settle(server.pid)
@@ -735,9 +831,9 @@ def main(argv: list[str] | None = None) -> None:
         watch = None
         try:
             watch = MemoryWatch(server.pid)
-            alone, alone_ms = ask_alone(url, options.request_timeout)
+            alone, alone_ms = ask_alone(url, options.request_timeout, lesson)
             phase("alone")
-            classroom, stuck = run_class(options, url, password, alone, upload)
+            classroom, stuck = run_class(options, lesson, url, password, alone, upload)
             phase("class")
             survived = server.poll() is None and answers(url, timeout=30)
             server_figures = {
@@ -748,8 +844,9 @@ def main(argv: list[str] | None = None) -> None:
         finally:
             stop_server(server, watch)
         phase("stop_server")
+        costs = request_cpu(log_path.read_text(encoding="utf-8", errors="replace"))
         result = summary(options, classroom.tally.report(), alone_ms, server_figures, classroom, stuck)
-        result["phases_s"] = phases
+        result = {**headline(options, lesson, result, costs), **result, "request_cpu_s": costs, "phases_s": phases}
         if not survived or result["totals"]["errors"]:  # the server logs what went wrong (tracebacks included)
             print(f"The server's log ends:\n{log_path.read_text()[-6000:]}", file=sys.stderr)
     print_table(result)

@@ -108,12 +108,17 @@ def bert_classifier(vocab_size: int, pad_token_id: int, layers: int = 12, hidden
     return BertForSequenceClassification(config)
 
 
-def bert_run(folder: Path, texts: list[str], layers: int = 12, hidden: int = 768) -> Path:
-    """A run folder holding a random BERT classifier over a 32,000-piece starter vocabulary."""
+def bert_run(
+    folder: Path, texts: list[str], layers: int = 12, hidden: int = 768, embeddings: int | None = None
+) -> Path:
+    """A model folder holding a random BERT classifier over a starter vocabulary of up to 32,000 pieces learned
+    from `texts` (a MeCab + WordPiece BertJapaneseTokenizer, the source model's format), with `embeddings` rows
+    in its embedding table (default: one per piece; 32,000 is the source model's vocabulary)."""
     from sentiment.text.tokenization import build_starter_tokenizer
 
     tokenizer = build_starter_tokenizer(texts, vocab_size=32000)
-    bert_classifier(len(tokenizer), tokenizer.pad_token_id, layers, hidden).save_pretrained(folder)
+    vocab_size = max(embeddings or 0, len(tokenizer))
+    bert_classifier(vocab_size, tokenizer.pad_token_id, layers, hidden).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
 

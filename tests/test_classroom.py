@@ -25,3 +25,7 @@ def test_a_tiny_class_gets_right_answers_and_the_server_survives():
     assert report["server"]["survived"]
     assert totals["threads_not_ended"] == 0
     assert report["server"]["vmhwm_mb"] > 0
+    # The figures the targets name come first, and the server's log gave each request's own CPU.
+    assert report["requests"] == totals["requests"] and report["p95_classify_s"] > 0
+    assert report["request_cpu_s"]["classify_text"]["requests"] >= endpoints["/classify"]["requests"]
+    assert report["max_request_cpu_s"] == max(cost["max"] for cost in report["request_cpu_s"].values())

@@ -8,6 +8,8 @@ import html
 import inspect
 import json
 import logging
+import os
+import time
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +23,10 @@ from ..serving.terms import STARTER
 from .i18n import t
 
 logger = logging.getLogger(__name__)
+# Where set, every request that costs at least this many seconds of its thread's CPU is logged with its handler's
+# name: what a server's owner reads to find the costly requests, and how bench/classroom.py measures each
+# request's cost. (The server runs PyTorch on one thread per request, so the thread's CPU is the request's.)
+LOG_CPU_OVER = float(os.environ["STUDIO_LOG_CPU_S"]) if os.environ.get("STUDIO_LOG_CPU_S") else None
 TITLE = Text("Please check", "確認してください")
 UNEXPECTED = Text(
     "The server could not complete that request: check the input and try again.",
@@ -93,7 +99,7 @@ def user_errors(function):
     def wrapper(*args, **kwargs):
         request = LocalContext.request.get(None)
         language = language_of(request.headers.get("accept-language", "")) if request is not None else None
-        with speaking(language) if language else contextlib.nullcontext():
+        with speaking(language) if language else contextlib.nullcontext(), _cpu_logged(function.__name__):
             try:
                 return shown(function(*args, **kwargs))
             except UserError as error:
@@ -105,6 +111,16 @@ def user_errors(function):
                 raise gr.Error(str(UNEXPECTED), title=str(TITLE), print_exception=False) from None
 
     return wrapper
+
+
+@contextlib.contextmanager
+def _cpu_logged(name: str):
+    started = time.thread_time()
+    try:
+        yield
+    finally:
+        if LOG_CPU_OVER is not None and (seconds := time.thread_time() - started) >= LOG_CPU_OVER:
+            logger.warning("request %s cost %.3f s of CPU", name, seconds)
 
 
 def default_run(studio) -> str | None:
