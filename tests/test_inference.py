@@ -57,3 +57,25 @@ def test_the_served_precision_is_the_fastest_that_agreed_at_training(trained_run
     for (bf16, int8), expected in cases.items():
         (copy / "metrics.json").write_text(json.dumps({**metrics, "bf16_agreement": bf16, "int8_agreement": int8}))
         assert Classifier(copy, device="cpu").precision == expected, (bf16, int8)
+
+
+def test_a_text_classified_again_is_answered_from_the_kept_prediction(trained_run, tmp_path, monkeypatch):
+    from sentiment.serving.studio import Studio
+
+    from .conftest import copy_run
+
+    run = copy_run(trained_run, tmp_path / "runs")
+    studio = Studio(tmp_path / "runs", dataset="sample", model="starter")
+    served = studio.models.classifier(run.name)
+    asked = []
+
+    def predict(texts, *args, **kwargs):  # the served model, watched
+        asked.extend(texts)
+        return type(served).predict(served, texts, *args, **kwargs)
+
+    monkeypatch.setattr(served, "predict", predict)
+    first, took = studio.models.classify(run.name, "最高の買い物でした")
+    again, took_again = studio.models.classify(run.name, "最高の買い物でした")
+    assert asked == ["最高の買い物でした"] and again == first and took_again == took
+    other, _ = studio.models.classify(run.name, "二度と買いません")
+    assert asked == ["最高の買い物でした", "二度と買いません"] and other.probabilities != first.probabilities

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import time
 import unicodedata
 
 from ..corpus.loading import SAMPLE, load_dataset
@@ -39,6 +41,7 @@ class ModelPool:
         self.launch_model = launch_model  # what the Train tab trains: the page shows its tokenizer first
         self._tokenizers = SharedCache(4)
         self._classifiers = SharedCache(2)
+        self._answers = SharedCache(4096)  # (run, text) → one text's prediction: a class clicks the same examples
         self._unquantised = SharedCache(1)
 
     # Tokenizers
@@ -88,6 +91,19 @@ class ModelPool:
     def classifier(self, run_name: str) -> Classifier:
         run_dir = self.runbook.resolve(run_name)
         return self._classifiers.get_or_make(run_key(run_dir), lambda: load_classifier(run_dir))
+
+    def classify(self, run_name: str, text: str) -> tuple[Prediction, float]:
+        """One text's prediction and the milliseconds the model took to make it. Kept per run and text, as "Why?"
+        is: thirty visitors clicking the Classify tab's examples cost the model one answer each."""
+        run_dir = self.runbook.resolve(run_name)
+
+        def make() -> tuple[Prediction, float]:
+            model = self.classifier(run_name)
+            started = time.perf_counter()
+            (prediction,) = model.predict([text])
+            return prediction, (time.perf_counter() - started) * 1000
+
+        return self._answers.get_or_make((run_key(run_dir), hashlib.sha256(text.encode()).hexdigest()), make)
 
     def classify_many(self, run_name: str, texts: list[str]) -> list[Prediction]:
         """Many texts at once, within this server's bounds on their number and their characters together."""

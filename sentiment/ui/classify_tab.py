@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import time
 from dataclasses import dataclass
 
 import gradio as gr
@@ -183,9 +182,7 @@ def classifier(studio, run_name: str):
 @user_errors
 def classify_text(studio, run_name: str, value: str):
     model = classifier(studio, run_name)
-    started = time.perf_counter()
-    (prediction,) = model.predict([value])
-    took = (time.perf_counter() - started) * 1000
+    prediction, took = studio.models.classify(run_name, value)
     note = f"**{class_name(prediction.label)}** · {took:.0f} ms"
     if prediction.truncated:
         note += Text(
