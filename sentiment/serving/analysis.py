@@ -130,17 +130,13 @@ class Analyses:
         rows = data[split].select(sample_rows(len(data[split])))
         labels = [data.label_names[label] for label in rows["label"]]
         settings = json.loads((run_dir / CONFIG_FILE).read_text(encoding="utf-8"))
-        try:
-            start = starting_model(settings, trained.tokenizer, trained.label_names)
-        except OSError as error:
-            raise UserError(
-                f"The model run {run_dir.name} started from ({quoted(settings['model'])}) can't be loaded here: "
-                "it needs the Hugging Face Hub."
-            ) from error
+        # A head-only run's encoder was frozen: the model it started from reads every review as the run does
+        # (maps.py), so its two maps are one, drawn once, without loading that model again (a second BERT).
+        start = None if settings["method"] == "head" else started_from(settings, trained)
         texts, length, bf16 = rows["text"], trained.max_length, trained.precision == "bf16"
-        before = model_map(start, trained.tokenizer, texts, labels, length, bf16)
         with trained.lock:  # the trained model is the one "Why?" hooks (see _attribute)
-            return before, model_map(trained.model, trained.tokenizer, texts, labels, length, bf16)
+            after = model_map(trained.model, trained.tokenizer, texts, labels, length, bf16)
+        return (after if start is None else model_map(start, trained.tokenizer, texts, labels, length, bf16)), after
 
     # The data lesson: doubted labels, slices, data maps, model cards
     def suspects(self, choice: str, split: str) -> Suspects:
@@ -209,6 +205,17 @@ class Analyses:
             self.catalog.resolve(choice),
             lambda: token_statistics(lab, [text for split in data.values() for text in split["text"]]),
         )
+
+
+def started_from(settings: dict, trained: Classifier):
+    """The model a run started from (its train_config.json's), loaded again."""
+    try:
+        return starting_model(settings, trained.tokenizer, trained.label_names)
+    except OSError as error:
+        raise UserError(
+            f"The model run {trained.run_dir.name} started from ({quoted(settings['model'])}) can't be loaded here: "
+            "it needs the Hugging Face Hub."
+        ) from error
 
 
 def doubted_in(report: Report, data: SentimentData, split: str) -> dict[str, str]:
