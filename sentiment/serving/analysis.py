@@ -105,14 +105,16 @@ class Analyses:
         check_texts([text])
         if label is not None and label not in model.label_names:
             raise UserError(f"{quoted(label)} is not a class of this run: pick one of {', '.join(model.label_names)}.")
+        # The prediction is the one Classify showed (kept per text): it read the whole text, where "Why?" may read
+        # only its head, and asking the model again cost a second of a long text's "Why?".
+        label = label or self.pool.classify(run_name, text)[0].label
         key = (run_key(model.run_dir), hashlib.sha256(text.encode()).hexdigest(), label)
         return self._attributions.get_or_make(key, lambda: self._attribute(model, text, label))
 
-    def _attribute(self, model: Classifier, text: str, label: str | None) -> Attribution:
+    def _attribute(self, model: Classifier, text: str, label: str) -> Attribution:
         # Integrated Gradients hooks the model's embedding layer: while it runs, no other request may use
         # this model (its answers would mix with this one's), so each full-precision model has a lock.
         with model.lock:
-            label = label or model.predict([text])[0].label
             budget = self.deployment.bounds.why_budget
             bf16 = model.precision == "bf16"
             return integrated_gradients(model.model, model.tokenizer, text, label, model.max_length, budget, bf16)
