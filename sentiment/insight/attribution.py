@@ -18,11 +18,11 @@ from dataclasses import dataclass
 
 import torch
 
+from ..models.bert import work_per_token
 from ..text.tokenization import explain
 
 STEPS = 32
 MIN_STEPS = 8
-BERT_BASE_WORK = 12 * 768**2  # layers × hidden²: what one token-step costs, in BERT-base units
 # Beside the path's points, captum runs the text and the baseline through the model twice each: for the embedding
 # layer's values at both ends, and for the convergence delta.
 EXTRA_PASSES = 4
@@ -49,7 +49,7 @@ class Attribution:
 def plan(config, tokens: int, budget: float) -> tuple[int, int]:
     """Steps and tokens for explaining `tokens` tokens within `budget` BERT-base token-steps, captum's extra
     passes included."""
-    scale = config.num_hidden_layers * config.hidden_size**2 / BERT_BASE_WORK
+    scale = work_per_token(config)
     steps = STEPS
     while steps > MIN_STEPS and (steps + EXTRA_PASSES) * tokens * scale > budget:
         steps //= 2

@@ -9,6 +9,7 @@ from __future__ import annotations
 from transformers import AutoConfig, AutoModelForSequenceClassification, BertConfig, BertForSequenceClassification
 
 STARTER = "starter"
+BERT_BASE_WORK = 12 * 768**2  # layers × hidden²: what a token costs BERT-base, the unit of the servers' work bounds
 
 
 def label_maps(label_names: list[str]) -> dict:
@@ -62,3 +63,8 @@ def starting_model(settings: dict, tokenizer, label_names: list[str]):
             settings["seed"],
         )
     return load_model(settings["model"], label_names)
+
+
+def work_per_token(config) -> float:
+    """What one token costs a model of this shape, in BERT-base tokens (layers × hidden², the bulk of its work)."""
+    return config.num_hidden_layers * config.hidden_size**2 / BERT_BASE_WORK
