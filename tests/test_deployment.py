@@ -408,6 +408,27 @@ def test_only_the_proxies_a_deployment_names_say_who_the_visitor_is(monkeypatch)
         Deployment.from_launch(trusted_proxies=["proxy.example"])
 
 
+def test_a_batch_is_bounded_by_the_work_its_tokens_make_the_model_do(trained_run, tmp_path):
+    """The bound is in BERT-base tokens: the starter (2 layers × 256) reads 1/54 of BERT-base's work per token,
+    so a bound of 20 BERT-base tokens lets it read 1,080 of its own."""
+    from transformers import AutoTokenizer
+
+    from .conftest import SHARED_REVIEWS, copy_run
+
+    run = copy_run(trained_run, tmp_path / "runs")
+    bounds = dataclasses.replace(PUBLIC, batch_work=20)
+    studio = Studio(tmp_path / "runs", dataset="sample", model="starter", deployment=Deployment(True, bounds=bounds))
+    tokenizer = AutoTokenizer.from_pretrained(run)
+    texts = [text for text in pd.read_csv(SHARED_REVIEWS / "validation.csv")["text"] if 100 <= len(text) <= 300][:40]
+    max_length = json.loads((run / "train_config.json").read_text(encoding="utf-8"))["max_length"]
+    tokens = [min(len(ids), max_length) for ids in tokenizer(texts)["input_ids"]]
+    within = next(count for count in range(len(texts), 0, -1) if sum(tokens[:count]) <= 1080)
+    assert within < len(texts), "the reviews make more tokens than the bound"
+    assert len(studio.models.classify_many(run.name, texts[:within])) == within
+    with pytest.raises(UserError, match=f"These texts make {sum(tokens[: within + 1]):,} tokens.*up to 1,080 at"):
+        studio.models.classify_many(run.name, texts[: within + 1])
+
+
 def test_a_batch_is_bounded_by_its_characters_after_normalisation(tmp_path):
     studio = Studio(tmp_path / "runs", deployment=Deployment(public=True, bounds=PUBLIC))
     # 1,000 lines of 200 '㌖': 200,000 characters as written, within the bound; 1,200,000 once NFKC makes each

@@ -6,18 +6,20 @@ import hashlib
 import time
 import unicodedata
 
+from ..bilingual import Text
 from ..corpus.loading import SAMPLE, load_dataset
 from ..errors import UserError, quoted
 from ..insight.inference import Classifier, load_classifier, unquantised_precision
 from ..insight.whatif import WhatIf, what_if
-from ..models.bert import STARTER
+from ..models.bert import STARTER, work_per_token
 from ..models.prediction import Prediction
-from ..text.limits import cap_text
+from ..text.limits import UNBOUNDED, cap_text
 from ..text.tokenization import (
     SOURCE_MODEL,
     Explanation,
     PaddedToken,
     build_starter_tokenizer,
+    encode,
     explain,
     load_tokenizer,
     padded_pair,
@@ -123,11 +125,33 @@ class ModelPool:
                     "which makes ㌖ six); this server "
                     f"classifies up to {bounds.batch_chars:,} at a time: send fewer or shorter texts."
                 )
-        return self.classifier(run_name).predict(texts)
+        model = self.classifier(run_name)
+        if isinstance(model, Classifier):  # the n-gram baseline reads characters, not tokens: the bound above holds it
+            self._check_work(model, texts)
+        return model.predict(texts)
+
+    def _check_work(self, model: Classifier, texts: list[str]) -> None:
+        """Refuse texts whose tokens would cost the model more than this server's batch bound."""
+        if self.deployment.bounds.batch_work == UNBOUNDED:
+            return
+        # (A hair over, so that 20 BERT-base tokens are 1,080 of the starter's, not 1,079.999.)
+        limit = int(self.deployment.bounds.batch_work / work_per_token(model.model.config) + 1e-6)
+        _, lengths = encode(model.tokenizer, texts, model.max_length)
+        tokens = sum(min(length, model.max_length) for length in lengths)
+        if tokens > limit:
+            raise UserError(
+                Text(
+                    f"These texts make {tokens:,} tokens; at this model's size this server reads up to "
+                    f"{limit:,} at a time (a few seconds of its CPU): send fewer or shorter texts.",
+                    f"これらの文は {tokens:,} トークンになります。このモデルの大きさでは、このサーバーが一度に"
+                    f"読むのは {limit:,} トークンまでです（CPU で数秒）。文を減らすか短くしてください。",
+                )
+            )
 
     def what_if(self, run_name: str, text: str) -> WhatIf:
-        """`text` and its Japanese-aware variants, classified in one batch within this server's bounds."""
-        return what_if(lambda texts: self.classify_many(run_name, texts), text)
+        """`text` and its Japanese-aware variants, classified in one batch: what_if bounds their characters
+        (limits.WHAT_IF_BUDGET, sized for BERT-base)."""
+        return what_if(self.classifier(run_name).predict, text)
 
     def unquantised(self, run_name: str) -> Classifier:
         """A BERT run not quantised, for what needs more than labels: gradients and hidden states (in bf16

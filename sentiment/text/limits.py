@@ -73,7 +73,8 @@ class Bounds:
     uploads_kept: int
     downloads_kept: int
     batch_rows: int  # texts per /classify_batch call
-    batch_chars: float  # characters of all the texts of one /classify_batch call together
+    batch_chars: float  # characters of all the texts of one /classify_batch call together, once normalised
+    batch_work: float  # their tokens, in BERT-base tokens (models/bert.work_per_token)
     why_budget: float  # "Why?" work per request, in BERT-base token-steps (attribution.py)
     queue_size: int  # requests waiting in gradio's queue
     upload_cache_mb: float  # gradio's own upload folder, all visitors together
@@ -97,6 +98,7 @@ LOCAL = Bounds(
     downloads_kept=200,
     batch_rows=100_000,
     batch_chars=UNBOUNDED,
+    batch_work=UNBOUNDED,
     why_budget=UNBOUNDED,
     queue_size=256,
     upload_cache_mb=UNBOUNDED,
@@ -116,7 +118,13 @@ PUBLIC = Bounds(
     uploads_kept=20,
     downloads_kept=50,
     batch_rows=1_000,
-    batch_chars=200_000,
+    # MeCab and WordPiece read about 160,000 characters of reviews a second on one core, but a pathological text
+    # far fewer: 200,000 characters of '㌖' (each six once normalised) took 8.6 s of the server's CPU (the
+    # classroom's hostile batch, bench/classroom.py); 50,000 take about 2 s.
+    batch_chars=50_000,
+    # BERT-base reads about 3 ms of one core's CPU per token (fp32, a 2-core Xeon without bf16: 96 reviews, 5,192
+    # tokens, 16.2-16.7 s), so 1,000 tokens are about 3 s; a smaller model reads proportionally more.
+    batch_work=1_000,
     # About 3 s of one core's CPU at BERT-base size: 1,500 took 3.6-4.1 s on a 2-core Xeon without bf16
     # (docs/benchmarks.md §17, bench/why_budget.py); unbounded, a 450-character review took 47 s.
     why_budget=1_100,
