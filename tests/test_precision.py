@@ -73,8 +73,9 @@ def test_head_features_in_bf16_predict_as_fp32_does(trained_run, tmp_path):
         train(TrainConfig(dataset="sample", model=str(trained_run), method="head", precision=name, output=str(output)))
         runs[name] = pd.read_csv(output / PREDICTIONS_FILE).set_index("text")
         assert json.loads((output / "train_config.json").read_text(encoding="utf-8"))["precision"] == name
-    # The training features per precision, the validation split's once: a head run reads it in fp32 either way.
-    assert len(list((tmp_path / ".features").glob("*.npy"))) == 3
+    # The training features per precision, the validation and test splits' once: a head run reads them in fp32
+    # either way.
+    assert len(list((tmp_path / ".features").glob("*.npy"))) == 4
     fp32, bf16 = runs["fp32"], runs["bf16"].loc[runs["fp32"].index]
     agreement = (fp32["predicted"] == bf16["predicted"]).mean()
     assert agreement >= AGREEMENT, f"bf16 and fp32 heads agree on {agreement:.1%} of the validation reviews"
