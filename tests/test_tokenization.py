@@ -129,3 +129,28 @@ def test_the_source_model_from_the_cache_is_the_pages_model_offline(trained_run,
     page = launch_model_page(tmp_path / "runs", SOURCE_MODEL, HF_HUB_CACHE=str(tmp_path / "hub"))
     assert page["choices"][:2] == [SOURCE_MODEL, "starter (vocabulary learned from the sample)"]
     assert page["counted_with"] == SOURCE_MODEL
+
+
+def test_encode_cuts_long_texts_as_the_tokenizers_own_truncation_does_reading_each_text_once(starter_tokenizer):
+    import pandas as pd
+
+    from sentiment.text.limits import cap_text
+    from sentiment.text.tokenization import encode
+
+    from .conftest import SHARED_REVIEWS
+
+    texts = [*pd.read_csv(SHARED_REVIEWS / "validation.csv")["text"][:200], "㌖" * 10000, " "]
+    read = []
+    mecab = starter_tokenizer.word_tokenizer
+    original = mecab.tokenize
+    mecab.tokenize = lambda text, **kwargs: read.append(text) or original(text, **kwargs)
+    try:
+        encoded, lengths = encode(starter_tokenizer, texts, 64)
+    finally:
+        mecab.tokenize = original
+    assert len(read) == len(texts), "MeCab reads each text once, the long ones too"
+    capped = [cap_text(text) for text in texts]
+    expected = starter_tokenizer(capped, truncation=True, max_length=64)
+    assert encoded == {key: [list(ids) for ids in values] for key, values in expected.items()}
+    assert lengths == [len(ids) for ids in starter_tokenizer(capped)["input_ids"]]
+    assert sum(length > 64 for length in lengths) >= 10, "many of them were cut"

@@ -162,21 +162,27 @@ def special_tokens(tokenizer: PreTrainedTokenizerBase) -> list[tuple[str, int]]:
 def encode(tokenizer: PreTrainedTokenizerBase, texts: list[str], max_length: int) -> tuple[dict, list[int]]:
     """Token ids for `texts` cut at `max_length`, and each text's length before the cut.
 
-    Each text is first cut as limits.cap_text says, so MeCab can take it safely. Tokenized
-    once without truncation (MeCab is most of the cost); only the rare texts that are too long are
-    tokenized again, truncated. (transformers 5's `return_overflowing_tokens` fails
-    on Python tokenizers, so the cut is found this way.)
+    Each text is first cut as limits.cap_text says, so MeCab can take it safely. Tokenized once, without special
+    tokens or truncation (MeCab is most of the cost), then each text's pieces are cut and its special tokens added
+    as the tokenizer's own truncation does: a text too long is not read by MeCab a second time. (transformers 5's
+    `return_overflowing_tokens` fails on Python tokenizers, so the cut is found this way.)
     """
     texts = [cap_text(text) for text in texts]
-    encoded = {key: list(values) for key, values in tokenizer(texts, verbose=False).items()}
-    lengths = [len(ids) for ids in encoded["input_ids"]]
-    positions = [i for i, length in enumerate(lengths) if length > max_length]
-    if positions:
-        cut = tokenizer([texts[i] for i in positions], truncation=True, max_length=max_length)
-        for key in encoded:
-            for position, value in zip(positions, cut[key], strict=True):
-                encoded[key][position] = value
-    return encoded, lengths
+    if not hasattr(tokenizer, "build_inputs_with_special_tokens"):  # a fast (Rust) tokenizer: no MeCab to spare
+        cut = tokenizer(texts, truncation=True, max_length=max_length)
+        lengths = [len(ids) for ids in tokenizer(texts, verbose=False)["input_ids"]]
+        return {key: list(values) for key, values in cut.items()}, lengths
+    pieces = tokenizer(texts, add_special_tokens=False, verbose=False)["input_ids"]
+    specials = tokenizer.num_special_tokens_to_add(pair=False)
+    encoded = {"input_ids": [], "token_type_ids": [], "attention_mask": []}
+    for ids in pieces:
+        kept = ids[: max(0, max_length - specials)]
+        encoded["input_ids"].append(tokenizer.build_inputs_with_special_tokens(kept))
+        encoded["token_type_ids"].append(tokenizer.create_token_type_ids_from_sequences(kept))
+        encoded["attention_mask"].append([1] * (len(kept) + specials))
+    if "token_type_ids" not in tokenizer.model_input_names:
+        del encoded["token_type_ids"]
+    return encoded, [len(ids) + specials for ids in pieces]
 
 
 def explain(tokenizer: PreTrainedTokenizerBase, text: str, max_length: int | None = None) -> Explanation:
