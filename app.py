@@ -100,7 +100,6 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     import torch
 
-    from sentiment.insight.maps import warm_up_projection
     from sentiment.serving.deployment import Deployment
     from sentiment.serving.studio import Studio
     from sentiment.ui import launch_app
@@ -117,10 +116,19 @@ def main(argv: list[str] | None = None) -> None:
     # each keeps them from fighting over the cores (docs/benchmarks.md, the classroom). The trainer is a
     # process of its own and keeps every thread.
     torch.set_num_threads(1)
-    if deployment.public:  # no visitor's request may cost seconds of CPU: the maps' one-off compilation is paid now
-        threading.Thread(target=warm_up_projection, name="warm-up", daemon=True).start()
+    if deployment.public:  # no visitor's request may cost seconds of CPU: one-off set-ups are paid now
+        threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
     stop_training_on_exit(studio)
     launch_app(studio, args.host, args.port, args.share)
+
+
+def warm_up() -> None:
+    """The maps' numba code compiled (8 s of CPU) and captum imported (0.8 s) before a visitor needs them."""
+    from sentiment.insight.attribution import warm_up_attribution
+    from sentiment.insight.maps import warm_up_projection
+
+    warm_up_projection()
+    warm_up_attribution()
 
 
 def stop_training_on_exit(studio) -> None:

@@ -125,9 +125,10 @@ PUBLIC = Bounds(
     # BERT-base reads about 3 ms of one core's CPU per token (fp32, a 2-core Xeon without bf16: 96 reviews, 5,192
     # tokens, 16.2-16.7 s), so 1,000 tokens are about 3 s; a smaller model reads proportionally more.
     batch_work=1_000,
-    # About 3 s of one core's CPU at BERT-base size: 1,500 took 3.6-4.1 s on a 2-core Xeon without bf16
-    # (docs/benchmarks.md §17, bench/why_budget.py); unbounded, a 450-character review took 47 s.
-    why_budget=1_100,
+    # About 2 s of one core's CPU at BERT-base size on a 2-core Xeon without bf16 (1,100 took 3.0-3.2 s, and in a
+    # class of thirty the costliest "Why?" 5.5 s; docs/benchmarks.md §17 and §8, bench/why_budget.py); unbounded,
+    # a 450-character review took 47 s.
+    why_budget=800,
     queue_size=32,
     upload_cache_mb=500,
     visitor_upload_mb=100,  # five visitors, not one, to fill the folder for everyone
