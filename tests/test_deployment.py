@@ -429,6 +429,35 @@ def test_a_batch_is_bounded_by_the_work_its_tokens_make_the_model_do(trained_run
         studio.models.classify_many(run.name, texts[: within + 1])
 
 
+def test_an_analysis_reads_a_seeded_sample_within_the_bound_and_says_so(trained_run, tmp_path):
+    """20 BERT-base tokens are 1,080 of the starter's: Evaluate of the training split (no answers saved for it)
+    and a map read a seeded sample within that; the run's own validation answers are read whole."""
+    from transformers import AutoTokenizer
+
+    from sentiment.corpus.loading import load_dataset
+    from sentiment.ui.evaluate_tab import metrics_text
+
+    from .conftest import copy_run
+
+    run = copy_run(trained_run, tmp_path / "runs")
+    bounds = dataclasses.replace(PUBLIC, analysis_work=20)
+    studio = Studio(tmp_path / "runs", dataset="sample", model="starter", deployment=Deployment(True, bounds=bounds))
+    train = load_dataset("sample")["train"]
+    report = studio.analyses.evaluation(run.name, "train")
+    assert report.metrics["sampled_from"] == len(train) > report.metrics["examples"] > 0
+    tokenizer = AutoTokenizer.from_pretrained(run)
+    max_length = json.loads((run / "train_config.json").read_text(encoding="utf-8"))["max_length"]
+    read = sum(min(len(ids), max_length) for ids in tokenizer(list(report.rows["text"]))["input_ids"])
+    assert read <= 1080 < read + max_length, "as many reviews as fit the bound"
+    assert f"a seeded sample of its {len(train):,}" in str(metrics_text(report.metrics))
+    assert studio.analyses.evaluation(run.name, "train").rows.equals(report.rows), "the same sample each time"
+
+    validation = studio.analyses.evaluation(run.name, "validation")
+    assert "sampled_from" not in validation.metrics and validation.metrics["examples"] == 30
+    before, after = studio.analyses.model_maps(run.name, "validation")
+    assert after.of == 30 and 0 < len(after.texts) < 30 and before.texts == after.texts
+
+
 def test_a_batch_is_bounded_by_its_characters_after_normalisation(tmp_path):
     studio = Studio(tmp_path / "runs", deployment=Deployment(public=True, bounds=PUBLIC))
     # 1,000 lines of 200 '㌖': 200,000 characters as written, within the bound; 1,200,000 once NFKC makes each

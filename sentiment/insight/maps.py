@@ -28,6 +28,7 @@ class ModelMap:
     texts: list[str]
     labels: list[str]
     projection: str  # UMAP or PCA
+    of: int  # reviews in the split they were drawn from
 
 
 def project(values: np.ndarray, method: str = "umap", seed: int = 42) -> tuple[np.ndarray, str]:
@@ -50,12 +51,20 @@ def warm_up_projection() -> None:
 
 
 def model_map(
-    model, tokenizer, texts: list[str], labels: list[str], max_length: int, bf16: bool = False, method: str = "umap"
+    model,
+    tokenizer,
+    texts: list[str],
+    labels: list[str],
+    max_length: int,
+    bf16: bool = False,
+    method: str = "umap",
+    of: int | None = None,
 ) -> ModelMap:
-    """Where `model` puts each of `texts` (with its gold `labels`), in two dimensions; `bf16`: the hidden states
-    computed under bf16 autocast, as the run is served where its bf16 answers agree with its own (inference.py)."""
+    """Where `model` puts each of `texts` (with its gold `labels`; drawn from `of` reviews, default all), in two
+    dimensions; `bf16`: the hidden states computed under bf16 autocast, as the run is served where its bf16
+    answers agree with its own (inference.py)."""
     coordinates, projection = project(features(model, tokenizer, texts, max_length, bf16), method)
-    return ModelMap(coordinates, list(texts), list(labels), projection)
+    return ModelMap(coordinates, list(texts), list(labels), projection, of or len(texts))
 
 
 def sample_rows(count: int, limit: int = MAP_POINTS, seed: int = 0) -> list[int]:

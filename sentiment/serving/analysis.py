@@ -22,11 +22,13 @@ from ..insight.evaluation import Report, comparison, evaluate, probabilities_by_
 from ..insight.inference import Classifier
 from ..insight.maps import ModelMap, model_map, sample_rows
 from ..insight.slices import report_slices
-from ..models.bert import starting_model
+from ..models.bert import starting_model, work_per_token
 from ..models.prediction import check_texts, prediction_table
 from ..run_files import CARD_FILE, CONFIG_FILE
 from ..storage import Downloads
 from ..text.compare import Comparison, TokenizerLab
+from ..text.limits import UNBOUNDED, affordable_rows
+from ..text.tokenization import encode
 from .cache import SharedCache, run_key
 from .catalog import Catalog
 from .deployment import Deployment
@@ -71,9 +73,30 @@ class Analyses:
 
         def make() -> Report:
             data = self.catalog.run_data(run_dir)
-            return saved_report(run_dir, data, split) or evaluate(run_dir, data, split, self.pool.classifier(run_name))
+            if (saved := saved_report(run_dir, data, split)) is not None:
+                return saved
+            classifier = self.pool.classifier(run_name)
+            if split not in data or (kept := self._affordable(classifier, data[split]["text"])) is None:
+                return evaluate(run_dir, data, split, classifier)
+            sampled = evaluate(run_dir, {split: data[split].select(kept)}, split, classifier)
+            sampled.metrics["sampled_from"] = len(data[split])
+            return sampled
 
         return self._evaluations.get_or_make((run_key(run_dir), split), make)
+
+    def _affordable(self, model, texts: list[str], models: int = 1) -> list[int] | None:
+        """Which of `texts` an analysis may have `model` (and `models` - 1 more of its size) read anew within this
+        server's bound: a seeded sample, or None for all of them."""
+        budget = self.deployment.bounds.analysis_work
+        if budget == UNBOUNDED or not isinstance(model, Classifier):  # the n-gram baseline costs next to nothing
+            return None
+        texts, length = list(texts), model.max_length
+
+        def tokens_of(rows: list[int]) -> list[int]:
+            return [min(count, length) for count in encode(model.tokenizer, [texts[i] for i in rows], length)[1]]
+
+        kept = affordable_rows(len(texts), tokens_of, budget / (work_per_token(model.model.config) * models))
+        return None if len(kept) == len(texts) else kept
 
     def comparison(self, run_names: list[str], split: str) -> tuple[pd.DataFrame, dict[str, dict], str]:
         """Several runs scored on the same split: a table, each run's metrics, and a caution if their data differ."""
@@ -130,15 +153,19 @@ class Analyses:
         if split not in data:
             raise UserError(f"There is no {quoted(split)} split: choose train, validation or test.")
         rows = data[split].select(sample_rows(len(data[split])))
-        labels = [data.label_names[label] for label in rows["label"]]
         settings = json.loads((run_dir / CONFIG_FILE).read_text(encoding="utf-8"))
         # A head-only run's encoder was frozen: the model it started from reads every review as the run does
         # (maps.py), so its two maps are one, drawn once, without loading that model again (a second BERT).
         start = None if settings["method"] == "head" else started_from(settings, trained)
+        if (kept := self._affordable(trained, rows["text"], 1 if start is None else 2)) is not None:
+            rows = rows.select(kept)
+        labels = [data.label_names[label] for label in rows["label"]]
         texts, length, bf16 = rows["text"], trained.max_length, trained.precision == "bf16"
+        of = len(data[split])
         with trained.lock:  # the trained model is the one "Why?" hooks (see _attribute)
-            after = model_map(trained.model, trained.tokenizer, texts, labels, length, bf16)
-        return (after if start is None else model_map(start, trained.tokenizer, texts, labels, length, bf16)), after
+            after = model_map(trained.model, trained.tokenizer, texts, labels, length, bf16, of=of)
+        before = after if start is None else model_map(start, trained.tokenizer, texts, labels, length, bf16, of=of)
+        return before, after
 
     # The data lesson: doubted labels, slices, data maps, model cards
     def suspects(self, choice: str, split: str) -> Suspects:
@@ -223,9 +250,14 @@ def started_from(settings: dict, trained: Classifier):
 def doubted_in(report: Report, data: SentimentData, split: str) -> dict[str, str]:
     """Text → suggested label for the reviews of a split whose label the models doubt: the n-gram view and the
     evaluated run's predictions (`report`) together; none for a split too small to judge."""
-    view = probabilities_by_text(report.rows, data[split]["text"], data.label_names)
+    # A report on a sample of the split (a public server's bound) has no view of the rest: the n-gram's alone.
+    views = (
+        []
+        if "sampled_from" in report.metrics
+        else [probabilities_by_text(report.rows, data[split]["text"], data.label_names)]
+    )
     try:
-        return doubted(find_suspects(data, split, [view]).table)
+        return doubted(find_suspects(data, split, views).table)
     except TooFewReviews:
         return {}
 

@@ -17,8 +17,10 @@ they keep one visitor from holding the one training slot, the disk or the queue 
 
 from __future__ import annotations
 
+import random
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 MAX_TEXT_CHARS = 10_000
@@ -76,6 +78,7 @@ class Bounds:
     batch_chars: float  # characters of all the texts of one /classify_batch call together, once normalised
     batch_work: float  # their tokens, in BERT-base tokens (models/bert.work_per_token)
     why_budget: float  # "Why?" work per request, in BERT-base token-steps (attribution.py)
+    analysis_work: float  # tokens an Evaluate or a map may have the model read anew, in BERT-base tokens
     queue_size: int  # requests waiting in gradio's queue
     upload_cache_mb: float  # gradio's own upload folder, all visitors together
     visitor_upload_mb: float  # what one visitor may post to gradio's upload route in an hour
@@ -100,6 +103,7 @@ LOCAL = Bounds(
     batch_chars=UNBOUNDED,
     batch_work=UNBOUNDED,
     why_budget=UNBOUNDED,
+    analysis_work=UNBOUNDED,
     queue_size=256,
     upload_cache_mb=UNBOUNDED,
     visitor_upload_mb=UNBOUNDED,
@@ -129,6 +133,9 @@ PUBLIC = Bounds(
     # class of thirty the costliest "Why?" 5.5 s; docs/benchmarks.md §17 and §8, bench/why_budget.py); unbounded,
     # a 450-character review took 47 s.
     why_budget=800,
+    # As a batch's (about 3 ms a token at BERT-base): a run's own validation and test answers are read from its
+    # folder, so only another split, or a map, reads a seeded sample this size; the page says so.
+    analysis_work=1_200,
     queue_size=32,
     upload_cache_mb=500,
     visitor_upload_mb=100,  # five visitors, not one, to fill the folder for everyone
@@ -141,3 +148,20 @@ PUBLIC = Bounds(
 # minutes (the starter's recipe on the sample takes 80 steps, about a minute on 2 cores).
 LESSON_STEPS = 100
 LESSON_MINUTES = 3
+
+
+def affordable_rows(count: int, tokens_of: Callable[[list[int]], list[int]], budget: float, seed: int = 0) -> list[int]:
+    """Which of `count` rows to read within `budget` tokens: all where they fit, else those of a seeded shuffle
+    that fit, in order. `tokens_of(rows)` counts their tokens; it is asked about a few rows at a time, so a large
+    split is not tokenized whole to find out that only a few of its rows fit."""
+    order = list(range(count))
+    random.Random(seed).shuffle(order)
+    kept, spent = [], 0
+    for start in range(0, count, 64):
+        chunk = order[start : start + 64]
+        for row, tokens in zip(chunk, tokens_of(chunk), strict=True):
+            if spent + tokens > budget:
+                return sorted(kept)
+            kept.append(row)
+            spent += tokens
+    return sorted(kept)

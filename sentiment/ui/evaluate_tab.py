@@ -77,12 +77,20 @@ EXAMPLE_COLUMNS = ["text", "gold", "predicted", "p_positive", "p_neutral", "p_ne
 
 def metrics_text(metrics: dict) -> Text:
     scores = f"{metrics['accuracy']:.3f}**", f"{metrics['f1_weighted']:.3f}", f"{metrics['f1_macro']:.3f}"
-    return Text(
+    summary = Text(
         f"**Accuracy {scores[0]} · weighted F1 {scores[1]} · macro F1 {scores[2]} · {metrics['examples']:,} "
         f"examples ({metrics['split']})",
         f"**正解率 {scores[0]} · 加重 F1 {scores[1]} · マクロ F1 {scores[2]} · {metrics['examples']:,} 件"
         f"（{split_text(metrics['split']).ja}）",
     )
+    if "sampled_from" in metrics:
+        summary += Text(
+            f", a seeded sample of its {metrics['sampled_from']:,}: this server reads only so many reviews anew "
+            "for one request at this model's size (a run's own validation and test answers are read whole).",
+            f"。{metrics['sampled_from']:,} 件から無作為に選んだ一部です: このモデルの大きさでは、このサーバーが 1 回に"
+            "新たに読む件数に上限があります（学習時の検証・テストの答えは全件を読みます）。",
+        )
+    return summary
 
 
 def per_class_table(metrics: dict) -> pd.DataFrame:

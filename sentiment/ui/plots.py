@@ -160,7 +160,11 @@ def embedding_map(view, title: Text | str) -> go.Figure:
             text=[_short(view.texts[i]) for i in chosen],
             hovertemplate="%{text}<extra>" + str(class_text(label)) + "</extra>",
         )
-    figure.update_layout(title=f"{title} ({view.projection})", xaxis_visible=False, yaxis_visible=False, **LAYOUT)
+    drawn = view.projection
+    if len(view.texts) < view.of:  # a seeded sample: of a large split, or within a public server's bound
+        shown, of = f"{len(view.texts):,}", f"{view.of:,}"
+        drawn += str(Text(f", {shown} of {of} reviews", f"、{of} 件中 {shown} 件"))
+    figure.update_layout(title=f"{title} ({drawn})", xaxis_visible=False, yaxis_visible=False, **LAYOUT)
     return figure
 
 
