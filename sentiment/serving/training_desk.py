@@ -111,14 +111,18 @@ class TrainingDesk:
         output = str(self.runs_dir / name)
         return TrainConfig(model=model, method=method, dataset=dataset, output=output, **options)
 
+    def _expected_seconds(self, config: TrainConfig) -> float | None:
+        """How long `config` should take at this machine's pace (estimate.py); None before such a run was timed."""
+        config = config.resolved()
+        rows = self.catalog.by_source(config.dataset, config.dataset_config)["train"].num_rows
+        found = estimate(self.runbook.runs(), config, rows)
+        return found.seconds if found else None
+
     def window_seconds(self, config: TrainConfig) -> int:
         """The GPU window a run asks ZeroGPU for, from its estimate on this hardware; one sentence, before it
         starts, for a run that cannot fit."""
-        config = config.resolved()
-        lesson = is_lesson(config)
-        rows = self.catalog.by_source(config.dataset, config.dataset_config)["train"].num_rows
-        found = estimate(self.runbook.runs(), config, rows)
-        seconds = window_length(found.seconds if found else None, lesson)
+        lesson = is_lesson(config.resolved())
+        seconds = window_length(self._expected_seconds(config), lesson)
         check_fits(seconds, lesson)
         return seconds
 
