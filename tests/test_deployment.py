@@ -28,6 +28,29 @@ from sentiment.training.trainer import TrainingError, train
 from .conftest import free_port, wait_until
 
 
+def test_a_lessons_time_limit_follows_this_machines_pace(trained_run, tmp_path):
+    """Three times the lesson's expected length at the pace of the last timed run of its model and method, from 3
+    up to 10 minutes; 3 before any was timed."""
+    from sentiment.corpus.loading import load_dataset
+    from sentiment.training.estimate import estimate
+
+    from .conftest import copy_run
+
+    lesson = TrainConfig(model="starter", dataset="sample", method="full")
+    deployment = Deployment(public=True, bounds=PUBLIC)
+    assert [deployment.admit(lesson, None, expected_seconds=s)[1] for s in (None, 20, 120, 1000)] == [3, 3, 6, 10]
+
+    copy_run(trained_run, tmp_path / "runs")  # a starter run timed on this machine
+    studio = Studio(tmp_path / "runs", dataset="sample", model="starter", deployment=deployment)
+    assert studio.desk.start(dataclasses.replace(lesson, output=str(tmp_path / "runs" / "paced")), "page")[1] == 0
+    try:
+        expected = estimate(studio.runbook.runs(), lesson.resolved(), load_dataset("sample")["train"].num_rows)
+        active = json.loads((tmp_path / "runs" / ".jobs" / ACTIVE_FILE).read_text(encoding="utf-8"))
+        assert active["max_minutes"] == min(10, max(3, 3 * expected.seconds / 60))
+    finally:
+        studio.desk.shutdown()
+
+
 def test_a_public_server_without_a_password_trains_lessons_only():
     deployment = Deployment(public=True, bounds=PUBLIC)
     assert not deployment.training_open

@@ -4,7 +4,8 @@ An app is public when anyone may reach it: on a Hugging Face Space (`SPACE_ID` i
 gradio.live link (`--share`) or when launched with `--public`. A public app:
 
 - trains lesson-size runs for anyone (the sample with the starter or the n-gram baseline, at most
-  LESSON_STEPS steps and LESSON_MINUTES minutes), so every visitor of a shared link can do the lesson;
+  LESSON_STEPS steps, and 3 to 10 minutes from the machine's pace: limits.lesson_minutes), so every visitor of a
+  shared link can do the lesson;
 - trains anything bigger only for the holder of the training password (`--train-password` or the
   `TRAIN_PASSWORD` secret), and with no password set, not at all;
 - bounds what a run may ask for (limits.PUBLIC), and stops a run that passes its time limit;
@@ -25,7 +26,7 @@ from ..bilingual import Text
 from ..corpus.loading import SAMPLE
 from ..errors import UserError
 from ..models.bert import STARTER
-from ..text.limits import LESSON_MINUTES, LESSON_STEPS, LOCAL, PUBLIC, Bounds
+from ..text.limits import LESSON_STEPS, LOCAL, PUBLIC, Bounds, lesson_minutes
 from ..training.config import TrainConfig
 from .guards import LOOPBACK, PRIVATE_NETWORKS, Network, PasswordThrottle, networks, visitor_address
 
@@ -115,14 +116,20 @@ class Deployment:
         return False
 
     def admit(
-        self, config: TrainConfig, password: str | None, visitor: str = "", checked: bool = False
+        self,
+        config: TrainConfig,
+        password: str | None,
+        visitor: str = "",
+        checked: bool = False,
+        expected_seconds: float | None = None,
     ) -> tuple[TrainConfig, float | None]:
         """The run as this server trains it and its time limit in minutes (None: none); or one sentence why not.
+        `expected_seconds`: how long it should take at this machine's pace (estimate.py), which sets a lesson's.
 
         The password is checked first (unless `checked`: check_before_the_form did), so a refused visitor learns
         nothing of the rest."""
         if self.public and not password and is_lesson(config):
-            return self.as_trained_without_password(config), LESSON_MINUTES
+            return self.as_trained_without_password(config), lesson_minutes(expected_seconds)
         if not checked:
             self.check_may_train(password, visitor)
         limit = self.bounds.run_minutes

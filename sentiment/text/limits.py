@@ -148,6 +148,18 @@ PUBLIC = Bounds(
 # minutes (the starter's recipe on the sample takes 80 steps, about a minute on 2 cores).
 LESSON_STEPS = 100
 LESSON_MINUTES = 3
+# The time limit follows the machine's own pace where a run of the lesson's model and method was timed here
+# (estimate.py): three times its expected length, from LESSON_MINUTES up to LESSON_MAX_MINUTES, so a loaded or
+# slow machine does not stop every lesson at its limit, and a stuck one still frees the slot.
+LESSON_SLACK = 3
+LESSON_MAX_MINUTES = 10
+
+
+def lesson_minutes(expected_seconds: float | None) -> float:
+    """A lesson run's time limit, from how long it is expected to take here (None: not known yet)."""
+    if expected_seconds is None:
+        return LESSON_MINUTES
+    return min(LESSON_MAX_MINUTES, max(LESSON_MINUTES, LESSON_SLACK * expected_seconds / 60))
 
 
 def affordable_rows(count: int, tokens_of: Callable[[list[int]], list[int]], budget: float, seed: int = 0) -> list[int]:
