@@ -154,3 +154,16 @@ def test_encode_cuts_long_texts_as_the_tokenizers_own_truncation_does_reading_ea
     assert encoded == {key: [list(ids) for ids in values] for key, values in expected.items()}
     assert lengths == [len(ids) for ids in starter_tokenizer(capped)["input_ids"]]
     assert sum(length > 64 for length in lengths) >= 10, "many of them were cut"
+
+
+def test_a_text_tokenized_again_is_answered_from_the_kept_tokenization(tmp_path):
+    from sentiment.serving.pool import STARTER_TOKENIZER
+    from sentiment.serving.studio import Studio
+
+    studio = Studio(tmp_path / "runs", dataset="sample", model="starter")
+    first = studio.models.tokenization(STARTER_TOKENIZER, TOKENIZER_EXAMPLE, None, "短い文")
+    assert studio.models.tokenization(STARTER_TOKENIZER, TOKENIZER_EXAMPLE, None, "短い文") is first
+    other = studio.models.tokenization(STARTER_TOKENIZER, TOKENIZER_EXAMPLE, None, "別の文です")
+    assert other is not first and other[0].rows == first[0].rows and other[2] != first[2]
+    cut = studio.models.tokenization(STARTER_TOKENIZER, TOKENIZER_EXAMPLE, 8, "短い文")
+    assert len(cut[0].rows) == 8 and len(first[0].rows) > 8

@@ -42,6 +42,7 @@ class ModelPool:
         self.online = online
         self.launch_model = launch_model  # what the Train tab trains: the page shows its tokenizer first
         self._tokenizers = SharedCache(4)
+        self._tokenizations = SharedCache(256)
         self._classifiers = SharedCache(2)
         self._answers = SharedCache(4096)  # (run, text) → one text's prediction: a class clicks the same examples
         self._unquantised = SharedCache(1)
@@ -81,8 +82,17 @@ class ModelPool:
         """What the Tokenizer tab shows of a text: how the chosen tokenizer turns it into model input, its special
         tokens, and the text batched with `second` (padded)."""
         tokenizer = self.tokenizer(choice)
-        explanation = explain(tokenizer, text, max_length)
-        return explanation, special_tokens(tokenizer), padded_pair(tokenizer, text, second, explanation.max_length)
+
+        def make():
+            explanation = explain(tokenizer, text, max_length)
+            return explanation, special_tokens(tokenizer), padded_pair(tokenizer, text, second, explanation.max_length)
+
+        # Kept per tokenizer (the object: a run made again under its name has a new one) and text, as Classify's
+        # answers are: a class types the same examples, and a long text costs MeCab and WordPiece half a second
+        # of the one interpreter every other request waits on.
+        texts = tuple(hashlib.sha256(value.encode()).hexdigest() for value in (text, second))
+        key = (tokenizer, max_length, *texts)
+        return self._tokenizations.get_or_make(key, make)
 
     def length_tokenizer(self):
         """The tokenizer that counts tokens in the Dataset tab: the Tokenizer tab's first, the launch model's
