@@ -580,6 +580,7 @@ class MemoryWatch:
         self.server = psutil.Process(pid)
         self.children: dict[int, psutil.Process] = {}
         self.peak = 0
+        self.peak_parts: list[str] = []  # each process's resident memory at the peak, to tell which one it was
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
         self._thread.start()
@@ -590,15 +591,19 @@ class MemoryWatch:
                 processes = [self.server, *self.server.children(recursive=True)]
             except psutil.Error:
                 return
-            total = 0
+            total, parts = 0, []
             for process in processes:
                 try:
-                    total += process.memory_info().rss
+                    rss = process.memory_info().rss
+                    command = " ".join(process.cmdline()[1:4])
                 except psutil.Error:
                     continue  # it ended between the listing and the reading
+                total += rss
+                parts.append(f"{process.pid} {command[:60]}: {megabytes(rss)} MB")
                 if process is not self.server:
                     self.children.setdefault(process.pid, process)
-            self.peak = max(self.peak, total)
+            if total > self.peak:
+                self.peak, self.peak_parts = total, parts
 
     def stop(self) -> None:
         self._stop.set()
@@ -798,6 +803,7 @@ def print_table(result: dict) -> None:
         f"server survived {server['survived']} · "
         f"server VmHWM {server['vmhwm_mb']} MB · peak RSS with children {server['peak_rss_with_children_mb']} MB"
     )
+    print("at the peak: " + " · ".join(server["processes_at_peak"]))
     print("seconds: " + " · ".join(f"{name} {seconds:g}" for name, seconds in result["phases_s"].items()))
     print(
         "server CPU per request, s (median / max): "
@@ -840,6 +846,7 @@ def main(argv: list[str] | None = None) -> None:
                 "survived": survived,
                 "vmhwm_mb": megabytes(high_water_mark(server.pid)),
                 "peak_rss_with_children_mb": megabytes(watch.peak),
+                "processes_at_peak": watch.peak_parts,
             }
         finally:
             stop_server(server, watch)
