@@ -169,8 +169,10 @@ def test_zerogpu_the_window_reads_the_prepared_inputs_and_loads_or_tokenizes_not
     # Both are CPU work the window would bill to the visitor's quota; the forked worker inherits the patches.
     monkeypatch.setattr("sentiment.training.trainer.build_inputs", refuse)
     monkeypatch.setattr("sentiment.training.trainer.splits", refuse)
+    monkeypatch.setattr("sentiment.training.prepared.tokenize_split", refuse)  # the test split's answers too
     records = list(ForkedWindow().train(config.to_dict(), 60, str(folder)))
     assert records[-1]["event"] == "done", records[-3:]
+    assert (tmp_path / "from-prepared" / "answers-test.parquet").is_file(), "the test split answered in the window"
     loaded = next(record for record in records if record["event"] == "loaded")
     assert loaded["train_examples"] == 64
     assert (tmp_path / "from-prepared" / "metrics.json").is_file()

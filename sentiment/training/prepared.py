@@ -41,6 +41,7 @@ class Inputs:
     train_set: object  # a datasets.Dataset: text, label, input_ids, attention_mask, length (and the teacher's)
     eval_set: object  # likewise, sorted by length so evaluation batches pad little
     notices: list[str]
+    test_set: object | None = None  # the test split the trainer answers at the end (held_out_test), likewise
 
 
 def splits(config: TrainConfig) -> tuple[SentimentData, object, object]:
@@ -74,11 +75,14 @@ def subsample(split, count: int | None, seed: int):
     return split.shuffle(seed=seed).select(range(count))
 
 
-def build_inputs(config: TrainConfig, data: SentimentData, train_split, eval_split, tokenizer, max_length: int):
+def build_inputs(
+    config: TrainConfig, data: SentimentData, train_split, eval_split, tokenizer, max_length: int, test_split=None
+):
     train_split, teaching = with_teacher(train_split, data.label_names, config)
     train_set = tokenize_split(train_split, tokenizer, max_length)
     eval_set = tokenize_split(eval_split, tokenizer, max_length).sort("length")
-    return Inputs(tokenizer, train_set, eval_set, [*data.notices, *teaching])
+    test_set = None if test_split is None else tokenize_split(test_split, tokenizer, max_length).sort("length")
+    return Inputs(tokenizer, train_set, eval_set, [*data.notices, *teaching], test_set)
 
 
 def tokenize_split(split, tokenizer, max_length: int):
@@ -124,8 +128,9 @@ def prepare(config: TrainConfig) -> Path:
     (one that exists already is reused)."""
     config = config.resolved()
     data, train_split, eval_split = splits(config)
+    test_split = held_out_test(data, config)
     root = work_root(Path(config.output).parent) / PREPARED_DIR
-    folder = root / _key(config, train_split, eval_split)
+    folder = root / _key(config, train_split, eval_split, test_split)
     if (folder / INPUTS_FILE).is_file():
         folder.touch()  # recently used: the quota removes the oldest first
         return folder
@@ -133,13 +138,15 @@ def prepare(config: TrainConfig) -> Path:
         tokenizer, max_length = starter_tokenizer(config, train_split["text"]), config.max_length
     else:
         tokenizer, max_length = load_tokenizer(config.model), capped_length(config, positions(config.model))
-    inputs = build_inputs(config, data, train_split, eval_split, tokenizer, max_length)
+    inputs = build_inputs(config, data, train_split, eval_split, tokenizer, max_length, test_split)
     partial = folder.with_name(folder.name + PARTIAL_SUFFIX)
     shutil.rmtree(partial, ignore_errors=True)
     save_loaded(data, partial / DATA_DIR)
     tokenizer.save_pretrained(partial / "tokenizer")
     inputs.train_set.save_to_disk(partial / "train")
     inputs.eval_set.save_to_disk(partial / "validation")
+    if inputs.test_set is not None:
+        inputs.test_set.save_to_disk(partial / "test")
     (partial / INPUTS_FILE).write_text(json.dumps({"notices": inputs.notices}, ensure_ascii=False), encoding="utf-8")
     partial.rename(folder)  # a local disk (work_root): at once, so a stop mid-write leaves no half set
     keep_newest([path for path in root.iterdir() if not path.name.endswith(PARTIAL_SUFFIX)], PREPARED_KEPT)
@@ -151,10 +158,12 @@ def load_inputs(folder: Path) -> Inputs:
 
     notices = json.loads((folder / INPUTS_FILE).read_text(encoding="utf-8"))["notices"]
     tokenizer = load_tokenizer(str(folder / "tokenizer"))
-    return Inputs(tokenizer, load_from_disk(str(folder / "train")), load_from_disk(str(folder / "validation")), notices)
+    train, validation = load_from_disk(str(folder / "train")), load_from_disk(str(folder / "validation"))
+    test = load_from_disk(str(folder / "test")) if (folder / "test").is_dir() else None
+    return Inputs(tokenizer, train, validation, notices, test)
 
 
-def _key(config: TrainConfig, train_split, eval_split) -> str:
+def _key(config: TrainConfig, train_split, eval_split, test_split) -> str:
     """A name for the inputs from all they depend on: the texts and labels, the tokenizer and the settings."""
     depends = {
         "model": config.model,
@@ -164,6 +173,7 @@ def _key(config: TrainConfig, train_split, eval_split) -> str:
         "vocab": config.starter_vocab_size if config.is_starter else None,
         "train": _texts_and_labels(train_split),
         "validation": _texts_and_labels(eval_split),
+        "test": None if test_split is None else _texts_and_labels(test_split),
     }
     return hashlib.sha256(json.dumps(depends, ensure_ascii=False).encode()).hexdigest()[:24]
 

@@ -59,7 +59,6 @@ from .prepared import (
     prepared_splits,
     splits,
     starter_tokenizer,
-    tokenize_split,
 )
 
 SHARED_TOKENIZER = ".starter-tokenizer"  # inside the partial folder, for the other ranks
@@ -141,9 +140,9 @@ def _fine_tune(
         inputs = load_inputs(prepared) if prepared is not None else None
         tokenizer = inputs.tokenizer if inputs else _tokenizer(config, train_split["text"], partial, is_main)
         model = _model(config, tokenizer, data.label_names)
-    max_length = capped_length(config, model.config.max_position_embeddings)
     if inputs is None:
-        inputs = build_inputs(config, data, train_split, eval_split, tokenizer, max_length)
+        max_length = capped_length(config, model.config.max_position_embeddings)
+        inputs = build_inputs(config, data, train_split, eval_split, tokenizer, max_length, test_split)
     progress.emit(ProgressRecord("loaded", notices=tuple(inputs.notices), train_examples=len(inputs.train_set)))
     train_set, eval_set = inputs.train_set, inputs.eval_set  # the evaluation set is sorted by length
     _apply_step_limit(trainer_args, config, len(train_set))
@@ -168,8 +167,7 @@ def _fine_tune(
     trainer.train()
     logits = trainer.predict(eval_set).predictions
     test = None
-    if test_split is not None:  # every rank predicts: under torchrun predict is collective
-        test_set = tokenize_split(test_split, tokenizer, max_length).sort("length")
+    if (test_set := inputs.test_set) is not None:  # every rank predicts: under torchrun predict is collective
         test = Predicted(test_set["text"], test_set["label"], softmax(trainer.predict(test_set).predictions))
     if is_main:
         trainer.save_model(str(partial))
