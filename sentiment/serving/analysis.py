@@ -22,17 +22,16 @@ from ..insight.evaluation import Report, comparison, evaluate, probabilities_by_
 from ..insight.inference import Classifier
 from ..insight.maps import ModelMap, model_map, sample_rows
 from ..insight.slices import report_slices
-from ..models.bert import starting_model, work_per_token
+from ..models.bert import starting_model
 from ..models.prediction import check_texts, prediction_table
 from ..run_files import CARD_FILE, CONFIG_FILE
 from ..storage import Downloads
 from ..text.compare import Comparison, TokenizerLab
 from ..text.limits import UNBOUNDED, affordable_rows
-from ..text.tokenization import encode
 from .cache import SharedCache, run_key
 from .catalog import Catalog
 from .deployment import Deployment
-from .pool import ModelPool
+from .pool import ModelPool, tokens_read, work_limit
 from .runbook import RunBook
 
 MAX_COMPARED = 6
@@ -90,12 +89,10 @@ class Analyses:
         budget = self.deployment.bounds.analysis_work
         if budget == UNBOUNDED or not isinstance(model, Classifier):  # the n-gram baseline costs next to nothing
             return None
-        texts, length = list(texts), model.max_length
-
-        def tokens_of(rows: list[int]) -> list[int]:
-            return [min(count, length) for count in encode(model.tokenizer, [texts[i] for i in rows], length)[1]]
-
-        kept = affordable_rows(len(texts), tokens_of, budget / (work_per_token(model.model.config) * models))
+        texts = list(texts)
+        kept = affordable_rows(
+            len(texts), lambda rows: tokens_read(model, [texts[i] for i in rows]), work_limit(model, budget / models)
+        )
         return None if len(kept) == len(texts) else kept
 
     def comparison(self, run_names: list[str], split: str) -> tuple[pd.DataFrame, dict[str, dict], str]:

@@ -144,11 +144,8 @@ class ModelPool:
         """Refuse texts whose tokens would cost the model more than this server's batch bound."""
         if self.deployment.bounds.batch_work == UNBOUNDED:
             return
-        # (A hair over, so that 20 BERT-base tokens are 1,080 of the starter's, not 1,079.999.)
-        limit = int(self.deployment.bounds.batch_work / work_per_token(model.model.config) + 1e-6)
-        _, lengths = encode(model.tokenizer, texts, model.max_length)
-        tokens = sum(min(length, model.max_length) for length in lengths)
-        if tokens > limit:
+        limit = int(work_limit(model, self.deployment.bounds.batch_work))
+        if (tokens := sum(tokens_read(model, texts))) > limit:
             raise UserError(
                 Text(
                     f"These texts make {tokens:,} tokens; at this model's size this server reads up to "
@@ -171,3 +168,14 @@ class ModelPool:
             raise UserError("The n-gram baseline has no tokens or hidden states to show: pick a BERT run.")
         precision = unquantised_precision(run_dir)
         return self._unquantised.get_or_make(run_key(run_dir), lambda: Classifier(run_dir, precision=precision))
+
+
+def tokens_read(model: Classifier, texts: list[str]) -> list[int]:
+    """How many tokens `model` reads of each of `texts` (cut at its maximum length): what the work bounds count."""
+    return [min(length, model.max_length) for length in encode(model.tokenizer, texts, model.max_length)[1]]
+
+
+def work_limit(model: Classifier, budget: float) -> float:
+    """`budget` BERT-base tokens as tokens of `model` (a hair over: 20 of BERT-base are 1,080 of the starter's, not
+    1,079.999)."""
+    return budget / work_per_token(model.model.config) + 1e-6
