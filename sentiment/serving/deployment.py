@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import hmac
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -121,15 +122,16 @@ class Deployment:
         password: str | None,
         visitor: str = "",
         checked: bool = False,
-        expected_seconds: float | None = None,
+        expected_seconds: Callable[[], float | None] = lambda: None,
     ) -> tuple[TrainConfig, float | None]:
         """The run as this server trains it and its time limit in minutes (None: none); or one sentence why not.
-        `expected_seconds`: how long it should take at this machine's pace (estimate.py), which sets a lesson's.
+        `expected_seconds()`: how long it should take at this machine's pace (estimate.py), which sets a lesson's
+        (asked for a lesson only: it reads the finished runs and the dataset).
 
         The password is checked first (unless `checked`: check_before_the_form did), so a refused visitor learns
         nothing of the rest."""
         if self.public and not password and is_lesson(config):
-            return self.as_trained_without_password(config), lesson_minutes(expected_seconds)
+            return self.as_trained_without_password(config), lesson_minutes(expected_seconds())
         if not checked:
             self.check_may_train(password, visitor)
         limit = self.bounds.run_minutes

@@ -85,7 +85,9 @@ class TrainingDesk:
         """Start a run for the page `session`, within what this deployment allows, now or after the runs
         already waiting; return its name and its place in the queue (0: started). `checked`: the password
         was checked already (start_from_page)."""
-        config, minutes = self.deployment.admit(config, password, visitor, checked, self._expected_seconds(config))
+        config, minutes = self.deployment.admit(
+            config, password, visitor, checked, lambda: self._expected_seconds(config)
+        )
         # The baseline needs no GPU: it trains on the CPU, on ZeroGPU too, and costs the visitor no quota.
         in_window = self.window is not None and config.method != "ngram"
         seconds = self.window_seconds(config) if in_window else None
