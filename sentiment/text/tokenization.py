@@ -246,12 +246,10 @@ def _words_and_pieces(tokenizer, text: str) -> tuple[list[tuple[str, str]], list
     For a MeCab tokenizer this re-runs its two stages word by word, exactly as `_tokenize` does;
     for any other tokenizer each piece that does not start with `##` begins a new word.
     """
-    word_tokenizer = getattr(tokenizer, "word_tokenizer", None)
-    if getattr(tokenizer, "word_tokenizer_type", None) == "mecab" and hasattr(word_tokenizer, "mecab"):
-        normalized = _normalize(word_tokenizer, text)
+    if (nodes := mecab_nodes(tokenizer, text)) is not None:
         words, word_of_piece = [], []
-        for node in word_tokenizer.mecab(normalized):
-            surface = node.surface.lower() if word_tokenizer.do_lower_case else node.surface
+        for node in nodes:
+            surface = node.surface.lower() if tokenizer.word_tokenizer.do_lower_case else node.surface
             words.append((node.surface, _part_of_speech(node.feature)))
             word_of_piece += [len(words) - 1] * len(tokenizer.subword_tokenizer.tokenize(surface))
         return words, word_of_piece
@@ -266,10 +264,16 @@ def _words_and_pieces(tokenizer, text: str) -> tuple[list[tuple[str, str]], list
     return words, word_of_piece
 
 
-def _normalize(word_tokenizer, text: str) -> str:
+def mecab_nodes(tokenizer, text: str) -> list | None:
+    """MeCab's nodes for `text` as a MeCab tokenizer reads it (NFKC first where it normalises): each node's
+    surface and its dictionary features; None for a tokenizer without MeCab."""
     import unicodedata
 
-    return unicodedata.normalize("NFKC", text) if word_tokenizer.normalize_text else text
+    word_tokenizer = getattr(tokenizer, "word_tokenizer", None)
+    if getattr(tokenizer, "word_tokenizer_type", None) != "mecab" or not hasattr(word_tokenizer, "mecab"):
+        return None
+    normalized = unicodedata.normalize("NFKC", text) if word_tokenizer.normalize_text else text
+    return list(word_tokenizer.mecab(normalized))
 
 
 def _part_of_speech(feature) -> str:
