@@ -74,6 +74,11 @@ def speaking(language: str) -> Iterator[None]:
         _language.reset(token)
 
 
+def current_language() -> str:
+    """The language Texts read in here: the request's (see `speaking`), English outside one."""
+    return _language.get()
+
+
 def shown(value):
     """A handler's output with each Text in it turned into the current language (tuples and lists looked into)."""
     if isinstance(value, Text):

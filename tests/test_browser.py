@@ -480,3 +480,50 @@ def test_what_the_server_writes_reads_in_the_visitors_language(app_url, trained_
         else:
             japanese = [text for text in seen if JAPANESE_CHARACTERS.search(text)]
             assert not japanese, f"Japanese on the English page: {japanese}"
+
+
+@pytest.mark.parametrize(
+    ("locale", "texts"),
+    [
+        ("en-US", {"walk": "Walk through WordPiece", "look": "Look up", "token": "Token or id",
+                   "run": "Run (newest first)", "evaluate_run": "Run", "evaluate_tab": "4. Evaluate",
+                   "classify_tab": "5. Classify", "layers": "Show the layers", "probe": "Probe each layer",
+                   "reading": "gaikoku", "through": "tokens through", "probed": "reviews of the validation split",
+                   "found": "occurs", "shots": ("14-wordpiece", "15-layers", "16-probe")}),
+        ("ja-JP", {"walk": "WordPiece の手順を見る", "look": "検索", "token": "トークンまたは ID",
+                   "run": "学習済みモデル（新しい順）", "evaluate_run": "学習済みモデル", "evaluate_tab": "4. 評価",
+                   "classify_tab": "5. 分類", "layers": "層を見る", "probe": "各層をプローブ",
+                   "reading": "名詞", "through": "層を通ります", "probed": "件から", "found": "回",
+                   "shots": ("14-wordpiece-ja", "15-layers-ja", "16-probe-ja")}),
+    ],
+)  # fmt: skip
+def test_inside_bert_the_walk_the_layers_and_the_probe(app_url, trained_run, locale, texts):
+    """The WordPiece walk and vocabulary in Tokenizer, the layer view in Classify, the probe in Evaluate."""
+    for page in browser_page(locale):
+        page.goto(f"{app_url}?tab=tokenizer&text={quote('外国人の友達が買った')}", wait_until="load")
+        expect(page.locator("#wordpiece-pieces")).to_contain_text("##国")
+        page.get_by_role("button", name=texts["walk"]).click()
+        expect(page.locator("#wordpiece-walk")).to_contain_text("##国")
+        expect(page.locator("#wordpiece-words")).to_contain_text("がいこく")
+        expect(page.locator("#wordpiece-words")).to_contain_text(texts["reading"])
+        page.get_by_label(texts["token"], exact=True).fill("外")
+        page.get_by_role("button", name=texts["look"], exact=True).click()
+        expect(page.locator("#vocabulary-entry")).to_contain_text(texts["found"])
+        lesson_screenshot(page, page.locator("#wordpiece-caption"), texts["shots"][0])
+
+        page.get_by_role("tab", name=texts["classify_tab"]).click()
+        choose_run(page, texts["run"], trained_run.name)
+        page.locator("#classify-text textarea").fill("最高の買い物でした")
+        page.get_by_role("button", name=texts["layers"]).click()
+        page.locator("#layers-attention .js-plotly-plot").wait_for()
+        expect(page.locator("#layers-caption")).to_contain_text(texts["through"])
+        expect(page.locator("#layers-chart .js-plotly-plot")).to_be_visible()
+        lesson_screenshot(page, page.locator("#layers-caption"), texts["shots"][1])
+
+        page.get_by_role("tab", name=texts["evaluate_tab"]).click()
+        choose_run(page, texts["evaluate_run"], trained_run.name)
+        page.get_by_role("button", name=texts["probe"]).click()
+        page.locator("#probe-chart .js-plotly-plot").wait_for()
+        expect(page.locator("#probe-caption")).to_contain_text(texts["probed"])
+        lesson_screenshot(page, page.locator("#probe-chart"), texts["shots"][2])
+        assert page.locator(".toast-wrap .error, [data-testid='toast-body']").count() == 0

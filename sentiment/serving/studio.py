@@ -1,9 +1,10 @@
-"""The app's server-side state, kept out of the UI so it can be tested: a small root over five parts.
+"""The app's server-side state, kept out of the UI so it can be tested: a small root over six parts.
 
 - `catalog`: the datasets the page may offer (catalog.py);
 - `runbook`: the finished runs (runbook.py);
 - `models`: the tokenizers and classifiers loaded and shared (pool.py);
 - `analyses`: evaluation, "Why?", the maps, the data lesson, the tokenizer lab (analysis.py);
+- `inside`: inside BERT: the WordPiece walk, the vocabulary, the layer view and the probe (inside_bert.py);
 - `desk`: the one way into training (training_desk.py), in a child process or a ZeroGPU window.
 
 The root decides only what the parts share: where runs live, who may do what (deployment.py), and
@@ -25,6 +26,7 @@ from .analysis import Analyses
 from .catalog import Catalog
 from .deployment import Deployment
 from .gpu_window import GpuWindow, on_zerogpu
+from .inside_bert import InsideBert
 from .pool import ModelPool
 from .runbook import RunBook
 from .training_desk import TrainingDesk
@@ -75,5 +77,6 @@ class Studio:
         self.catalog = Catalog(self.runs_dir, self.default_dataset, self.deployment, self.runbook)
         self.models = ModelPool(self.runbook, self.deployment, self.online, self.default_model)
         self.analyses = Analyses(self.catalog, self.runbook, self.models, self.deployment, self.downloads)
+        self.inside = InsideBert(self.catalog, self.runbook, self.models, self.analyses)
         window = GpuWindow() if on_zerogpu() else None
         self.desk = TrainingDesk(self.runs_dir, self.default_model, self.deployment, self.catalog, self.runbook, window)

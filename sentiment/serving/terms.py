@@ -10,6 +10,7 @@ from ..corpus.browsing import ALL_LABELS
 from ..corpus.loading import LABELS, SPLITS
 from ..corpus.suspects import COLUMNS as SUSPECT_COLUMNS
 from ..insight.data_map import AMBIGUOUS_VARIABILITY, CONFIDENT
+from ..insight.layers import SHOWN_TOKENS
 from ..models.bert import STARTER
 from ..run_files import ProgressRecord
 from ..text.compare import NFKC, Comparison, Piece, Row
@@ -28,6 +29,7 @@ __all__ = [
     "MAX_UPLOAD_MB",
     "NFKC",
     "RUN_COLUMNS",
+    "SHOWN_TOKENS",
     "SOURCE_MODEL",
     "SPLITS",
     "STARTER",

@@ -15,6 +15,7 @@ from .common import over, refresh_runs
 from .dataset_tab import build_dataset_tab
 from .evaluate_tab import build_evaluate_tab
 from .i18n import TRANSLATIONS, t
+from .inside_bert import build_wordpiece_section
 from .tokenizer_compare import CSS as COMPARE_CSS
 from .tokenizer_compare import build_compare_section
 from .tokenizer_tab import CSS, DEFAULT_TEXT, build_tokenizer_tab
@@ -52,6 +53,7 @@ def build_app(studio) -> gr.Blocks:
                 dataset = build_dataset_tab(studio, dataset_state)
             with gr.Tab(t("2. Tokenizer", "2. トークナイザー"), id="tokenizer") as tokenizer_tab:
                 tokenizer = build_tokenizer_tab(studio)
+                build_wordpiece_section(studio, tokenizer.text, tokenizer.choice, dataset_state)
                 compare = build_compare_section(studio, tokenizer.text, dataset_state)
             with gr.Tab(t("3. Train", "3. 学習"), id="train") as train_tab:
                 estimate = build_train_tab(studio, dataset_state)

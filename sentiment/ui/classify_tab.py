@@ -29,6 +29,7 @@ from .common import (
     watch_runs,
 )
 from .i18n import t
+from .inside_bert import build_layers_section
 from .what_if import vary, what_if_components
 
 # Each example with the label a person gives it, so the page can say plainly when a model gets one wrong.
@@ -130,6 +131,7 @@ def build_classify_tab(studio, tabs) -> ClassifyTab:
         word_scores = gr.HTML(elem_id="why-words")
         token_scores = gr.HTML(elem_id="why-tokens")
         what_if = what_if_components()
+        build_layers_section(studio, run, text)
         gr.Markdown(
             t(
                 "### Many texts: one text per line, or a CSV with a `text` column",

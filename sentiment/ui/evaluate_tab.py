@@ -24,6 +24,7 @@ from .common import (
     watch_runs,
 )
 from .i18n import t
+from .inside_bert import build_probe_section
 from .plots import REGIONS, confusion_matrices, confusion_matrix, data_map_plot, embedding_map, slice_bars
 
 MAPS = Text("the maps", "マップ")
@@ -209,6 +210,7 @@ def build_evaluate_tab(studio, tabs) -> EvaluateTab:
         with gr.Row():
             before_map = gr.Plot(label=t("Before training", "学習前"), elem_id="map-before", visible=False)
             after_map = gr.Plot(label=t("After training", "学習後"), elem_id="map-after", visible=False)
+        build_probe_section(studio, run, split)
 
     reveal(
         draw.click(over(studio, draw_maps), [run, split], [before_map, after_map], api_name="model_map", **ANALYSIS),

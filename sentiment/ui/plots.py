@@ -238,3 +238,112 @@ def data_map_plot(reviews: pd.DataFrame, epochs: int) -> go.Figure:
         **{**LAYOUT, "height": 460},
     )
     return figure
+
+
+def _token_labels(view, count: int | None = None) -> list[str]:
+    """Each token as the axis names it: its place, the piece, and its MeCab word where the piece is part of one."""
+    labels = []
+    for index, (token, word) in enumerate(zip(view.tokens, view.words, strict=True)):
+        shown_word = f" ({word})" if word and word != token.removeprefix("##") else ""
+        labels.append(f"{index} {token}{shown_word}")
+    return labels[:count]
+
+
+def layer_probabilities(view) -> go.Figure:
+    """The classification head on [CLS] after the embeddings and after each layer: one line per class."""
+    steps = [str(Text("embeddings", "埋め込み"))] + [
+        str(Text(f"layer {i}", f"第 {i} 層")) for i in range(1, view.layers + 1)
+    ]
+    figure = go.Figure()
+    for column, label in enumerate(view.label_names):
+        name = str(class_text(label))
+        figure.add_scatter(
+            x=steps,
+            y=view.probabilities[:, column],
+            name=name,
+            mode="lines+markers",
+            line_color=_colour(label),
+            hovertemplate="%{x} · " + name + ": %{y:.2f}<extra></extra>",
+        )
+    title = Text("The head on [CLS], layer by layer", "各層の [CLS] に分類ヘッドを当てた確率")
+    figure.update_layout(title=str(title), yaxis_range=[0, 1], yaxis_title=str(Text("probability", "確率")), **LAYOUT)
+    return figure
+
+
+def attention_map(view, layer: int, head: int | None) -> go.Figure:
+    """Tokens × tokens attention of one layer (1-based) and head (1-based; None: the average over heads)."""
+    weights = view.attention[layer - 1].astype(np.float32)
+    weights = weights.mean(axis=0) if head is None else weights[head - 1]
+    labels = _token_labels(view, len(weights))
+    which = Text("average of the heads", "全ヘッドの平均") if head is None else Text(f"head {head}", f"ヘッド {head}")
+    title = Text(f"Attention, layer {layer}, {which.en}", f"アテンション（第 {layer} 層、{which.ja}）")
+    figure = go.Figure(
+        go.Heatmap(
+            z=weights,
+            x=labels,
+            y=labels,
+            colorscale="Blues",
+            zmin=0,
+            hovertemplate="%{y} → %{x}: %{z:.2f}<extra></extra>",
+        )
+    )
+    layout = {**LAYOUT, "height": 560}
+    figure.update_layout(
+        title=str(title),
+        xaxis_title=str(Text("attended to", "注目される側")),
+        yaxis_title=str(Text("attending", "注目する側")),
+        yaxis_autorange="reversed",
+        **layout,
+    )
+    return figure
+
+
+def cls_attention_map(view) -> go.Figure:
+    """Where [CLS] attends in each layer (averaged over its heads): layers × tokens."""
+    rows = [str(Text(f"layer {i}", f"第 {i} 層")) for i in range(1, view.layers + 1)]
+    figure = go.Figure(
+        go.Heatmap(
+            z=view.cls_attention,
+            x=_token_labels(view),
+            y=rows,
+            colorscale="Purples",
+            zmin=0,
+            hovertemplate="%{y} · [CLS] → %{x}: %{z:.2f}<extra></extra>",
+        )
+    )
+    figure.update_layout(title=str(Text("Where [CLS] attends", "[CLS] の注目先")), **LAYOUT)
+    return figure
+
+
+PROBE_CURVES = (
+    (("after", "cls"), Text("after training, [CLS]", "学習後・[CLS]"), "#1d3557", "solid"),
+    (("after", "mean"), Text("after training, mean of tokens", "学習後・トークン平均"), "#1d3557", "dot"),
+    (("before", "cls"), Text("before training, [CLS]", "学習前・[CLS]"), "#e9a23b", "solid"),
+    (("before", "mean"), Text("before training, mean of tokens", "学習前・トークン平均"), "#e9a23b", "dot"),
+)
+
+
+def probe_curves(answer) -> go.Figure:
+    """The probe's accuracy on each layer, before and after training, with the run's own accuracy and the
+    n-gram baseline's drawn across."""
+    curves = answer.probe.curves
+    layers = len(next(iter(curves.values())))
+    steps = [str(Text("embeddings", "埋め込み"))] + [str(Text(f"layer {i}", f"第 {i} 層")) for i in range(1, layers)]
+    figure = go.Figure()
+    for key, name, colour, dash in PROBE_CURVES:
+        if answer.frozen and key[0] == "before":
+            continue  # the same curve as after training: the encoder was frozen
+        figure.add_scatter(
+            x=steps, y=curves[key], name=str(name), mode="lines+markers", line={"color": colour, "dash": dash}
+        )
+    lines = [(answer.run_accuracy, Text("the run's own accuracy", "この学習の正解率"), "#2a9d8f")]
+    if answer.baseline_accuracy is not None:
+        lines.append((answer.baseline_accuracy, Text("n-gram baseline", "n-gram ベースライン"), "#8d99ae"))
+    for value, name, colour in lines:
+        figure.add_scatter(
+            x=[steps[0], steps[-1]], y=[value, value], name=f"{name} ({value:.2f})", mode="lines",
+            line={"color": colour, "dash": "dash"},
+        )  # fmt: skip
+    title = Text("A linear probe on each layer", "各層の線形プローブ")
+    figure.update_layout(title=str(title), yaxis_range=[0, 1], yaxis_title=str(Text("accuracy", "正解率")), **LAYOUT)
+    return figure

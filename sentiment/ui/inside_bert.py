@@ -1,0 +1,261 @@
+"""Inside BERT: the Tokenizer tab's WordPiece walk and vocabulary, the Classify tab's layer view and the Evaluate
+tab's probe; each section is laid out inside the tab it belongs to, and each view is an API endpoint."""
+
+from __future__ import annotations
+
+import gradio as gr
+import pandas as pd
+
+from ..bilingual import Text, class_text, current_language
+from ..errors import UserError
+from ..serving.terms import SHOWN_TOKENS
+from .common import ANALYSIS, over, reveal, user_errors
+from .i18n import t
+from .plots import attention_map, cls_attention_map, layer_probabilities, probe_curves
+
+WORDPIECE_INTRO = (
+    "#### How WordPiece picks its pieces\nWordPiece reads each MeCab word from the left and takes the **longest** "
+    "run of characters its vocabulary holds (`##` when it continues the word), then goes on with the rest. If "
+    "nothing matches, the **whole word** becomes `[UNK]`. Type a word to walk through it, or leave the box empty "
+    "for every word of the text above; the table gives each word's reading and part of speech.",
+    "#### WordPiece がサブワードを選ぶしくみ\nWordPiece は MeCab の各単語を左から読み、語彙にある**最も長い**文字列"
+    "（単語の続きなら `##` 付き）を取り、残りを同じように読みます。どれにも一致しなければ、その**単語全体**が "
+    "`[UNK]` になります。単語を入力するとその手順を、空欄なら上のテキストの全単語を表示します。表には読みと品詞も"
+    "あります。",
+)
+VOCAB_INTRO = (
+    "**Vocabulary look-up**: a token (`商品`, `##品`) or an id (a number): is it in the vocabulary, and how often "
+    "does it occur in the dataset loaded in the Dataset tab?",
+    "**語彙の検索**: トークン（`商品`、`##品`）または ID（数字）を入力すると、語彙にあるか、データタブで読み込んだ"
+    "データセットに何回現れるかを表示します。",
+)
+LAYERS_INTRO = (
+    "### Layer by layer\nBERT turns the `input_ids` into one vector per token, and each of its layers rewrites every "
+    "vector by **attending** to the others. The classification head reads only the last layer's `[CLS]` vector; "
+    "applied to `[CLS]` after the embeddings and after each layer it shows **where the sentiment appears**. The "
+    "heat map shows how much each token (a row) attends to each other token (a column).",
+    "### 層ごとの変化\nBERT は `input_ids` をトークンごとのベクトルに変え、各層が他のトークンへの**アテンション**で"
+    "すべてのベクトルを書き換えます。分類ヘッドが読むのは最後の層の `[CLS]` だけです。埋め込みの後と各層の後の "
+    "`[CLS]` に同じヘッドを当てると、**感情がどの層で現れるか**が分かります。ヒートマップは各トークン（行）が"
+    "他のトークン（列）にどれだけ注目しているかを示します。",
+)
+PROBE_INTRO = (
+    "### From which layer can sentiment be read?\nA logistic regression fitted on each layer's `[CLS]` (and "
+    "mean-pooled) vectors of half of a sample of the split, scored on the other half, and the other way round: "
+    "for the run's encoder after training and for the model it started from.",
+    "### 感情はどの層から読み取れるか\n分割から選んだレビューの半分で各層の `[CLS]`（とトークン平均）のベクトルに"
+    "ロジスティック回帰を当てはめ、残りの半分で採点します（逆も行います）。学習後のエンコーダーと学習前のモデルの"
+    "両方で行います。",
+)
+AVERAGE = "average"
+
+
+def build_wordpiece_section(studio, text: gr.Textbox, choice: gr.Dropdown, dataset_state: gr.State) -> None:
+    gr.Markdown(t(*WORDPIECE_INTRO))
+    with gr.Row():
+        word = gr.Textbox(label=t("Word (empty: every word of the text)", "単語（空欄: テキストの全単語）"), scale=3)
+        walk = gr.Button(t("Walk through WordPiece", "WordPiece の手順を見る"), scale=1)
+    caption = gr.Markdown(elem_id="wordpiece-caption")
+    words = gr.Dataframe(interactive=False, visible=False, wrap=True, max_height=320, elem_id="wordpiece-words")
+    steps = gr.Dataframe(interactive=False, visible=False, wrap=True, elem_id="wordpiece-walk")
+    gr.Markdown(t(*VOCAB_INTRO))
+    with gr.Row():
+        query = gr.Textbox(label=t("Token or id", "トークンまたは ID"), scale=3)
+        look = gr.Button(t("Look up", "検索"), scale=1)
+    entry = gr.Markdown(elem_id="vocabulary-entry")
+    inputs, outputs = [choice, text, word], [caption, words, steps]
+    for trigger in (walk.click, word.submit):
+        reveal(trigger(over(studio, wordpiece), inputs, outputs, api_name="wordpiece"), [words, steps])
+    for trigger in (look.click, query.submit):
+        trigger(over(studio, vocabulary), [choice, query, dataset_state], [entry], api_name="vocabulary")
+
+
+@user_errors
+def wordpiece(studio, chosen: str, value: str, word: str):
+    """Every word of `value` (or the one `word`) with its pieces and reading, and the walk over one word."""
+    if not (word or "").strip() and not (value or "").strip():
+        raise UserError(Text("Type a text or a word first.", "テキストか単語を入力してください。"))
+    read = studio.inside.words(chosen, word.strip() or value)
+    english = current_language() == "en"
+    table = pd.DataFrame(
+        [
+            {
+                str(Text("word", "単語")): each.word,
+                str(Text("reading", "読み")): reading.kana if reading else "",
+                **({"romaji": reading.romaji if reading else ""} if english else {}),
+                str(Text("part of speech", "品詞")): (reading.gloss if english else reading.part_of_speech)
+                if reading
+                else "",
+                str(Text("pieces", "サブワード")): " ".join(each.pieces),
+                "input_ids": " ".join(map(str, each.ids)),
+            }
+            for each, reading in read
+        ]
+    )
+    # The walk shown: of the word typed, else of the text's first word that needs more than one look-up.
+    shown = next((each for each, _ in read if len(each.steps) > 1 or each.too_long), read[0][0]) if read else None
+    if shown is None:
+        return Text("MeCab found no word in this text.", "このテキストに単語が見つかりませんでした。"), table, None
+    return _walk_caption(shown), table, _walk_table(shown)
+
+
+def _walk_table(walk) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                str(Text("step", "手順")): number,
+                str(Text("remaining", "残りの文字")): step.remaining,
+                str(Text("look-ups", "照合回数")): step.tried,
+                str(Text("longest match in the vocabulary", "語彙にある最長一致")): step.piece or "—",
+                "input_id": "" if step.input_id is None else step.input_id,
+            }
+            for number, step in enumerate(walk.steps, 1)
+        ]
+    )
+
+
+def _walk_caption(walk) -> Text:
+    pieces = " + ".join(f"`{piece}`" for piece in walk.pieces)
+    if walk.too_long:
+        return Text(
+            f"**{walk.word}** is longer than WordPiece reads (100 characters): it becomes `[UNK]` without a walk.",
+            f"**{walk.word}** は WordPiece が読む長さ（100 文字）を超えるため、そのまま `[UNK]` になります。",
+        )
+    if walk.steps and walk.steps[-1].piece is None:
+        failed = walk.steps[-1].remaining
+        return Text(
+            f"**{walk.word}** → `[UNK]`: no vocabulary entry starts {failed}, so the whole word is unknown.",
+            f"**{walk.word}** → `[UNK]`: 語彙に {failed} で始まる項目がないため、単語全体が未知語になります。",
+        )
+    whole = (
+        Text(" (the whole word is in the vocabulary)", "（単語全体が語彙にあります）") if len(walk.steps) == 1 else ""
+    )
+    return Text(f"**{walk.word}** → {pieces}", f"**{walk.word}** → {pieces}") + whole
+
+
+@user_errors
+def vocabulary(studio, chosen: str, query: str, dataset: str):
+    entry = studio.inside.vocabulary_entry(chosen, dataset, query or "")
+    counted = Text(f"in {entry.counted:,} training reviews", f"学習データ {entry.counted:,} 件中")
+    if entry.input_id is None:
+        return Text(
+            f"`{entry.token}` is **not in the vocabulary** ({counted.en}: never a piece). WordPiece would spell it "
+            "from shorter pieces, or make its word `[UNK]`.",
+            f"`{entry.token}` は**語彙にありません**（{counted.ja}、サブワードとしては現れません）。WordPiece は"
+            "より短いサブワードに分けるか、その単語を `[UNK]` にします。",
+        )
+    return Text(
+        f"`{entry.token}` = id **{entry.input_id}** · occurs **{entry.count:,}** times {counted.en}",
+        f"`{entry.token}` = ID **{entry.input_id}** · {counted.ja} **{entry.count:,}** 回",
+    )
+
+
+def build_layers_section(studio, run: gr.Dropdown, text: gr.Textbox) -> None:
+    gr.Markdown(t(*LAYERS_INTRO))
+    with gr.Row():
+        show = gr.Button(t("Show the layers", "層を見る"), scale=1)
+        layer = gr.Slider(1, 12, value=12, step=1, label=t("Layer", "層"), scale=2)
+        average = [(t("average of the heads", "全ヘッドの平均"), AVERAGE)]
+        head = gr.Dropdown(average, value=AVERAGE, label=t("Head", "ヘッド"), scale=1)
+    caption = gr.Markdown(elem_id="layers-caption")
+    with gr.Row():
+        label = t("Class probabilities by layer", "層ごとのクラス確率")
+        chart = gr.Plot(label=label, visible=False, elem_id="layers-chart")
+        cls = gr.Plot(label=t("Where [CLS] attends", "[CLS] の注目先"), visible=False, elem_id="layers-cls")
+    heat = gr.Plot(label=t("Attention", "アテンション"), visible=False, elem_id="layers-attention")
+    table = gr.Dataframe(interactive=False, visible=False, elem_id="layers-table")
+    outputs = [caption, chart, table, heat, cls, layer, head]
+    shown = show.click(over(studio, layers), [run, text, layer, head], outputs, api_name="layers")
+    reveal(shown, [chart, table, heat, cls])
+    redraw = over(studio, attention)
+    layer.release(redraw, [run, text, layer, head], [heat], api_visibility="private")
+    head.input(redraw, [run, text, layer, head], [heat], api_visibility="private")
+
+
+@user_errors
+def layers(studio, run_name: str, value: str, layer: float, head: str):
+    """The layer view of a text: the head's probabilities after each layer, and attention."""
+    view = studio.inside.layers(run_name, value)
+    chosen_layer = min(max(int(layer or view.layers), 1), view.layers)
+    heads = [(str(Text("average of the heads", "全ヘッドの平均")), AVERAGE)] + [
+        (str(Text(f"head {i}", f"ヘッド {i}")), str(i)) for i in range(1, view.heads + 1)
+    ]
+    chosen_head = head if head in {value for _, value in heads} else AVERAGE
+    steps = [Text("embeddings", "埋め込み")] + [Text(f"layer {i}", f"第 {i} 層") for i in range(1, view.layers + 1)]
+    table = pd.DataFrame(
+        {
+            str(Text("after", "位置")): [str(step) for step in steps],
+            **{f"p_{label}": view.probabilities[:, i].round(6) for i, label in enumerate(view.label_names)},
+        }
+    )
+    final = view.label_names[int(view.probabilities[-1].argmax())]
+    answers = [view.label_names[int(row.argmax())] for row in view.probabilities]
+    first = max((i + 1 for i, answer in enumerate(answers) if answer != final), default=0)  # final from here on
+    caption = Text(
+        f"{len(view.tokens)} tokens through {view.layers} layers: the head's answer becomes "
+        f"**{class_text(final).en}** from {steps[first].en} on (the last row is the prediction).",
+        f"{len(view.tokens)} トークンが {view.layers} 層を通ります。分類ヘッドの答えは{steps[first].ja}から"
+        f"**{class_text(final).ja}**になります（最後の行が予測です）。",
+    )
+    if len(view.tokens) > SHOWN_TOKENS:
+        caption += Text(
+            f" The heat map shows the first {SHOWN_TOKENS} tokens.",
+            f" ヒートマップは先頭 {SHOWN_TOKENS} トークンを示します。",
+        )
+    return (
+        caption,
+        layer_probabilities(view),
+        table,
+        attention_map(view, chosen_layer, None if chosen_head == AVERAGE else int(chosen_head)),
+        cls_attention_map(view),
+        gr.Slider(minimum=1, maximum=view.layers, value=chosen_layer),
+        gr.Dropdown(choices=heads, value=chosen_head),
+    )
+
+
+@user_errors
+def attention(studio, run_name: str, value: str, layer: float, head: str):
+    """The heat map again for another layer or head (the view is kept: no model runs)."""
+    view = studio.inside.layers(run_name, value)
+    chosen = None if head in (None, AVERAGE) else min(int(head), view.heads)
+    return attention_map(view, min(max(int(layer), 1), view.layers), chosen)
+
+
+def build_probe_section(studio, run: gr.Dropdown, split: gr.Dropdown) -> None:
+    gr.Markdown(t(*PROBE_INTRO))
+    go = gr.Button(t("Probe each layer", "各層をプローブ"))
+    caption = gr.Markdown(elem_id="probe-caption")
+    label = t("Probe accuracy by layer", "層ごとのプローブの正解率")
+    chart = gr.Plot(label=label, visible=False, elem_id="probe-chart")
+    table = gr.Dataframe(interactive=False, visible=False, elem_id="probe-table")
+    outputs = [caption, chart, table]
+    probed = go.click(over(studio, layer_probe), [run, split], outputs, api_name="layer_probe", **ANALYSIS)
+    reveal(probed, [chart, table])
+
+
+@user_errors
+def layer_probe(studio, run_name: str, split: str):
+    answer = studio.inside.layer_probe(run_name, split)
+    curves, result = answer.probe.curves, answer.probe
+    layers = len(curves[("after", "cls")])
+    table = pd.DataFrame(
+        {
+            "layer": ["embeddings", *(str(i) for i in range(1, layers))],
+            **{f"{encoder} {pooling}": [round(v, 4) for v in curve] for (encoder, pooling), curve in curves.items()},
+        }
+    )
+    caption = Text(
+        f"{result.reviews:,} reviews of the {split} split (of {result.of:,}), two folds. The run's own accuracy on "
+        f"the split: **{answer.run_accuracy:.2f}**; the probe on its last layer's [CLS]: "
+        f"**{curves[('after', 'cls')][-1]:.2f}**.",
+        f"{split} 分割の {result.of:,} 件から {result.reviews:,} 件、2 分割で評価。この学習の正解率: "
+        f"**{answer.run_accuracy:.2f}**、最後の層の [CLS] のプローブ: **{curves[('after', 'cls')][-1]:.2f}**。",
+    )
+    if answer.frozen:
+        caption += Text(
+            " This run trained the head only: its encoder is the model it started from, frozen, so the curves "
+            "before and after training are the same.",
+            " この学習は分類ヘッドだけを学習しました。エンコーダーは学習前のモデルのまま固定なので、学習前と学習後の"
+            "曲線は同じです。",
+        )
+    return caption, probe_curves(answer), table
