@@ -6,7 +6,7 @@ from __future__ import annotations
 import gradio as gr
 import pandas as pd
 
-from ..bilingual import Text, class_text, current_language
+from ..bilingual import Text, class_text, current_language, split_text
 from ..errors import UserError
 from ..serving.terms import SHOWN_TOKENS
 from .common import ANALYSIS, over, reveal, user_errors
@@ -248,7 +248,7 @@ def layer_probe(studio, run_name: str, split: str):
         f"{result.reviews:,} reviews of the {split} split (of {result.of:,}), two folds. The run's own accuracy on "
         f"the split: **{answer.run_accuracy:.2f}**; the probe on its last layer's [CLS]: "
         f"**{curves[('after', 'cls')][-1]:.2f}**.",
-        f"{split} 分割の {result.of:,} 件から {result.reviews:,} 件、2 分割で評価。この学習の正解率: "
+        f"{split_text(split).ja}データの {result.of:,} 件から {result.reviews:,} 件、2 分割で評価。この学習の正解率: "
         f"**{answer.run_accuracy:.2f}**、最後の層の [CLS] のプローブ: **{curves[('after', 'cls')][-1]:.2f}**。",
     )
     if answer.frozen:
