@@ -1,16 +1,16 @@
 """Classroom: a public server of the app on 127.0.0.1 under a class of simulated visitors and one hostile one.
 
-It trains two small runs (the starter on the sample, and the n-gram baseline), serves `python app.py --public`
-with a training password from a temporary folder, and asks each distinct lesson request once alone to record
-its answer. Then N visitors (threads, each with its own page: an HTTP connection, seeded think-times) do the
-lesson in a loop for a bounded time: type in the Tokenizer, classify the Classify tab's examples, ask "Why?",
-Evaluate, Compare, draw the maps, and train a lesson-size run one at a time. One hostile visitor meanwhile sends
-the worst requests: '㌖' * 10000 to /tokenize, /classify and /explain, a /classify_batch of many such lines,
-a CSV of many `a,0` rows to /upload_dataset and wrong training passwords in a row. The visitors' lesson runs
-use the right password (TRAIN_PASSWORD in the server's environment), so all of them share the hostile
-visitor's address, 127.0.0.1, as a class behind one school router does. Not simulated: the 1-second
-training-status timer of every open page (through gradio_client it would redraw the curves on each tick,
-which a page does not); only a visitor with a run going looks at its status.
+It trains two small runs (the starter on the sample, and the n-gram baseline), serves `python app.py --public` with
+a training password from a temporary folder, and asks each distinct lesson request once alone to record its answer.
+Then N visitors (threads, each with its own page: an HTTP connection, seeded think-times) do the lesson in a loop
+for a bounded time: type in the Tokenizer, classify the Classify tab's examples, ask "Why?", look at the layers,
+Evaluate, Compare, draw the maps, and train a lesson-size run one at a time. One hostile visitor meanwhile sends the
+worst requests: '㌖' * 10000 to /tokenize, /classify and /explain, a /classify_batch of many such lines, a CSV of
+many `a,0` rows to /upload_dataset and wrong training passwords in a row. The visitors' lesson runs use the right
+password (TRAIN_PASSWORD in the server's environment), so all of them share the hostile visitor's address,
+127.0.0.1, as a class behind one school router does. Not simulated: the 1-second training-status timer of every open
+page (through gradio_client it would redraw the curves on each tick, which a page does not); only a visitor with a
+run going looks at its status.
 
 Per endpoint it reports requests, p50/p95 latency (of the answers, and of the hostile visitor's one-sentence
 refusals), errors, "busy, try again" answers, wrong answers (an answer that differs from the same request made
@@ -78,6 +78,7 @@ SIGNATURES = {
     "/tokenize": 4,  # tokenizer choice, text, max length, second text
     "/classify": 2,  # run, text
     "/explain": 3,  # run, text, class to explain
+    "/layers": 4,  # run, text, layer, head
     "/evaluate": 3,  # run, split, shown
     "/compare_runs": 3,  # runs, split, shown
     "/model_map": 2,  # run, split
@@ -204,6 +205,7 @@ def lesson_requests(lesson: Lesson) -> list[tuple[str, tuple]]:
     ]
     requests += [("/classify", (lesson.run, text)) for text in EXAMPLES]
     requests += [("/explain", (lesson.run, text, PREDICTED)) for text in EXAMPLES]
+    requests += [("/layers", (lesson.run, text, 1, "average")) for text in EXAMPLES]
     return [
         *requests,
         ("/evaluate", (lesson.run, "validation", "counts")),
@@ -402,6 +404,8 @@ class Classroom:
             self.think(rng)
         if not self.over():
             self.lesson_call(client, "/explain", self.lesson.run, chosen[-1], PREDICTED)
+        if not self.over():  # and how BERT read it, layer by layer
+            self.lesson_call(client, "/layers", self.lesson.run, chosen[0], 1, "average")
 
     def evaluate_step(self, client: Page, rng: random.Random, index: int) -> None:
         self.lesson_call(client, "/evaluate", self.lesson.run, "validation", "counts")
@@ -769,6 +773,7 @@ def headline(options, lesson: Lesson, result: dict, costs: dict) -> dict:
         "p95_classify_s": p95("/classify"),
         "p95_tokenize_s": p95("/tokenize"),
         "p95_why_s": p95("/explain"),
+        "p95_layers_s": p95("/layers"),
         "wrong": totals["wrong_answers"],
         "errors": totals["errors"],
         "requests": totals["requests"],

@@ -34,6 +34,7 @@ TINY = {
     "label_noise.py": ["--rows", "150", "--epochs", "1"],
     "first_head_run.py": ["--rows", "120", "--layers", "1", "--hidden", "64"],
     "window_prep.py": ["--rows", "90", "--repeat", "2"],
+    "inside_bert.py": ["--rows", "120", "--layers", "1", "--hidden", "64", "--repeats", "1"],
 }
 
 pytestmark = pytest.mark.skipif(not SHARED_REVIEWS.is_dir(), reason="../shared/data is not beside this checkout")
