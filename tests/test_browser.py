@@ -488,12 +488,14 @@ def test_what_the_server_writes_reads_in_the_visitors_language(app_url, trained_
         ("en-US", {"walk": "Walk through WordPiece", "look": "Look up", "token": "Token or id",
                    "run": "Run (newest first)", "evaluate_run": "Run", "evaluate_tab": "4. Evaluate",
                    "classify_tab": "5. Classify", "layers": "Show the layers", "probe": "Probe each layer",
-                   "reading": "gaikoku", "through": "tokens through", "probed": "reviews of the validation split",
+                   "reading": "gaikoku", "through": "tokens through", "probed": "reviews of the train split",
+                   "split": "Split", "train": "train",
                    "found": "occurs", "shots": ("14-wordpiece", "15-layers", "16-probe")}),
         ("ja-JP", {"walk": "WordPiece の手順を見る", "look": "検索", "token": "トークンまたは ID",
                    "run": "学習済みモデル（新しい順）", "evaluate_run": "学習済みモデル", "evaluate_tab": "4. 評価",
                    "classify_tab": "5. 分類", "layers": "層を見る", "probe": "各層をプローブ",
                    "reading": "名詞", "through": "層を通ります", "probed": "件から", "found": "回",
+                   "split": "分割", "train": "学習",
                    "shots": ("14-wordpiece-ja", "15-layers-ja", "16-probe-ja")}),
     ],
 )  # fmt: skip
@@ -522,6 +524,9 @@ def test_inside_bert_the_walk_the_layers_and_the_probe(app_url, trained_run, loc
 
         page.get_by_role("tab", name=texts["evaluate_tab"]).click()
         choose_run(page, texts["evaluate_run"], trained_run.name)
+        # The split the run learned: a clear curve (the Dataset tab has a Split picker too, hidden here).
+        page.locator(f"input[aria-label='{texts['split']}']:visible").click()
+        page.get_by_role("option", name=texts["train"], exact=True).click()
         page.get_by_role("button", name=texts["probe"]).click()
         page.locator("#probe-chart .js-plotly-plot").wait_for()
         expect(page.locator("#probe-caption")).to_contain_text(texts["probed"])
