@@ -168,3 +168,12 @@ def test_the_views_answer_through_the_api(client, trained_run):
         assert abs(sum(row[1:]) - 1) < 1e-4
     caption, _, probe = client.predict(trained_run.name, "validation", api_name="/layer_probe")
     assert "reviews of the validation split" in caption and len(probe["data"]) == len(table["data"])
+
+
+def test_a_head_only_runs_layer_view_says_its_head_read_only_the_last_layer(studio_with_runs):
+    from sentiment.ui.inside_bert import layers
+
+    studio, full, head = studio_with_runs
+    caption = layers(studio, head, "最高の買い物でした", 1, "average")[0]
+    assert "trained the head only, on the last layer's [CLS]" in caption
+    assert "head only" not in layers(studio, full, "最高の買い物でした", 1, "average")[0]

@@ -197,6 +197,13 @@ def layers(studio, run_name: str, value: str, layer: float, head: str):
         f"{len(view.tokens)} トークンが {view.layers} 層を通ります。分類ヘッドの答えは{steps[first].ja}から"
         f"**{class_text(final).ja}**になります（最後の行が予測です）。",
     )
+    if (run := studio.runbook.info(run_name)) is not None and run.method == "head":
+        caption += Text(
+            " This run trained the head only, on the last layer's [CLS]: the earlier rows apply a head that never "
+            "saw those layers, and the encoder is the model it started from.",
+            " この学習は最後の層の [CLS] で分類ヘッドだけを学習しました。それより前の行は、その層を見たことのない"
+            "ヘッドを当てた結果で、エンコーダーは学習前のモデルのままです。",
+        )
     if len(view.tokens) > SHOWN_TOKENS:
         caption += Text(
             f" The heat map shows the first {SHOWN_TOKENS} tokens.",
