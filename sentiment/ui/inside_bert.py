@@ -64,10 +64,11 @@ def build_wordpiece_section(studio, text: gr.Textbox, choice: gr.Dropdown, datas
         look = gr.Button(t("Look up", "検索"), scale=1)
     entry = gr.Markdown(elem_id="vocabulary-entry")
     inputs, outputs = [choice, text, word], [caption, words, steps]
-    for trigger in (walk.click, word.submit):
-        reveal(trigger(over(studio, wordpiece), inputs, outputs, api_name="wordpiece"), [words, steps])
-    for trigger in (look.click, query.submit):
-        trigger(over(studio, vocabulary), [choice, query, dataset_state], [entry], api_name="vocabulary")
+    # One event for the button and Enter: one endpoint each.
+    walked = gr.on([walk.click, word.submit], over(studio, wordpiece), inputs, outputs, api_name="wordpiece")
+    reveal(walked, [words, steps])
+    looked = [look.click, query.submit]
+    gr.on(looked, over(studio, vocabulary), [choice, query, dataset_state], [entry], api_name="vocabulary")
 
 
 @user_errors
