@@ -12,6 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from ..bilingual import Text
 from ..errors import UserError, quoted
 from ..insight.inference import Classifier
 from ..insight.layers import LayerView, has_layers, layer_view
@@ -49,7 +50,13 @@ class InsideBert:
         """Each word of `text` as the chosen tokenizer reads it: its WordPiece walk and its reading."""
         tokenizer = self.pool.tokenizer(tokenizer_choice)
         if not uses_wordpiece(tokenizer):
-            raise UserError(f"{quoted(tokenizer_choice)} does not split words with WordPiece: pick a BERT tokenizer.")
+            raise UserError(
+                Text(
+                    f"{quoted(tokenizer_choice)} does not split words with WordPiece: pick a BERT tokenizer.",
+                    f"{quoted(tokenizer_choice)} は WordPiece で単語を分けません。"
+                    "BERT のトークナイザーを選んでください。",
+                )
+            )
         key = (tokenizer, hashlib.sha256(text.encode()).hexdigest())
         return self._words.get_or_make(key, lambda: words_read(tokenizer, text))
 
@@ -57,7 +64,12 @@ class InsideBert:
         """A token or an id in the chosen tokenizer's vocabulary, and how often the piece occurs in the training
         texts of the chosen dataset (counted once per tokenizer and dataset)."""
         if not query.strip():
-            raise UserError("Type a token (商品, ##品) or an id (a number) to look it up.")
+            raise UserError(
+                Text(
+                    "Type a token (商品, ##品) or an id (a number) to look it up.",
+                    "調べるトークン（商品、##品）か ID（数字）を入力してください。",
+                )
+            )
         tokenizer = self.pool.tokenizer(tokenizer_choice)
         data = self.catalog.dataset(dataset_choice)
         key = (tokenizer, self.catalog.resolve(dataset_choice))
@@ -75,9 +87,19 @@ class InsideBert:
     def _bert(self, run_name: str) -> Classifier:
         model = self.pool.classifier(run_name)
         if not isinstance(model, Classifier):
-            raise UserError("The n-gram baseline has no layers to show: pick a BERT run.")
+            raise UserError(
+                Text(
+                    "The n-gram baseline has no layers to show: pick a BERT run.",
+                    "n-gram ベースラインには層がありません。BERT の学習済みモデルを選んでください。",
+                )
+            )
         if not has_layers(model.model):
-            raise UserError(f"{run_name} is not a BERT model with a pooler: its layers can't be read here.")
+            raise UserError(
+                Text(
+                    f"{run_name} is not a BERT model with a pooler: its layers can't be read here.",
+                    f"{run_name} はプーラー付きの BERT ではないため、層を表示できません。",
+                )
+            )
         return model
 
     def layer_probe(self, run_name: str, split: str) -> ProbeAnswer:

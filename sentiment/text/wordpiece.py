@@ -120,6 +120,7 @@ def look_up(tokenizer, query: str, counts: Counter[str], counted: int) -> Entry:
     such as "2", is looked up as the token first)."""
     query = query.strip()
     vocab = tokenizer.get_vocab()
-    if query not in vocab and query.isascii() and query.isdigit() and int(query) < len(tokenizer):
+    is_id = query.isascii() and query.isdigit() and len(query) <= 9  # no vocabulary has a billion entries
+    if query not in vocab and is_id and int(query) < len(tokenizer):
         query = tokenizer.convert_ids_to_tokens(int(query))
     return Entry(query, vocab.get(query), counts.get(query, 0), counted)

@@ -11,7 +11,7 @@ from ..errors import UserError
 from ..serving.terms import SHOWN_TOKENS
 from .common import ANALYSIS, over, reveal, user_errors
 from .i18n import t
-from .plots import attention_map, cls_attention_map, layer_probabilities, probe_curves
+from .plots import PROBE_CURVES, attention_map, cls_attention_map, layer_probabilities, probe_curves
 
 WORDPIECE_INTRO = (
     "#### How WordPiece picks its pieces\nWordPiece reads each MeCab word from the left and takes the **longest** "
@@ -68,7 +68,8 @@ def build_wordpiece_section(studio, text: gr.Textbox, choice: gr.Dropdown, datas
     walked = gr.on([walk.click, word.submit], over(studio, wordpiece), inputs, outputs, api_name="wordpiece")
     reveal(walked, [words, steps])
     looked = [look.click, query.submit]
-    gr.on(looked, over(studio, vocabulary), [choice, query, dataset_state], [entry], api_name="vocabulary")
+    # The first look-up of a dataset counts its pieces (a few seconds): it takes turns with the other analyses.
+    gr.on(looked, over(studio, vocabulary), [choice, query, dataset_state], [entry], api_name="vocabulary", **ANALYSIS)
 
 
 @user_errors
@@ -246,10 +247,11 @@ def layer_probe(studio, run_name: str, split: str):
     answer = studio.inside.layer_probe(run_name, split)
     curves, result = answer.probe.curves, answer.probe
     layers = len(curves[("after", "cls")])
+    names = {key: str(name) for key, name, _, _ in PROBE_CURVES}
     table = pd.DataFrame(
         {
-            "layer": ["embeddings", *(str(i) for i in range(1, layers))],
-            **{f"{encoder} {pooling}": [round(v, 4) for v in curve] for (encoder, pooling), curve in curves.items()},
+            str(Text("layer", "層")): [str(Text("embeddings", "埋め込み")), *(str(i) for i in range(1, layers))],
+            **{names[key]: [round(v, 4) for v in curves[key]] for key in names},
         }
     )
     caption = Text(
