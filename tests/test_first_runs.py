@@ -10,7 +10,7 @@ import time
 import pytest
 
 from sentiment.serving.studio import Studio
-from sentiment.ui.common import default_run
+from sentiment.ui.run_pickers import default_run
 
 from .conftest import SHARED_REVIEWS, served_app
 

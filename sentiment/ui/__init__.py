@@ -11,11 +11,12 @@ from starlette.middleware import Middleware
 from ..serving.guards import UploadGuard
 from ..serving.terms import MAX_UPLOAD_MB
 from .classify_tab import build_classify_tab
-from .common import over, refresh_runs
+from .common import over
 from .dataset_tab import build_dataset_tab
 from .evaluate_tab import build_evaluate_tab
 from .i18n import TRANSLATIONS, t
 from .inside_bert import build_wordpiece_section
+from .run_pickers import refresh_runs
 from .tokenizer_compare import CSS as COMPARE_CSS
 from .tokenizer_compare import build_compare_section
 from .tokenizer_tab import CSS, DEFAULT_TEXT, build_tokenizer_tab

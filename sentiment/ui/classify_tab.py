@@ -12,24 +12,20 @@ from ..errors import UserError
 from ..serving.terms import LABELS, MAX_TEXT_CHARS
 from .common import (
     ANALYSIS,
-    NOT_BERT,
     Action,
     class_choices,
     class_name,
     copy_link,
-    default_run,
     empty_state,
-    is_ngram,
     link_box,
     over,
-    quality_note,
     reveal,
-    run_picker,
     user_errors,
     watch_runs,
 )
 from .i18n import t
 from .inside_bert import build_layers_section
+from .run_pickers import NOT_BERT, default_run, is_ngram, quality_note, run_picker
 from .what_if import vary, what_if_components
 
 # Each example with the label a person gives it, so the page can say plainly when a model gets one wrong.

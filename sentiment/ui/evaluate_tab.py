@@ -10,22 +10,11 @@ import pandas as pd
 from ..bilingual import Text, class_text, join, split_text
 from ..serving.analysis import DOUBTED
 from ..serving.terms import LABELS
-from .common import (
-    ANALYSIS,
-    NOT_BERT,
-    class_choices,
-    default_run,
-    empty_state,
-    is_ngram,
-    over,
-    reveal,
-    run_picker,
-    user_errors,
-    watch_runs,
-)
+from .common import ANALYSIS, class_choices, empty_state, over, reveal, user_errors, watch_runs
 from .i18n import t
 from .inside_bert import build_probe_section
 from .plots import REGIONS, confusion_matrices, confusion_matrix, data_map_plot, embedding_map, slice_bars
+from .run_pickers import NOT_BERT, default_run, is_ngram, run_picker
 
 MAPS = Text("the maps", "マップ")
 INTRO = (
