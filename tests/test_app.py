@@ -1,6 +1,7 @@
 """The app's endpoints, driven with gradio_client against `python app.py` as a remote script would."""
 
 import json
+import re
 import urllib.request
 from pathlib import Path
 
@@ -96,17 +97,24 @@ def test_uploads_are_checked_on_the_server(client, tmp_path):
         "text,label\n" + "".join(f"良い{i},positive\n普通{i},neutral\n悪い{i},negative\n" for i in range(10)),
         encoding="cp932",
     )
-    source = client.predict(handle_file(str(good)), api_name="/upload_dataset")
+    source, note, _ = client.predict(handle_file(str(good)), api_name="/upload_dataset")
     assert source.startswith("upload: reviews-") and source.endswith(".csv"), "a label, not a server path"
+    assert "Not loaded" not in note and "at least 10 rows" in note, "the rules are stated before they are broken"
     assert client.predict(source, api_name="/load_dataset")[1]["data"][0][:2] == ["train", 24]
-    bad = tmp_path / "bad.csv"
-    bad.write_text("review,label\nひどい,negative\n", encoding="utf-8")
-    with pytest.raises(AppError, match=r"bad\.csv has no text column"):
-        client.predict(handle_file(str(bad)), api_name="/upload_dataset")
-    unknown = tmp_path / "unknown.csv"
-    unknown.write_text("text,label\nひどい,terrible\n", encoding="utf-8")
-    with pytest.raises(AppError, match="unknown label 'terrible'"):
-        client.predict(handle_file(str(unknown)), api_name="/upload_dataset")
+    # Each way a file can't be used has its own sentence, beside a picker left as it was (no error takes its place).
+    files = {
+        "bad.csv": ("review,label\nひどい,negative\n", "utf-8", r"bad\.csv has no text column"),
+        "unknown.csv": ("text,label\nひどい,terrible\n", "utf-8", "unknown label 'terrible'"),
+        "empty.csv": ("", "utf-8", r"empty\.csv is empty"),
+        "few.csv": ("text,label\n" + "良い,positive\n" * 4, "utf-8", "has only 4 rows: at least 10"),
+        "latin.csv": ("text,label\n" + "très bon ½,positive\n" * 12, "utf-16", "is not UTF-8, cp932"),
+    }
+    for name, (content, encoding, expected) in files.items():
+        path = tmp_path / name
+        path.write_text(content, encoding=encoding)
+        kept, note, cleared = client.predict(handle_file(str(path)), api_name="/upload_dataset")
+        assert re.search(expected, note) and note.startswith("⚠ Not loaded"), (name, note)
+        assert cleared is None and kept != source, f"{name}: the Source picker is left as it was"
 
 
 def test_classify_gives_probabilities_and_refuses_empty_text(client, trained_run):

@@ -192,7 +192,10 @@ def read_frame(path: Path, max_rows: int = MAX_DATASET_ROWS, name: str | None = 
     else:
         from io import StringIO
 
-        buffer = StringIO(decode(path.read_bytes(), name))
+        text = decode(path.read_bytes(), name)
+        if not text.strip():
+            raise DataError(f"{name} is empty: save it with a header line (text,label) and at least one row per line.")
+        buffer = StringIO(text)
         try:
             if path.suffix in (".jsonl", ".json"):
                 frame = pd.read_json(buffer, lines=True, dtype=False, nrows=max_rows + 1)

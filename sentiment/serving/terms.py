@@ -7,14 +7,21 @@ serving can change without touching ui/; tests/test_layout.py keeps ui/ to servi
 """
 
 from ..corpus.browsing import ALL_LABELS
-from ..corpus.loading import LABELS, SPLITS
+from ..corpus.loading import LABELS, MIN_ROWS_TO_CARVE, SPLITS
 from ..corpus.suspects import COLUMNS as SUSPECT_COLUMNS
 from ..insight.data_map import AMBIGUOUS_VARIABILITY, CONFIDENT
 from ..insight.layers import SHOWN_TOKENS
 from ..models.bert import STARTER
 from ..run_files import ProgressRecord
 from ..text.compare import NFKC, Comparison, Piece, Row
-from ..text.limits import LESSON_STEPS, MAX_TEXT_CHARS, MAX_UPLOAD_MB, WHAT_IF_BUDGET, WHAT_IF_CHARS
+from ..text.limits import (
+    LESSON_STEPS,
+    MAX_DATASET_ROWS,
+    MAX_TEXT_CHARS,
+    MAX_UPLOAD_MB,
+    WHAT_IF_BUDGET,
+    WHAT_IF_CHARS,
+)
 from ..text.tokenization import SOURCE_MODEL, Explanation, PaddedToken
 from ..training.config import WHOLE_NUMBERS, help_text
 from ..training.runs import RUN_COLUMNS
@@ -25,8 +32,10 @@ __all__ = [
     "CONFIDENT",
     "LABELS",
     "LESSON_STEPS",
+    "MAX_DATASET_ROWS",
     "MAX_TEXT_CHARS",
     "MAX_UPLOAD_MB",
+    "MIN_ROWS_TO_CARVE",
     "NFKC",
     "RUN_COLUMNS",
     "SHOWN_TOKENS",

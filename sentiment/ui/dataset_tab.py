@@ -7,7 +7,16 @@ from dataclasses import dataclass
 import gradio as gr
 
 from ..bilingual import Text, split_text
-from ..serving.terms import ALL_LABELS, LABELS, SPLITS, SUSPECT_COLUMNS
+from ..errors import UserError
+from ..serving.terms import (
+    ALL_LABELS,
+    LABELS,
+    MAX_DATASET_ROWS,
+    MAX_UPLOAD_MB,
+    MIN_ROWS_TO_CARVE,
+    SPLITS,
+    SUSPECT_COLUMNS,
+)
 from .common import ANALYSIS, Action, class_choices, over, reveal, user_errors
 from .i18n import t
 from .plots import label_distribution, length_histogram
@@ -21,6 +30,16 @@ INTRO = (
 )
 
 
+UPLOAD_RULES = (
+    f"An upload: CSV, TSV, JSON Lines or Parquet with a `text` and a `label` column (positive, neutral, negative, or "
+    f"0, 1, 2); UTF-8, cp932 (Shift-JIS) or EUC-JP; at least {MIN_ROWS_TO_CARVE} rows, at most "
+    f"{MAX_DATASET_ROWS:,} rows and {MAX_UPLOAD_MB} MB.",
+    f"アップロードできるのは、`text` 列と `label` 列（positive・neutral・negative または 0・1・2）のある CSV・TSV・"
+    f"JSON Lines・Parquet です。文字コードは UTF-8・cp932（Shift-JIS）・EUC-JP、{MIN_ROWS_TO_CARVE} 行以上 "
+    f"{MAX_DATASET_ROWS:,} 行以下、{MAX_UPLOAD_MB} MB までです。",
+)
+UPLOAD_RULES_TEXT = Text(*UPLOAD_RULES)
+NOT_TAKEN = Text("⚠ Not loaded: {reason}", "⚠ 読み込めませんでした: {reason}")
 SUSPECTS_INTRO = (
     "### Reviews whose label the models doubt\nStar ratings make noisy labels. An n-gram model trained on the "
     "other reviews (5-fold) gives each review its class probabilities; *confident learning* (Northcutt et al., "
@@ -68,6 +87,7 @@ def build_dataset_tab(studio, dataset_state: gr.State) -> DatasetTab:
             scale=2,
             height=110,
         )
+    upload_note = gr.Markdown(t(*UPLOAD_RULES), elem_id="upload-note")
     notices = gr.Markdown()
     summary = gr.Dataframe(label=t("Splits and features", "分割と特徴量"), interactive=False)
     with gr.Row():
@@ -131,7 +151,9 @@ def build_dataset_tab(studio, dataset_state: gr.State) -> DatasetTab:
         **ANALYSIS,
     )
     reveal(finding, [suspects])
-    uploaded = upload.upload(over(studio, take_upload), [upload], [source], api_name="upload_dataset", **ANALYSIS)
+    uploaded = upload.upload(
+        over(studio, take_upload), [upload], [source, upload_note, upload], api_name="upload_dataset", **ANALYSIS
+    )
     uploaded.success(show.fn, show.inputs, show.outputs, api_visibility="private")
     paging = [dataset_state, split, label, query, page]
     page_of = over(studio, show_page)
@@ -197,4 +219,10 @@ def find_suspects(studio, chosen: str, split_name: str):
 
 @user_errors
 def take_upload(studio, file):
-    return studio.catalog.save_upload(file)
+    """An upload checked and kept: the Source picker then names it. One that can't be used leaves the picker as it
+    was and says why beside it (not as an error, which would take the picker's place); the file is cleared for
+    another try."""
+    try:
+        return studio.catalog.save_upload(file), UPLOAD_RULES_TEXT, gr.skip()
+    except UserError as error:
+        return gr.skip(), NOT_TAKEN.format(reason=str(error)) + "\n\n" + UPLOAD_RULES_TEXT, None
