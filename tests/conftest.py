@@ -53,7 +53,15 @@ def starter_on_sample(output: Path, steps: int) -> list[str]:
 # drives a browser, runs a bench script or restarts processes (these modules), and each test marked so itself
 # (a trainer of its own, several processes).
 SLOW_FIXTURES = {"app_url", "client", "public_app"}
-SLOW_MODULES = {"test_bench", "test_browser", "test_classroom", "test_distributed", "test_first_runs", "test_hostile"}
+SLOW_MODULES = {
+    "test_bench",
+    "test_browser",
+    "test_classroom",
+    "test_distributed",
+    "test_first_runs",
+    "test_hostile",
+    "test_run_choice",
+}
 
 
 def pytest_collection_modifyitems(items):

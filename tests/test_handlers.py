@@ -9,7 +9,7 @@ from gradio.helpers import special_args
 
 from sentiment.corpus.loading import SAMPLE
 from sentiment.serving.studio import Studio
-from sentiment.ui import classify_tab, dataset_tab, shared_link
+from sentiment.ui import classify_tab, dataset_tab, open_page
 from sentiment.ui.common import over
 from sentiment.ui.tokenizer_tab import DEFAULT_TEXT
 
@@ -54,11 +54,12 @@ def test_a_dataset_page_is_the_rows_that_match(studio):
 def test_gradio_still_hands_a_bound_handler_its_request(studio):
     """gradio finds `gr.Request` by annotation: bound by `over`, the link handler still gets the visitor's
     address, and the studio is not one of the page's inputs."""
-    linked = over(studio, shared_link)
+    linked = over(studio, open_page)
     assert list(inspect.signature(linked).parameters) == ["request"]
     address = gr.Request(query_params={"tab": "classify", "text": REVIEW, "run": a_run(studio)})
     inputs, *_ = special_args(linked, [], address)
-    tabs, tokenizer_text, classify_text, run, asked = linked(*inputs)
+    tabs, tokenizer_text, classify_text, asked, run, seen, notice, evaluate_run, _, _ = linked(*inputs)
     assert tabs.selected == "classify" and classify_text == REVIEW and asked is True
     assert tokenizer_text == DEFAULT_TEXT, "the Tokenizer tab keeps its own text"
-    assert run.value == a_run(studio)
+    assert run.value == evaluate_run.value == a_run(studio) and notice == ""
+    assert seen == [a_run(studio)], "the runs the page has seen are those of now, not of the server's start"

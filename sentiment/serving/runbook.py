@@ -36,6 +36,13 @@ class RunBook:
             if run.reads_tokens or not bert_only
         ]
 
-    def newest(self, bert_only: bool = False) -> str | None:
-        """The newest finished run (a BERT run, for what needs tokens: "Why?", the maps), or None."""
-        return next((name for _, name in self.choices(bert_only)), None)
+    def best(self, bert_only: bool = False) -> RunInfo | None:
+        """The finished run with the highest validation accuracy, the newest of equals (a BERT run, for what needs
+        tokens: "Why?", the maps), or None."""
+        runs = [run for run in self.runs() if run.reads_tokens or not bert_only]
+        return max(runs, key=lambda run: run.accuracy, default=None)  # max keeps the first, the newest, of a tie
+
+    def baseline(self, run: RunInfo) -> RunInfo | None:
+        """The newest n-gram baseline trained on the same dataset as `run` (not `run` itself)."""
+        baselines = (other for other in self.runs() if other.is_baseline and other.name != run.name)
+        return next((other for other in baselines if other.dataset == run.dataset), None)

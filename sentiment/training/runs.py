@@ -30,6 +30,7 @@ class RunInfo:
     examples_trained: int | None  # likewise
     has_data_map: bool = False  # full fine-tuning records one (cartography.py)
     has_card: bool = False  # runs from before model cards have none
+    classes: int = 3  # how many labels its dataset has: what a guess gets right is one in this many
 
     @property
     def reads_tokens(self) -> bool:
@@ -83,6 +84,7 @@ def list_runs(runs_dir: Path) -> list[RunInfo]:
                 examples_trained=metrics.get(EXAMPLES_KEY),
                 has_data_map=(folder / DATA_MAP_FILE).is_file(),
                 has_card=(folder / CARD_FILE).is_file(),
+                classes=len(metrics.get("per_class", ())) or 3,
             )
         )
     return sorted(runs, key=lambda run: run.finished, reverse=True)

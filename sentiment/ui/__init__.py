@@ -11,12 +11,12 @@ from starlette.middleware import Middleware
 from ..serving.guards import UploadGuard
 from ..serving.terms import MAX_UPLOAD_MB
 from .classify_tab import build_classify_tab
-from .common import over
+from .common import over, user_errors
 from .dataset_tab import build_dataset_tab
 from .evaluate_tab import build_evaluate_tab
 from .i18n import TRANSLATIONS, t
 from .inside_bert import build_wordpiece_section
-from .run_pickers import refresh_runs
+from .run_pickers import opened_picker, refresh_runs
 from .tokenizer_compare import CSS as COMPARE_CSS
 from .tokenizer_compare import build_compare_section
 from .tokenizer_tab import CSS, DEFAULT_TEXT, build_tokenizer_tab
@@ -29,6 +29,21 @@ HEADER = (
     "分類までを体験できます。",
 )
 TABS = ("dataset", "tokenizer", "train", "evaluate", "classify")
+# For `?tab=evaluate&run=…`, presses Evaluate once its button is on the page (the tab a link opens is drawn after
+# the page loads; it is not there at all before the first run).
+PRESS_EVALUATE = """
+() => {
+  const query = new URLSearchParams(window.location.search);
+  if (query.get("tab") !== "evaluate" || !query.get("run")) return;
+  const started = Date.now();
+  const press = () => {
+    const button = document.querySelector("#evaluate-button");
+    if (button && button.offsetParent !== null) button.click();
+    else if (Date.now() - started < 30000) setTimeout(press, 100);
+  };
+  press();
+}
+"""
 PAGE_CSS = """
 .server-notice { font-size: .85em; opacity: .85; }
 .server-notice p { margin: 0; }
@@ -73,35 +88,43 @@ def build_app(studio) -> gr.Blocks:
         train_tab.select(estimate.fn, estimate.inputs, estimate.outputs, queue=False, api_visibility="private")
 
         linked = gr.State(False)  # whether the address asks for a text to be classified
-        link_outputs = [tabs, tokenizer.text, classify.text, classify.run, linked]
-        opened = app.load(over(studio, shared_link), None, link_outputs, queue=False, api_visibility="private")
+        link_outputs = [tabs, tokenizer.text, classify.text, linked]
+        for parts in (classify, evaluate):
+            link_outputs += [parts.run, parts.seen, parts.notice]
+        opened = app.load(over(studio, open_page), None, link_outputs, queue=False, api_visibility="private")
         tokenizer.tokenize.after(opened)
         compare.after(opened)
+        classify.availability.after(opened)
+        evaluate.availability.after(opened)
         classified = classify.classify
         opened.then(
             classify_linked(classified.fn), [linked, *classified.inputs], classified.outputs, api_visibility="private"
         )
+        # Evaluate as if its button were pressed: the same chain (the metrics, then the slices) as a visitor's.
+        opened.then(None, None, None, js=PRESS_EVALUATE)
         shown = dataset.show
         app.load(shown.fn, shown.inputs, shown.outputs, api_visibility="private")
     return app
 
 
-def shared_link(studio, request: gr.Request):
-    """A link opens the tab it is about, with its text: `?tab=tokenizer&text=…` (plain `?text=…` too)
-    or `?tab=classify&run=…&text=…`, so a teacher can link to an example."""
+@user_errors
+def open_page(studio, request: gr.Request):
+    """A page opening: the pickers as of now, and the tab, run and text its address names, so a teacher can link
+    to an example: `?tab=tokenizer&text=…` (plain `?text=…` too), `?tab=classify&run=…&text=…` (classified on
+    opening), `?tab=evaluate&run=…` (evaluated on opening). The run is chosen in Classify's and Evaluate's
+    pickers alike; one that is not here is named in a sentence beside them, and they open on the default run."""
     query = request.query_params
     text, tab = query.get("text") or "", query.get("tab") or ("tokenizer" if query.get("text") else "")
-    classify_run = query.get("run") or ""
+    asked = query.get("run") or ""
     classifying = tab == "classify"
-    run_update = (
-        gr.Dropdown(value=classify_run) if classifying and classify_run in studio.runbook.names() else gr.skip()
-    )
+    pickers = opened_picker(studio, asked)
     return (
         gr.Tabs(selected=tab) if tab in TABS else gr.skip(),
         text if text and not classifying else DEFAULT_TEXT,
         text if classifying and text else gr.skip(),
-        run_update,
         bool(classifying and text),
+        *pickers,
+        *pickers,
     )
 
 

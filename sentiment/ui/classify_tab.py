@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from ..bilingual import Text
+from ..bilingual import Text, join
 from ..errors import UserError
 from ..serving.terms import LABELS, MAX_TEXT_CHARS
 from .common import (
@@ -25,7 +25,7 @@ from .common import (
 )
 from .i18n import t
 from .inside_bert import build_layers_section
-from .run_pickers import NOT_BERT, default_run, is_ngram, quality_note, run_picker
+from .run_pickers import answering_run, default_run, quality_note, run_picker, token_run, weak_note
 from .what_if import vary, what_if_components
 
 # Each example with the label a person gives it, so the page can say plainly when a model gets one wrong.
@@ -66,6 +66,10 @@ WRONG_EXAMPLE = Text(
     " · ✗ このモデルはこの例を誤って分類しています（人が読めば{expected}です）。",
 )
 WHY = Text('"Why?"', "「理由を見る」")
+WEAK_WHY = Text(
+    "The words it leans on show what it has learned, which may not be what a reader would see.",
+    "このモデルが頼る単語は、学んだことを示しますが、人が読み取るものとは違うかもしれません。",
+)
 
 
 def render_scores(items) -> str:
@@ -84,13 +88,15 @@ def render_scores(items) -> str:
 
 @dataclass(frozen=True)
 class ClassifyTab:
-    """What the rest of the page wires to: the run picker (and the runs it has seen), the text, and
-    classifying it (a shared link does)."""
+    """What the rest of the page wires to: the run picker (and the runs it has seen), the sentence beside it,
+    the text, classifying it (a shared link does) and what the picked run can do (the page opening asks)."""
 
     run: gr.Dropdown
     seen: gr.State
+    notice: gr.Markdown
     text: gr.Textbox
     classify: Action
+    availability: Action
 
 
 def build_classify_tab(studio, tabs) -> ClassifyTab:
@@ -98,6 +104,7 @@ def build_classify_tab(studio, tabs) -> ClassifyTab:
     card, message = empty_state(studio, tabs, t(*EMPTY_TITLE))
     with gr.Column(visible=bool(names)) as main:
         run = run_picker(studio, t("Run (newest first)", "学習済みモデル（新しい順）"))
+        notice = gr.Markdown(elem_id="classify-run-notice")
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=280):
                 text = gr.Textbox(
@@ -122,8 +129,8 @@ def build_classify_tab(studio, tabs) -> ClassifyTab:
                 label=t("Class to explain", "説明するクラス"),
                 scale=3,
             )
-            explain = gr.Button(t("Why?", "理由を見る"), scale=1, interactive=not is_ngram(studio, default_run(studio)))
-        why = gr.Markdown(t(_why_note(studio, default_run(studio))), elem_id="why-caption")
+            explain = gr.Button(t("Why?", "理由を見る"), scale=1, interactive=_can_explain(studio, default_run(studio)))
+        why = gr.Markdown(t(_why_note(studio, default_run(studio)) or ""), elem_id="why-caption")
         word_scores = gr.HTML(elem_id="why-words")
         token_scores = gr.HTML(elem_id="why-tokens")
         what_if = what_if_components()
@@ -160,7 +167,9 @@ def build_classify_tab(studio, tabs) -> ClassifyTab:
     classify.click(classified.fn, classified.inputs, classified.outputs, api_name="classify")
     text.submit(classified.fn, classified.inputs, classified.outputs, api_visibility="private")
     classified.after(examples.load_input_event)
-    run.change(over(studio, why_available), [run], [explain, *why_outputs], queue=False, api_visibility="private")
+    available = Action(over(studio, why_available), [run], [explain, *why_outputs])
+    run.change(available.fn, available.inputs, available.outputs, queue=False, api_visibility="private")
+    run.input(lambda: "", None, [notice], queue=False, api_visibility="private")  # the visitor chose: it is said
     copy_link(copy, link, "classify", {"run": run, "text": text})
     batch = classify_many.click(
         over(studio, classify_batch), [run, lines, upload], [table, download], api_name="classify_batch", **ANALYSIS
@@ -168,7 +177,7 @@ def build_classify_tab(studio, tabs) -> ClassifyTab:
     reveal(batch, [table, download])
     seen_runs = gr.State(names)
     watch_runs(studio, card, message, main, [(run, seen_runs)])
-    return ClassifyTab(run, seen_runs, text, classified)
+    return ClassifyTab(run, seen_runs, notice, text, classified, available)
 
 
 def classifier(studio, run_name: str):
@@ -181,7 +190,7 @@ def classifier(studio, run_name: str):
 def classify_text(studio, run_name: str, value: str):
     model = classifier(studio, run_name)
     prediction, took = studio.models.classify(run_name, value)
-    note = f"**{class_name(prediction.label)}** · {took:.0f} ms"
+    note = f"**{class_name(prediction.label)}** · {run_name} · {took:.0f} ms"
     if prediction.truncated:
         note += Text(
             f" · ✂ Only the beginning was read: the model reads at most {model.max_length} tokens "
@@ -212,7 +221,8 @@ def explain_prediction(studio, run_name: str, value: str, chosen: str):
     chosen = PREDICTED if chosen == FORMER_PREDICTED else chosen
     if chosen not in (PREDICTED, *LABELS):
         raise UserError(NO_SUCH_CLASS.format(chosen=chosen))
-    result = studio.analyses.attribution(run_name, value, None if chosen == PREDICTED else chosen)
+    answering, instead = answering_run(studio, run_name, WHY)
+    result = studio.analyses.attribution(answering, value, None if chosen == PREDICTED else chosen)
     total = sum(result.token_scores)
     caption = Text(
         f"Why **{class_name(result.label)}**: MeCab words, then WordPiece tokens. The scores add up to how far "
@@ -229,15 +239,15 @@ def explain_prediction(studio, run_name: str, value: str, chosen: str):
             f" ✂ この公開サーバーは 1 回の説明の計算量を制限しているため、先頭 {len(result.tokens)} トークン"
             "のみ説明します。",
         )
+    caption = join("\n\n", [note for note in (instead, weak_note(studio, answering, WEAK_WHY), caption) if note])
     words = render_scores(zip(result.words, result.word_scores, strict=True))
     return caption, words, render_scores(zip(result.tokens, result.token_scores, strict=True))
 
 
 @user_errors
 def why_available(studio, run_name: str):
-    """An n-gram run can't say why: the page says so once, beside a button it can't use."""
-    ngram = is_ngram(studio, run_name)
-    return gr.Button(interactive=not ngram), _why_note(studio, run_name), "", ""
+    """An n-gram run can't say why: the page says once which run answers instead, or that none can."""
+    return gr.Button(interactive=_can_explain(studio, run_name)), _why_note(studio, run_name), "", ""
 
 
 @user_errors
@@ -248,5 +258,9 @@ def explain_variant(studio, run_name: str, chosen: str, table, event: gr.SelectD
     return f"「{variant}」: {caption}", words, tokens
 
 
-def _why_note(studio, run_name: str | None) -> str:
-    return NOT_BERT.format(run=run_name, what=WHY) if is_ngram(studio, run_name) else ""
+def _why_note(studio, run_name: str | None) -> Text | str:
+    return token_run(studio, run_name, WHY)[1]
+
+
+def _can_explain(studio, run_name: str | None) -> bool:
+    return token_run(studio, run_name, WHY)[0] is not None

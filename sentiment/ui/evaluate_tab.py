@@ -10,13 +10,42 @@ import pandas as pd
 from ..bilingual import Text, class_text, join, split_text
 from ..serving.analysis import DOUBTED
 from ..serving.terms import LABELS
-from .common import ANALYSIS, class_choices, empty_state, over, reveal, user_errors, watch_runs
+from .common import (
+    ANALYSIS,
+    Action,
+    class_choices,
+    copy_link,
+    empty_state,
+    link_box,
+    over,
+    reveal,
+    user_errors,
+    watch_runs,
+)
 from .i18n import t
 from .inside_bert import build_probe_section
 from .plots import REGIONS, confusion_matrices, confusion_matrix, data_map_plot, embedding_map, slice_bars
-from .run_pickers import NOT_BERT, default_run, is_ngram, run_picker
+from .run_pickers import (
+    answering_run,
+    data_map_unavailable,
+    default_run,
+    has_data_map,
+    run_picker,
+    token_run,
+    weak_note,
+)
 
 MAPS = Text("the maps", "マップ")
+WEAK_DOUBTS = Text(
+    "Its ⚠ doubts say more about what it has not learned than about the labels.",
+    "その ⚠ の疑いは、ラベルの誤りよりも、このモデルがまだ学んでいないことを示しています。",
+)
+WEAK_MAP = Text(
+    "For a run this weak, **hard-to-learn** means “not learned yet”: most reviews land there whatever their label, "
+    "so the region says little about mislabelled reviews.",
+    "この程度の正解率では、**難しい**は「まだ学んでいない」という意味です。ラベルが正しくても多くのレビューがそこに"
+    "入るため、誤ったラベルの手がかりにはなりません。",
+)
 INTRO = (
     "Pick a run and a split. The confusion matrix puts the true label down the side and the prediction across; "
     "**click a cell of the table** to list the examples behind it. The worst mistakes (highest loss) come last.",
@@ -117,12 +146,14 @@ def data_map_note(data_map) -> str:
 
 @dataclass(frozen=True)
 class EvaluateTab:
-    """What the rest of the page wires to: the run picker (and the runs it has seen) and the runs compared,
-    offered anew when the tab is opened."""
+    """What the rest of the page wires to: the run picker (and the runs it has seen), the sentence beside it, the
+    runs compared (offered anew when the tab is opened) and what the picked run can do (the page opening asks)."""
 
     run: gr.Dropdown
     seen: gr.State
+    notice: gr.Markdown
     compared: gr.Dropdown
+    availability: Action
 
 
 def build_evaluate_tab(studio, tabs) -> EvaluateTab:
@@ -133,7 +164,10 @@ def build_evaluate_tab(studio, tabs) -> EvaluateTab:
         with gr.Row():
             run = run_picker(studio, t("Run", "学習済みモデル"))
             split = gr.Dropdown(SPLITS, value="validation", label=t("Split", "分割"))
-            go = gr.Button(t("Evaluate", "評価"), variant="primary")
+            go = gr.Button(t("Evaluate", "評価"), variant="primary", elem_id="evaluate-button")
+            copy = gr.Button(t("Copy link", "リンクをコピー"), size="md")
+        notice = gr.Markdown(elem_id="evaluate-run-notice")
+        link = link_box("evaluate-link")
         summary = gr.Markdown(elem_id="evaluate-summary")
         per_class = gr.Dataframe(label=t("Per class", "クラス別"), interactive=False, visible=False)
         normalized = gr.Radio(SHOWN, value="normalised by true label", label=t("Show", "表示"), visible=False)
@@ -165,8 +199,11 @@ def build_evaluate_tab(studio, tabs) -> EvaluateTab:
                 label=t("Slices", "スライス"), interactive=False, visible=False, elem_id="slice-table"
             )
         gr.Markdown(t(*DATA_MAP_INTRO))
-        draw_data_map = gr.Button(t("Draw the data map of the run above", "上の学習のデータマップを描く"))
-        data_map_text = gr.Markdown(elem_id="data-map-note")
+        draw_data_map = gr.Button(
+            t("Draw the data map of the run above", "上の学習のデータマップを描く"),
+            interactive=has_data_map(studio, default_run(studio)),
+        )
+        data_map_text = gr.Markdown(t(data_map_unavailable(studio, default_run(studio))), elem_id="data-map-note")
         data_map_figure = gr.Plot(label=t("Data map", "データマップ"), visible=False, elem_id="data-map")
         region = gr.Dropdown(REGION_CHOICES, value=None, label=t("Reviews of a region", "領域のレビュー"))
         region_rows = gr.Dataframe(interactive=False, wrap=True, max_height=320, visible=False, elem_id="region-rows")
@@ -193,9 +230,9 @@ def build_evaluate_tab(studio, tabs) -> EvaluateTab:
         gr.Markdown(t(*MAP_INTRO))
         draw = gr.Button(
             t("Draw the maps for the run above", "上の学習のマップを描く"),
-            interactive=not is_ngram(studio, default_run(studio)),
+            interactive=_can_map(studio, default_run(studio)),
         )
-        map_note = gr.Markdown(_map_note(studio, default_run(studio)), elem_id="map-note")
+        map_note = gr.Markdown(t(_map_note(studio, default_run(studio))), elem_id="map-note")
         with gr.Row():
             before_map = gr.Plot(label=t("Before training", "学習前"), elem_id="map-before", visible=False)
             after_map = gr.Plot(label=t("After training", "学習後"), elem_id="map-after", visible=False)
@@ -205,7 +242,10 @@ def build_evaluate_tab(studio, tabs) -> EvaluateTab:
         draw.click(over(studio, draw_maps), [run, split], [before_map, after_map], api_name="model_map", **ANALYSIS),
         [before_map, after_map],
     )
-    run.change(over(studio, maps_available), [run], [draw, map_note], queue=False, api_visibility="private")
+    available = Action(over(studio, what_run_can_do), [run], [draw, map_note, draw_data_map, data_map_text])
+    run.change(available.fn, available.inputs, available.outputs, queue=False, api_visibility="private")
+    run.input(lambda: "", None, [notice], queue=False, api_visibility="private")  # the visitor chose: it is said
+    copy_link(copy, link, "evaluate", {"run": run})
     comparing = compare.click(
         over(studio, compare_runs),
         [compared, split, normalized],
@@ -240,7 +280,7 @@ def build_evaluate_tab(studio, tabs) -> EvaluateTab:
     reveal(predicted_label.change(examples_of, cell_inputs, [cell, cell_rows], api_visibility="private"), [cell_rows])
     seen_runs = gr.State(names)
     watch_runs(studio, card, message, main, [(run, seen_runs)])
-    return EvaluateTab(run, seen_runs, compared)
+    return EvaluateTab(run, seen_runs, notice, compared, available)
 
 
 @user_errors
@@ -277,6 +317,7 @@ def cell_examples(studio, run_name: str, split_name: str, true_name: str, predic
         return gr.skip(), gr.skip()
     chosen = studio.analyses.cell_examples(run_name, split_name, true_name, predicted_name)
     doubted = int(chosen[DOUBTED].astype(bool).sum())
+    weak = weak_note(studio, run_name, WEAK_DOUBTS)
     true_shown, predicted_shown = class_text(true_name), class_text(predicted_name)
     caption = Text(
         f"**{len(chosen):,}** examples: true **{true_name}**, predicted **{predicted_name}** · "
@@ -284,7 +325,7 @@ def cell_examples(studio, run_name: str, split_name: str, true_name: str, predic
         f"**{len(chosen):,}** 件: 正解 **{true_shown.ja}**、予測 **{predicted_shown.ja}** · "
         f"⚠ {doubted}: ラベルが疑わしい例（モデルが別のラベルを示しています）",
     )
-    return caption, chosen
+    return (weak + "\n\n" + caption if weak else caption), chosen
 
 
 @user_errors
@@ -296,7 +337,9 @@ def show_slices(studio, run_name: str, split_name: str):
 @user_errors
 def show_data_map(studio, run_name: str):
     data_map = studio.analyses.data_map(run_name)
-    return data_map_plot(data_map.reviews, data_map.epochs), data_map_note(data_map)
+    weak = weak_note(studio, run_name, WEAK_MAP)
+    note = data_map_note(data_map)
+    return data_map_plot(data_map.reviews, data_map.epochs), (weak + "\n\n" + note if weak else note)
 
 
 @user_errors
@@ -320,15 +363,25 @@ def compare_runs(studio, run_names: list[str], split_name: str, shown: str):
 
 @user_errors
 def draw_maps(studio, run_name: str, split_name: str):
+    run_name = answering_run(studio, run_name, MAPS)[0]  # the note beside the button says which run answers
     before, after = studio.analyses.model_maps(run_name, split_name)
     trained = Text(f"{run_name}, trained", f"{run_name}（学習後）")
     return embedding_map(before, Text("Before training", "学習前")), embedding_map(after, trained)
 
 
-def maps_available(studio, run_name: str):
-    """An n-gram run has no hidden states to map: the page says so once, beside a button it can't use."""
-    return gr.Button(interactive=not is_ngram(studio, run_name)), _map_note(studio, run_name)
+@user_errors
+def what_run_can_do(studio, run_name: str):
+    """The maps and the data map beside their buttons: for an n-gram run the maps say which run answers instead
+    (or that none can); the data map, which only full fine-tuning records, is off with one sentence why."""
+    maps = gr.Button(interactive=_can_map(studio, run_name))
+    return maps, _map_note(studio, run_name), gr.Button(interactive=has_data_map(studio, run_name)), (
+        data_map_unavailable(studio, run_name)
+    )
 
 
-def _map_note(studio, run_name: str | None) -> str:
-    return NOT_BERT.format(run=run_name, what=MAPS) if is_ngram(studio, run_name) else ""
+def _map_note(studio, run_name: str | None) -> Text | str:
+    return token_run(studio, run_name, MAPS)[1]
+
+
+def _can_map(studio, run_name: str | None) -> bool:
+    return token_run(studio, run_name, MAPS)[0] is not None

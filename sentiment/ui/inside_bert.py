@@ -12,6 +12,7 @@ from ..serving.terms import SHOWN_TOKENS
 from .common import ANALYSIS, over, reveal, user_errors
 from .i18n import t
 from .plots import PROBE_CURVES, attention_map, cls_attention_map, layer_probabilities, probe_curves
+from .run_pickers import answering_run
 
 WORDPIECE_INTRO = (
     "#### How WordPiece picks its pieces\nWordPiece reads each MeCab word from the left and takes the **longest** "
@@ -48,6 +49,8 @@ PROBE_INTRO = (
     "両方で行います。",
 )
 AVERAGE = "average"
+THE_LAYERS = Text("the layer view", "層の表示")
+THE_PROBE = Text("the probe", "プローブ")
 
 
 def build_wordpiece_section(studio, text: gr.Textbox, choice: gr.Dropdown, dataset_state: gr.State) -> None:
@@ -177,6 +180,7 @@ def build_layers_section(studio, run: gr.Dropdown, text: gr.Textbox) -> None:
 @user_errors
 def layers(studio, run_name: str, value: str, layer: float, head: str):
     """The layer view of a text: the head's probabilities after each layer, and attention."""
+    run_name, instead = answering_run(studio, run_name, THE_LAYERS)
     view = studio.inside.layers(run_name, value)
     chosen_layer = min(max(int(layer or view.layers), 1), view.layers)
     heads = [(str(Text("average of the heads", "全ヘッドの平均")), AVERAGE)] + [
@@ -212,7 +216,7 @@ def layers(studio, run_name: str, value: str, layer: float, head: str):
             f" ヒートマップは先頭 {SHOWN_TOKENS} トークンを示します。",
         )
     return (
-        caption,
+        instead + "\n\n" + caption if instead else caption,
         layer_probabilities(view),
         table,
         attention_map(view, chosen_layer, None if chosen_head == AVERAGE else int(chosen_head)),
@@ -225,7 +229,7 @@ def layers(studio, run_name: str, value: str, layer: float, head: str):
 @user_errors
 def attention(studio, run_name: str, value: str, layer: float, head: str):
     """The heat map again for another layer or head (the view is kept: no model runs)."""
-    view = studio.inside.layers(run_name, value)
+    view = studio.inside.layers(answering_run(studio, run_name, THE_LAYERS)[0], value)
     chosen = None if head in (None, AVERAGE) else min(int(head), view.heads)
     return attention_map(view, min(max(int(layer), 1), view.layers), chosen)
 
@@ -244,6 +248,7 @@ def build_probe_section(studio, run: gr.Dropdown, split: gr.Dropdown) -> None:
 
 @user_errors
 def layer_probe(studio, run_name: str, split: str):
+    run_name, instead = answering_run(studio, run_name, THE_PROBE)
     answer = studio.inside.layer_probe(run_name, split)
     curves, result = answer.probe.curves, answer.probe
     layers = len(curves[("after", "cls")])
@@ -268,4 +273,4 @@ def layer_probe(studio, run_name: str, split: str):
             " この学習は分類ヘッドだけを学習しました。エンコーダーは学習前のモデルのまま固定なので、学習前と学習後の"
             "曲線は同じです。",
         )
-    return caption, probe_curves(answer), table
+    return (instead + "\n\n" + caption if instead else caption), probe_curves(answer), table
