@@ -47,8 +47,12 @@ PRESS_EVALUATE = """
 PAGE_CSS = """
 .server-notice { font-size: .85em; opacity: .85; }
 .server-notice p { margin: 0; }
-#batch-table th, #compare-table th, .run-table th { word-break: keep-all; overflow-wrap: normal; }
+/* A header breaks between words, never inside one ("cou nt", "p_positi ve"); cells still wrap Japanese anywhere. */
+.table-wrap th, .table-wrap th * { word-break: keep-all; overflow-wrap: normal; }
+.table-wrap { overflow-x: auto; }
 @media (max-width: 640px) {
+  /* Every tab one tap away: gradio moves tabs that do not fit into a "…" menu, so on a phone they are made to fit. */
+  .tab-wrapper .tab-container > button { padding: 0 .3em; font-size: .8em; }
   #app-header h2 { font-size: 1.2em; margin: 0; }
   #app-header p { display: none; }
   .table-wrap th, .table-wrap td { min-width: 5.5em; }
