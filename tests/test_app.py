@@ -221,9 +221,10 @@ def test_the_two_methods_and_the_baseline_side_by_side(client, app_runs, trained
 
 def test_why_a_prediction_was_made_and_the_models_view(client, trained_run):
     caption, words, tokens = client.predict(trained_run.name, "最高のホテルでした", "negative", api_name="/explain")
-    assert caption.startswith("Why **negative**") and "最高" in words and "[CLS]" in tokens
+    # (after the weak-model sentence, where the shared runs folder holds a better baseline by now)
+    assert "Why **negative**" in caption and "最高" in words and "[CLS]" in tokens
     predicted, *_ = client.predict(trained_run.name, "最高のホテルでした", "predicted", api_name="/explain")
-    assert predicted.startswith("Why **")
+    assert "Why **" in predicted
     # The value scripts sent before it became plain "predicted" is still taken, for one release.
     former, *_ = client.predict(trained_run.name, "最高のホテルでした", "predicted / 予測", api_name="/explain")
     assert former == predicted

@@ -61,6 +61,20 @@ def refusal(call, *args, **kwargs) -> str:
     return message
 
 
+def upload_refusal(client, path) -> str:
+    """The sentence an upload that can't be used gets beside the Source picker (which it leaves as it was),
+    checked to leak nothing of the server."""
+    _, note, cleared = client.predict(handle_file(str(path)), api_name="/upload_dataset")
+    assert note.startswith("⚠ Not loaded") and cleared is None, note
+    assert not any(leak in note for leak in LEAKS), note
+    return note
+
+
+def uploaded(client, path) -> str:
+    """An upload's dataset choice."""
+    return client.predict(handle_file(str(path)), api_name="/upload_dataset")[0]
+
+
 # 1. No text crashes the server.
 def test_a_huge_text_reaches_every_endpoint_cut_and_the_server_survives(client, public_app, trained_run, tmp_path):
     _, server, _ = public_app
@@ -73,7 +87,7 @@ def test_a_huge_text_reaches_every_endpoint_cut_and_the_server_survives(client, 
     huge_cell = tmp_path / "huge.csv"
     rows = "".join(f"良い{i},positive\n普通{i},neutral\n悪い{i},negative\n" for i in range(4))
     huge_cell.write_text(f"text,label\n{HUGE},negative\n{rows}", encoding="utf-8")
-    choice = client.predict(handle_file(str(huge_cell)), api_name="/upload_dataset")
+    choice = uploaded(client, huge_cell)
     notices = client.predict(choice, api_name="/load_dataset")[0]
     assert f"longer than {MAX_TEXT_CHARS:,} characters and were cut" in notices
     table, _ = client.predict(trained_run.name, "", handle_file(str(huge_cell)), api_name="/classify_batch")
@@ -171,14 +185,14 @@ def test_a_text_that_normalisation_expands_is_cut_to_the_same_bound(client, trai
 def test_a_huge_upload_is_refused_by_its_row_count(client, tmp_path):
     path = tmp_path / "million.csv"
     path.write_text("text,label\n" + "a,0\n" * 1_000_000, encoding="utf-8")
-    message = refusal(client.predict, handle_file(str(path)), api_name="/upload_dataset")
+    message = upload_refusal(client, path)
     assert f"million.csv has more than {MAX_DATASET_ROWS:,} rows" in message
 
 
 def test_a_small_upload_is_named_by_its_own_file_name(client, tmp_path):
     path = tmp_path / "five.csv"
     path.write_text("text,label\n良い,positive\n悪い,negative\n普通,neutral\n", encoding="utf-8")
-    message = refusal(client.predict, handle_file(str(path)), api_name="/upload_dataset")
+    message = upload_refusal(client, path)
     assert message.startswith("five.csv has only 3 rows") or "five.csv has only 3 rows" in message
 
 
@@ -250,7 +264,7 @@ def test_a_new_run_name_follows_the_rule(client, name):
 def test_bad_files_get_one_sentence_naming_the_file(client, tmp_path, filename, content, expected):
     path = tmp_path / filename
     path.write_bytes(content)
-    assert expected in refusal(client.predict, handle_file(str(path)), api_name="/upload_dataset")
+    assert expected in upload_refusal(client, path)
 
 
 # 4. A trainer outlives an app crash, and the restarted app re-attaches to it.
@@ -337,7 +351,7 @@ def test_characters_only_cp932_has_survive_an_upload_and_a_batch(client, trained
     rows = "".join(f"①髙い～{i},positive\n②安い～{i},negative\n③普通～{i},neutral\n" for i in range(4))
     path = tmp_path / "excel.csv"
     path.write_bytes(("text,label\n" + rows).encode("cp932"))
-    choice = client.predict(handle_file(str(path)), api_name="/upload_dataset")
+    choice = uploaded(client, path)
     page = client.predict(choice, api_name="/load_dataset")[6]  # the rows (the page state is not an output)
     assert any(row[1].startswith(("①髙い～", "②安い～", "③普通～")) for row in page["data"])
     table, _ = client.predict(trained_run.name, "", handle_file(str(path)), api_name="/classify_batch")
