@@ -145,7 +145,7 @@ PUBLIC = Bounds(
 
 # A lesson-size run, which any visitor of a public server may start without the password: the bundled
 # sample with the starter (full or head) or the n-gram baseline, at most this many optimiser steps and
-# minutes (the starter's recipe on the sample takes 80 steps, about a minute on 2 cores).
+# minutes (the starter's recipe on the sample takes 80 steps, 16 s on 2 cores of a Xeon: docs/benchmarks.md §20).
 LESSON_STEPS = 100
 LESSON_MINUTES = 3
 # The time limit follows the machine's own pace where a run of the lesson's model and method was timed here

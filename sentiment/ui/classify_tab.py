@@ -56,7 +56,7 @@ WHY_INTRO = (
     "モデルをそのクラスへどれだけ押したかを測ります。緑はそのクラスへ、橙は逆方向へ押しています。",
 )
 NO_RUN = Text(
-    "There is no trained run yet: start one in the Train tab (the starter learns the sample in under a minute), "
+    "There is no trained run yet: start one in the Train tab (the starter on the sample is the quickest), "
     "or run `python train.py --dataset sample --model starter`.",
     "まだ学習済みモデルがありません。学習タブでモデルを学習するか、"
     "`python train.py --dataset sample --model starter` を実行してください。",

@@ -142,8 +142,10 @@ def preparing_notice(studio) -> Text | str:
 
 
 NO_RUN_YET = Text(
-    "There is no trained run yet: open the Train tab and start one (the starter learns the sample in about a minute).",
-    "まだ学習済みモデルがありません。学習タブでモデルを学習してください（サンプルなら約 1 分）。",
+    "There is no trained run yet: open the Train tab and start one (the starter on the sample is the quickest; the "
+    "Train tab says how long a run takes once one has been timed on this machine).",
+    "まだ学習済みモデルがありません。学習タブでモデルを学習してください（サンプルでのスターターが最も早く終わります。"
+    "このマシンで一度学習すると、学習タブが所要時間を示します）。",
 )
 
 
