@@ -287,11 +287,16 @@ def test_a_visitor_uses_every_tab(page, app_url, app_runs):
         running = page.locator('#train-progress[data-state="running"]')
         expect(running).to_contain_text("browser-stop")
         expect(running).to_contain_text(re.compile(r"step [1-9][\d,]* / "), timeout=120_000)  # really training
-        page.get_by_role("button", name="Stop", exact=True).click()
         started = page.get_by_label("Started run", exact=True)
+        expect(started).to_have_value("browser-stop")  # the reloaded page names the run training
+        expect(page.get_by_label("Log", exact=True)).not_to_have_value("")
+        page.get_by_role("button", name="Stop", exact=True).click()
         expect(started).to_have_value(re.compile("Stopped browser-stop; nothing was saved"))
         expect(page.locator('#train-progress[data-state="stopped"]')).to_contain_text("browser-stop")
         assert not (app_runs / "browser-stop").exists() and not (app_runs / "browser-stop.partial").exists()
+        page.wait_for_timeout(2500)  # two more ticks of the status timer, which once wiped what the run had drawn
+        expect(page.get_by_label("Log", exact=True)).not_to_have_value("")
+        expect(page.locator("#train-curves .js-plotly-plot")).to_be_visible()
         page.get_by_role("button", name="Stop", exact=True).click()
         expect(started).to_have_value(re.compile("Nothing is training right now"))  # a calm sentence, no toast
         assert page.get_by_text("Please check").count() == 0

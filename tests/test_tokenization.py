@@ -167,3 +167,10 @@ def test_a_text_tokenized_again_is_answered_from_the_kept_tokenization(tmp_path)
     assert other is not first and other[0].rows == first[0].rows and other[2] != first[2]
     cut = studio.models.tokenization(STARTER_TOKENIZER, TOKENIZER_EXAMPLE, 8, "短い文")
     assert len(cut[0].rows) == 8 and len(first[0].rows) > 8
+
+
+def test_the_mecab_row_says_what_nfkc_rewrote(starter_tokenizer):
+    explanation = explain(starter_tokenizer, "ｶﾀｶﾅとＡＢＣ、かな")
+    assert explanation.normalised == [("ｶﾀｶﾅ", "カタカナ"), ("ＡＢＣ", "ABC")]
+    assert [surface for surface, _ in explanation.words][:1] == ["カタカナ"], "MeCab read the NFKC form"
+    assert explain(starter_tokenizer, "かなカナ").normalised == []

@@ -18,6 +18,7 @@ from pathlib import Path
 from transformers import AutoTokenizer, BertJapaneseTokenizer, PreTrainedTokenizerBase
 
 from .limits import cap_text, is_capped
+from .scripts import normalization_changes
 
 SOURCE_MODEL = "cl-tohoku/bert-base-japanese-whole-word-masking"
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
@@ -93,6 +94,11 @@ def build_starter_tokenizer(
         )
 
 
+def _normalises(tokenizer) -> bool:
+    """Whether the tokenizer's MeCab reads the NFKC form of a text (BertJapaneseTokenizer's normalize_text)."""
+    return bool(getattr(getattr(tokenizer, "word_tokenizer", None), "normalize_text", False))
+
+
 def _by_frequency(counts: Counter[str]) -> list[tuple[str, int]]:
     """Most frequent first; equal counts in the order of the text itself, so the result never varies."""
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
@@ -129,6 +135,7 @@ class Explanation:
     round_trip: str
     capped: bool  # the text was cut before MeCab (limits.cap_text)
     counts: dict[str, int] = field(default_factory=dict)
+    normalised: list[tuple[str, str]] = field(default_factory=list)  # what NFKC rewrote before MeCab read it
 
 
 @dataclass
@@ -225,6 +232,8 @@ def explain(tokenizer: PreTrainedTokenizerBase, text: str, max_length: int | Non
         max_length=max_length,
         round_trip=tokenizer.convert_tokens_to_string(content),
         capped=capped,
+        # BertJapaneseTokenizer's MeCab reads the NFKC form of the text (its normalize_text, on by default).
+        normalised=normalization_changes(text) if _normalises(tokenizer) else [],
         counts={
             "characters": characters,
             "words": len(words),

@@ -11,7 +11,8 @@ from ..serving.terms import STARTER
 from .i18n import t
 
 NOT_BERT = Text(
-    "**{run}** is the n-gram baseline: it has no tokens or hidden states, so {what} needs a BERT run. Pick one above.",
+    "**{run}** is the n-gram baseline: it has no tokens or hidden states, so a BERT run is needed for {what}. Pick "
+    "one above.",
     "**{run}** は n-gram ベースラインで、トークンも隠れ状態もないため、{what}には BERT の学習済みモデルが必要です。"
     "上で選び直してください。",
 )

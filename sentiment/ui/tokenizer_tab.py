@@ -56,6 +56,18 @@ def render_words(explanation: Explanation) -> str:
     return f'<div class="tok-line">{chips}</div>'
 
 
+def normalised_note(explanation: Explanation) -> str:
+    """Why MeCab's words may not read as typed: it reads the text after NFKC (ｶﾀｶﾅ → カタカナ)."""
+    if not explanation.normalised:
+        return ""
+    shown = " · ".join(f"{html.escape(before)} → {html.escape(after)}" for before, after in explanation.normalised[:8])
+    note = Text(
+        f"MeCab reads the text after NFKC normalisation, so these words read as: {shown}",
+        f"MeCab は NFKC 正規化した後の文を読むため、次のように変わります: {shown}",
+    )
+    return f'<div class="nfkc-note"><small>{note}</small></div>'
+
+
 def render_pieces(explanation: Explanation) -> str:
     chips = []
     for row in explanation.rows:
@@ -201,7 +213,7 @@ def tokenize(studio, chosen: str, value: str, limit: float | None, second: str):
     )
     return (
         counts_text(explanation),
-        render_words(explanation),
+        render_words(explanation) + normalised_note(explanation),
         render_pieces(explanation),
         special_tokens_text(specials),
         explanation.round_trip,

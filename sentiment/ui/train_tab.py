@@ -184,12 +184,15 @@ def build_train_tab(studio, dataset_state: gr.State) -> Action:
         )
         start = gr.Button(t("Start", "開始"), variant="primary")
         stop = gr.Button(t("Stop", "停止"), variant="stop")
-        current = gr.Textbox(label=t("Started run", "開始した学習"), interactive=False)
+        # A callable value is read again each time a page opens: after a reload the box names the run training.
+        current = gr.Textbox(
+            value=lambda: training_now(studio), label=t("Started run", "開始した学習"), interactive=False
+        )
     # The state and the runs are drawn by the status timer's first tick (a second after the page opens), in the
     # visitor's language: the page is built once for every visitor, before any of them has asked.
     progress = gr.HTML()
     throughput = gr.Markdown()
-    curves = gr.Plot(label=t("Loss and metrics", "損失と評価指標"))
+    curves = gr.Plot(label=t("Loss and metrics", "損失と評価指標"), elem_id="train-curves")
     log = gr.Textbox(label=t("Log", "ログ"), lines=8, max_lines=8, autoscroll=True, interactive=False)
     gr.Markdown(t("### Finished runs", "### 学習済みモデル"))
     runs = gr.Dataframe(interactive=False, elem_classes="run-table")
@@ -279,17 +282,24 @@ def stop_training(studio, secret, request: gr.Request):
     return Text(f"Stopped {stopped}; nothing was saved.", f"{stopped} を停止しました（保存されていません）。")
 
 
+def training_now(studio) -> str:
+    status = studio.desk.status()
+    return status.run_name if status.state == "running" else ""
+
+
 @user_errors
 def training_status(studio, drawn: int):
     status = studio.desk.status()
-    changed = len(status.records) != drawn
+    # A stopped run leaves nothing on disk, so its status has no records: the curves and log this page drew stay.
+    kept = not status.records and drawn > 0 and status.state != "running"
+    changed = len(status.records) != drawn and not kept
     return (
         progress_html(status),
         throughput_text(status),
         training_curves(status.records) if changed else gr.skip(),
-        status.log_tail,
+        gr.skip() if kept and not status.log_tail else status.log_tail,
         runs_table(studio) if changed else gr.skip(),
-        len(status.records),
+        drawn if kept else len(status.records),
     )
 
 
