@@ -159,7 +159,8 @@ def build_classify_tab(studio, tabs) -> ClassifyTab:
     explain.click(
         over(studio, explain_prediction), [run, text, explained], why_outputs, api_name="explain", preprocess=False
     )
-    what_if.button.click(over(studio, vary), [run, text], [what_if.caption, what_if.table], api_name="what_if")
+    varied = what_if.button.click(over(studio, vary), [run, text], [what_if.caption, what_if.table], api_name="what_if")
+    reveal(varied, [what_if.table])
     what_if.table.select(
         over(studio, explain_variant), [run, explained, what_if.table], why_outputs, api_visibility="private"
     )

@@ -49,7 +49,7 @@ def what_if_components() -> WhatIf:
     gr.Markdown(t(*INTRO))
     button = gr.Button(t("What if?", "もしも"), size="sm")
     caption = gr.Markdown(elem_id="what-if-caption")
-    table = gr.Dataframe(interactive=False, wrap=True, elem_id="what-if-table")
+    table = gr.Dataframe(interactive=False, wrap=True, visible=False, elem_id="what-if-table")  # shown once filled
     return WhatIf(button, caption, table)
 
 
