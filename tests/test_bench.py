@@ -36,6 +36,7 @@ TINY = {
     "window_prep.py": ["--rows", "90", "--repeat", "2"],
     "inside_bert.py": ["--rows", "120", "--layers", "1", "--hidden", "64", "--repeats", "1"],
     "lesson_run.py": ["--repeats", "1", "--max_steps", "2"],
+    "label_fixes.py": ["--rows", "150"],
 }
 
 pytestmark = pytest.mark.skipif(not SHARED_REVIEWS.is_dir(), reason="../shared/data is not beside this checkout")
