@@ -27,6 +27,9 @@ def test_every_event_a_script_may_call_is_named(client):
     assert endpoints == {
         "/load_dataset",
         "/upload_dataset",
+        "/keep_label",
+        "/change_label",
+        "/download_corrected",
         "/dataset_page",
         "/tokenize",
         "/compare_tokenizers",

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..corpus.corrections import Overlay
 from ..corpus.loading import SentimentData, texts_in_file
 from ..corpus.suspects import Suspects, TooFewReviews, doubted, find_suspects
 from ..corpus.token_stats import DatasetTokenStats, token_statistics
@@ -197,6 +198,17 @@ class Analyses:
             (run_key(run_dir), split),
             lambda: report_slices(self.evaluation(run_name, split).rows, self.catalog.run_data(run_dir)[split]),
         )
+
+    def decide_label(
+        self, choice: str, overlay: Overlay, split: str, index: int, label: str | None, by: str
+    ) -> Overlay:
+        """A reader's decision about row `index` of a dataset's split (its label kept, or changed), added to the
+        reader's own `overlay`: the dataset itself is never changed (corpus/corrections.py)."""
+        return overlay.decided(self.catalog.dataset(choice), split, index, label, by)
+
+    def corrected_download(self, choice: str, overlay: Overlay) -> Path:
+        """The dataset with a reader's corrections laid over it, as CSV with each label's provenance."""
+        return self.downloads.csv(overlay.table(self.catalog.dataset(choice)), "corrected-labels.csv")
 
     def data_map(self, run_name: str) -> DataMap:
         run_dir = self.runbook.resolve(run_name)

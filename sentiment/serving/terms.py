@@ -7,6 +7,7 @@ serving can change without touching ui/; tests/test_layout.py keeps ui/ to servi
 """
 
 from ..corpus.browsing import ALL_LABELS
+from ..corpus.corrections import MAX_CORRECTIONS, Overlay
 from ..corpus.loading import LABELS, MIN_ROWS_TO_CARVE, SPLITS
 from ..corpus.suspects import COLUMNS as SUSPECT_COLUMNS
 from ..insight.data_map import AMBIGUOUS_VARIABILITY, CONFIDENT
@@ -32,6 +33,7 @@ __all__ = [
     "CONFIDENT",
     "LABELS",
     "LESSON_STEPS",
+    "MAX_CORRECTIONS",
     "MAX_DATASET_ROWS",
     "MAX_TEXT_CHARS",
     "MAX_UPLOAD_MB",
@@ -48,6 +50,7 @@ __all__ = [
     "WHOLE_NUMBERS",
     "Comparison",
     "Explanation",
+    "Overlay",
     "PaddedToken",
     "Piece",
     "ProgressRecord",

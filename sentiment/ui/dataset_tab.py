@@ -19,6 +19,7 @@ from ..serving.terms import (
 )
 from .common import ANALYSIS, Action, class_choices, over, reveal, user_errors
 from .i18n import t
+from .label_review import build_review_section
 from .plots import label_distribution, length_histogram
 
 INTRO = (
@@ -125,6 +126,7 @@ def build_dataset_tab(studio, dataset_state: gr.State) -> DatasetTab:
         find = gr.Button(t("Find reviews whose label the models doubt", "ラベルが疑わしいレビューを探す"))
     suspect_note = gr.Markdown(elem_id="suspects-note")
     suspects = gr.Dataframe(interactive=False, wrap=True, visible=False, elem_id="suspects-table")
+    build_review_section(studio, dataset_state, suspect_split, suspects)
 
     shown = [
         dataset_state,

@@ -1,0 +1,108 @@
+"""Label corrections: what a reader decided about doubted reviews, kept beside the data, never written into it.
+
+A correction names a review by its split and text (a row's position can change when a dataset is loaded again;
+its text does not), the label it was given and the label the reader chose, who chose it and when. A reader who
+keeps the given label records that too: the review was read. The dataset can then be loaded with the
+corrections laid over it (`apply`) or without, and written out as CSV with a provenance column saying, for each
+row, whether its label is the published one or a correction, by whom and when.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pandas as pd
+
+from ..errors import UserError, quoted
+from .loading import SentimentData
+
+MAX_CORRECTIONS = 1000  # one reader's decisions kept at most (a public server's visitor's, in their session)
+PUBLISHED = "published"
+
+
+@dataclass(frozen=True)
+class Correction:
+    split: str
+    text: str
+    given: str
+    label: str  # the reader's label: the given one when they kept it
+    by: str
+    at: str  # ISO 8601, UTC
+
+    @property
+    def changed(self) -> bool:
+        return self.label != self.given
+
+    def provenance(self) -> str:
+        if not self.changed:
+            return f"published, kept by {self.by} at {self.at}"
+        return f"corrected from {self.given} by {self.by} at {self.at}"
+
+
+def row_key(split: str, text: str) -> str:
+    return hashlib.sha256(f"{split}\0{text}".encode()).hexdigest()[:20]
+
+
+@dataclass(frozen=True)
+class Overlay:
+    """Row key → the reader's decision; immutable, so a visitor's session holds its own."""
+
+    corrections: tuple[tuple[str, Correction], ...] = ()
+
+    def as_dict(self) -> dict[str, Correction]:
+        return dict(self.corrections)
+
+    def __len__(self) -> int:
+        return len(self.corrections)
+
+    def decided(self, data: SentimentData, split: str, index: int, label: str | None, by: str) -> Overlay:
+        """This overlay with the reader's `label` for row `index` of `split` (None, or the given label: kept)."""
+        if split not in data:
+            raise UserError(f"The dataset has no {quoted(split)} split; choose one of {', '.join(data)}.")
+        if not 0 <= index < len(data[split]):
+            raise UserError(f"The {split} split has no row {index}: pick a review from the list.")
+        if label is not None and label not in data.label_names:
+            raise UserError(f"{quoted(label)} is not a label of this dataset: use {', '.join(data.label_names)}.")
+        row = data[split][int(index)]
+        key = row_key(split, row["text"])
+        decisions = self.as_dict()
+        if key not in decisions and len(decisions) >= MAX_CORRECTIONS:
+            raise UserError(f"{MAX_CORRECTIONS:,} reviews are decided already: download them, then start anew.")
+        given = data.label_names[row["label"]]
+        label = label or given
+        at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        decisions[key] = Correction(split, row["text"], given, label, by, at)
+        return Overlay(tuple(decisions.items()))
+
+    def apply(self, data: SentimentData) -> SentimentData:
+        """`data` with the changed labels laid over it (a new dataset; the source is untouched)."""
+        changed = {key: c for key, c in self.corrections if c.changed}
+        names, splits = data.label_names, {}
+        for split, rows in data.items():
+            labels = [
+                names.index(changed[key].label) if (key := row_key(split, text)) in changed else label
+                for text, label in zip(rows["text"], rows["label"], strict=True)
+            ]
+            relabelled = rows.remove_columns("label").add_column("label", labels)
+            splits[split] = relabelled.cast_column("label", rows.features["label"])
+        corrected = SentimentData(splits)
+        corrected.source, corrected.notices = data.source, data.notices
+        return corrected
+
+    def table(self, data: SentimentData) -> pd.DataFrame:
+        """Every row of every split with its label after the corrections and where that label comes from."""
+        decisions = self.as_dict()
+        frames = []
+        for split, rows in data.items():
+            names = data.label_names
+            labels, provenance = [], []
+            for text, label in zip(rows["text"], rows["label"], strict=True):
+                decision = decisions.get(row_key(split, text))
+                labels.append(decision.label if decision else names[label])
+                provenance.append(decision.provenance() if decision else PUBLISHED)
+            frames.append(
+                pd.DataFrame({"split": split, "text": rows["text"], "label": labels, "provenance": provenance})
+            )
+        return pd.concat(frames, ignore_index=True)

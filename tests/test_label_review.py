@@ -1,0 +1,58 @@
+"""Issue 28's first part: a reader's decisions about doubted labels belong to the reader's session, are never
+written into the dataset, and come back as a CSV with each label's provenance."""
+
+import csv
+
+import pytest
+from gradio_client import Client
+
+from sentiment.corpus.corrections import MAX_CORRECTIONS, Overlay
+from sentiment.corpus.loading import load_dataset
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return load_dataset("sample")
+
+
+def test_decisions_lie_over_the_dataset_and_leave_it_as_it_was(sample):
+    names = sample.label_names
+    given = [names[label] for label in sample["train"]["label"][:3]]
+    other = next(name for name in names if name != given[0])
+    overlay = Overlay().decided(sample, "train", 0, other, "reader").decided(sample, "train", 1, None, "reader")
+    corrected = overlay.apply(sample)
+    assert names[corrected["train"][0]["label"]] == other, "the changed label lies over the row"
+    assert names[corrected["train"][1]["label"]] == given[1], "a kept label stays"
+    assert names[sample["train"][0]["label"]] == given[0], "the dataset itself is unchanged"
+    assert corrected["train"]["text"] == sample["train"]["text"]
+    table = overlay.table(sample)
+    provenance = dict(zip(table["text"], table["provenance"], strict=False))
+    assert provenance[sample["train"][0]["text"]].startswith(f"corrected from {given[0]} by reader at ")
+    assert provenance[sample["train"][1]["text"]].startswith("published, kept by reader")
+    assert (table["provenance"] == "published").sum() == len(table) - 2
+    again = overlay.decided(sample, "train", 0, given[0], "reader")  # a second thought replaces the first
+    assert len(again) == 2 and names[again.apply(sample)["train"][0]["label"]] == given[0]
+
+
+def test_a_decision_about_a_row_or_label_that_is_not_there_is_one_sentence(sample):
+    from sentiment.errors import UserError
+
+    for split, index, label in (("train", 10**6, None), ("nosuch", 0, None), ("train", 0, "happy")):
+        with pytest.raises(UserError):
+            Overlay().decided(sample, split, index, label, "reader")
+    assert MAX_CORRECTIONS >= 300, "a reader can go through the 300 most doubted"
+
+
+def test_one_visitors_decisions_are_invisible_to_another(app_url):
+    first, second = Client(app_url, verbose=False), Client(app_url, verbose=False)
+    for row in (0, 1, 2):
+        first.predict("train", row, "neutral", api_name="/change_label")
+    note, _ = first.predict("train", 3, api_name="/keep_label")
+    assert note.startswith("4 reviews decided in this session")
+
+    def provenance(client) -> list[str]:
+        with open(client.predict(api_name="/download_corrected"), encoding="utf-8") as file:
+            return [row["provenance"] for row in csv.DictReader(file)]
+
+    assert sum(value != "published" for value in provenance(first)) == 4
+    assert set(provenance(second)) == {"published"}, "the other visitor sees the published labels"
