@@ -56,3 +56,33 @@ def test_one_visitors_decisions_are_invisible_to_another(app_url):
 
     assert sum(value != "published" for value in provenance(first)) == 4
     assert set(provenance(second)) == {"published"}, "the other visitor sees the published labels"
+
+
+def test_a_reader_reads_three_doubted_reviews_changes_their_labels_and_downloads(app_url):
+    from playwright.sync_api import expect
+
+    from .test_browser import CHROMIUM, browser_page, shoot
+
+    if not CHROMIUM or not __import__("pathlib").Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed")
+    doubted = [row[1] for row in Client(app_url, verbose=False).predict("train", api_name="/suspects")[1]["data"][:3]]
+    for page in browser_page("en-US"):
+        page.goto(app_url, wait_until="load")
+        page.get_by_role("button", name="Find reviews whose label the models doubt").click()
+        table = page.locator("#suspects-table")
+        expect(table).to_contain_text("suggested")
+        for count, text in enumerate(doubted, start=1):
+            table.get_by_role("gridcell", name=text).first.click()
+            expect(page.locator("#review-card")).to_contain_text(text[:20])
+            expect(page.locator("#review-card")).to_contain_text("the models suggest")
+            page.get_by_role("button", name="Change to this label").click()
+            expect(page.locator("#review-decided")).to_contain_text(f"{count} reviews decided in this session")
+        expect(page.locator("#review-decisions")).to_be_visible()
+        with page.expect_download() as downloaded:
+            page.get_by_role("button", name="Download the dataset with my decisions (CSV)").click()
+            page.locator("#review-download a").first.click()
+        with open(downloaded.value.path(), encoding="utf-8") as file:
+            rows = list(csv.DictReader(file))
+        assert sum(row["provenance"] != "published" for row in rows) == 3
+        assert page.get_by_text("Error", exact=True).count() == 0
+        shoot(page, "18-label-review")

@@ -184,10 +184,7 @@ def build_train_tab(studio, dataset_state: gr.State) -> Action:
         )
         start = gr.Button(t("Start", "開始"), variant="primary")
         stop = gr.Button(t("Stop", "停止"), variant="stop")
-        # A callable value is read again each time a page opens: after a reload the box names the run training.
-        current = gr.Textbox(
-            value=lambda: training_now(studio), label=t("Started run", "開始した学習"), interactive=False
-        )
+        current = gr.Textbox(label=t("Started run", "開始した学習"), interactive=False)
     # The state and the runs are drawn by the status timer's first tick (a second after the page opens), in the
     # visitor's language: the page is built once for every visitor, before any of them has asked.
     progress = gr.HTML()
@@ -209,7 +206,7 @@ def build_train_tab(studio, dataset_state: gr.State) -> Action:
     estimating = Action(over(studio, cost), [model, method, dataset_state, *fields.values()], [estimate])
     gr.on(form_changes, estimating.fn, estimating.inputs, estimating.outputs, api_visibility="private")
     stop.click(over(studio, stop_training), [password], [current], api_name="stop_training")
-    status_outputs = [progress, throughput, curves, log, runs, shown_records]
+    status_outputs = [progress, throughput, curves, log, runs, shown_records, current]
     gr.Timer(1.0).tick(
         over(studio, training_status),
         [shown_records],
@@ -282,11 +279,6 @@ def stop_training(studio, secret, request: gr.Request):
     return Text(f"Stopped {stopped}; nothing was saved.", f"{stopped} を停止しました（保存されていません）。")
 
 
-def training_now(studio) -> str:
-    status = studio.desk.status()
-    return status.run_name if status.state == "running" else ""
-
-
 @user_errors
 def training_status(studio, drawn: int):
     status = studio.desk.status()
@@ -300,6 +292,8 @@ def training_status(studio, drawn: int):
         gr.skip() if kept and not status.log_tail else status.log_tail,
         runs_table(studio) if changed else gr.skip(),
         drawn if kept else len(status.records),
+        # The first tick of a page just opened (a reload) names the run training; later ticks leave the box alone.
+        (status.run_name if status.state == "running" else "") if drawn < 0 else gr.skip(),
     )
 
 
