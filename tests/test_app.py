@@ -30,6 +30,8 @@ def test_every_event_a_script_may_call_is_named(client):
         "/keep_label",
         "/change_label",
         "/download_corrected",
+        "/retrain_corrected",
+        "/compare_retrain",
         "/dataset_page",
         "/tokenize",
         "/compare_tokenizers",

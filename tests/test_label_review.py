@@ -2,12 +2,28 @@
 written into the dataset, and come back as a CSV with each label's provenance."""
 
 import csv
+import json
+import re
 
 import pytest
 from gradio_client import Client
 
 from sentiment.corpus.corrections import MAX_CORRECTIONS, Overlay
 from sentiment.corpus.loading import load_dataset
+
+from .conftest import app_in_process, run_cli, wait_until
+
+BASELINE = "ngram-sample"
+
+
+@pytest.fixture(scope="module")
+def baseline_app(tmp_path_factory):
+    """An app whose one run is the n-gram baseline on the sample (a retrain of it takes seconds)."""
+    runs = tmp_path_factory.mktemp("label-review") / "runs"
+    trained = run_cli("train.py", "--method", "ngram", "--dataset", "sample", "--output", str(runs / BASELINE))
+    assert trained.returncode == 0, trained.stderr
+    with app_in_process(runs) as url:
+        yield url, runs
 
 
 @pytest.fixture(scope="module")
@@ -58,13 +74,34 @@ def test_one_visitors_decisions_are_invisible_to_another(app_url):
     assert set(provenance(second)) == {"published"}, "the other visitor sees the published labels"
 
 
-def test_a_reader_reads_three_doubted_reviews_changes_their_labels_and_downloads(app_url):
+def test_a_retrain_on_changed_labels_is_compared_with_its_run_on_the_same_reviews(baseline_app):
+    url, runs = baseline_app
+    client = Client(url, verbose=False)
+    assert client.predict(BASELINE, "", api_name="/compare_retrain")[0] == "Retrain a run first."
+    with pytest.raises(Exception, match="No training label is changed yet"):
+        client.predict(BASELINE, api_name="/retrain_corrected")
+    for row in (0, 1, 2):
+        client.predict("train", row, "neutral", api_name="/change_label")
+    retrained = client.predict(BASELINE, api_name="/retrain_corrected")
+    assert retrained == f"{BASELINE}-corrected"
+    wait_until(lambda: (runs / retrained / "metrics.json").is_file(), timeout=240, what="the retrain")
+    note, table, _, changed = client.predict(BASELINE, retrained, api_name="/compare_retrain")
+    assert note.startswith("Both scored on the same 30 validation reviews")
+    assert [row[0] for row in table["data"]] == [BASELINE, retrained]
+    assert all(row[-1] in ("better", "worse", "other") for row in changed["data"])
+    settings = {name: json.loads((runs / name / "train_config.json").read_text()) for name in (BASELINE, retrained)}
+    assert settings[retrained]["method"] == "ngram" and settings[retrained]["seed"] == settings[BASELINE]["seed"]
+    assert settings[retrained]["dataset"].endswith("-corrected"), "trained on the corrected copy, not the sample"
+
+
+def test_a_reader_changes_three_doubted_labels_retrains_and_sees_the_comparison(baseline_app):
     from playwright.sync_api import expect
 
     from .test_browser import CHROMIUM, browser_page, shoot
 
     if not CHROMIUM or not __import__("pathlib").Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed")
+    app_url, runs = baseline_app
     doubted = [row[1] for row in Client(app_url, verbose=False).predict("train", api_name="/suspects")[1]["data"][:3]]
     for page in browser_page("en-US"):
         page.goto(app_url, wait_until="load")
@@ -84,5 +121,13 @@ def test_a_reader_reads_three_doubted_reviews_changes_their_labels_and_downloads
         with open(downloaded.value.path(), encoding="utf-8") as file:
             rows = list(csv.DictReader(file))
         assert sum(row["provenance"] != "published" for row in rows) == 3
+        page.get_by_role("button", name="Retrain on my decisions").click()
+        retrained = page.locator("#retrained-run textarea")
+        expect(retrained).to_have_value(re.compile(f"^{BASELINE}-corrected"))
+        name = retrained.input_value()
+        wait_until(lambda name=name: (runs / name / "metrics.json").is_file(), timeout=240, what="the retrain")
+        page.get_by_role("button", name="Compare the two runs").click()
+        expect(page.locator("#retrain-comparison")).to_contain_text("Both scored on the same 30 validation reviews")
+        expect(page.locator("#retrain-table")).to_contain_text(name)
         assert page.get_by_text("Error", exact=True).count() == 0
         shoot(page, "18-label-review")

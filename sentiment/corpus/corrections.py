@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pandas as pd
 
@@ -75,6 +76,25 @@ class Overlay:
         at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         decisions[key] = Correction(split, row["text"], given, label, by, at)
         return Overlay(tuple(decisions.items()))
+
+    def of_split(self, split: str) -> Overlay:
+        """The decisions about one split only (a retrain corrects its training labels, never what it is scored on)."""
+        return Overlay(tuple((key, c) for key, c in self.corrections if c.split == split))
+
+    def digest(self) -> str:
+        """The same decisions give the same name: a retrain on them twice reads one folder."""
+        decided = sorted(f"{key}:{c.label}" for key, c in self.corrections)
+        return hashlib.sha256("\n".join(decided).encode()).hexdigest()[:12]
+
+    def write(self, data: SentimentData, folder: Path) -> Path:
+        """`data` with these decisions laid over it, one CSV per split (text, label, source) in `folder`."""
+        folder.mkdir(parents=True, exist_ok=True)
+        names = data.label_names
+        for split, rows in self.apply(data).items():
+            table = rows.select_columns([c for c in ("text", "label", "source") if c in rows.column_names]).to_pandas()
+            table["label"] = [names[label] for label in table["label"]]
+            table.to_csv(folder / f"{split}.csv", index=False)
+        return folder
 
     def apply(self, data: SentimentData) -> SentimentData:
         """`data` with the changed labels laid over it (a new dataset; the source is untouched)."""

@@ -206,9 +206,33 @@ class Analyses:
         reader's own `overlay`: the dataset itself is never changed (corpus/corrections.py)."""
         return overlay.decided(self.catalog.dataset(choice), split, index, label, by)
 
+    def retrain_on(self, choice: str, overlay: Overlay) -> str:
+        """The page's choice of the dataset with the reader's training-label decisions laid over it."""
+        return self.catalog.save_corrected(choice, overlay)
+
     def corrected_download(self, choice: str, overlay: Overlay) -> Path:
         """The dataset with a reader's corrections laid over it, as CSV with each label's provenance."""
         return self.downloads.csv(overlay.table(self.catalog.dataset(choice)), "corrected-labels.csv")
+
+    def changed_predictions(self, before: str, after: str, split: str) -> pd.DataFrame:
+        """The reviews of `split` that two runs of the same held-out data predict differently (a run and its retrain
+        on corrected labels): text, gold, each run's prediction, and whether the change is for the better."""
+        first, second = self.evaluation(before, split).rows, self.evaluation(after, split).rows
+        if sorted(first["text"]) != sorted(second["text"]):
+            raise UserError(
+                f"{before} and {after} were not scored on the same {split} reviews: pick a run and its retrain."
+            )
+        paired = first[["text", "gold", "predicted"]].merge(
+            second[["text", "predicted"]].drop_duplicates("text"), on="text", suffixes=("_before", "_after")
+        )
+        paired = paired[paired["predicted_before"] != paired["predicted_after"]]
+        change = [
+            "better" if after_label == gold else "worse" if before_label == gold else "other"
+            for gold, before_label, after_label in zip(
+                paired["gold"], paired["predicted_before"], paired["predicted_after"], strict=True
+            )
+        ]
+        return paired.assign(change=change).rename(columns={"predicted_before": before, "predicted_after": after})
 
     def data_map(self, run_name: str) -> DataMap:
         run_dir = self.runbook.resolve(run_name)

@@ -10,9 +10,11 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
+import uuid
 from pathlib import Path
 
 from ..corpus.browsing import Overview, Page, frame, overview, page_rows
+from ..corpus.corrections import Overlay
 from ..corpus.loading import (
     DEFAULT_CONFIG,
     DEFAULT_SOURCE,
@@ -35,6 +37,7 @@ from .runbook import RunBook
 UPLOAD_PREFIX = "upload: "
 DATA_PREFIX = "data: "
 UPLOADS = ".uploads"
+CORRECTED = "-corrected"  # the suffix of a folder of a dataset with a reader's training-label decisions
 # A Hub repository id: an optional owner and a name, each of letters, digits, '-', '_' and '.'.
 HUB_ID = re.compile(r"(?!.*\.\.)([A-Za-z0-9][\w.-]{0,95}/)?[A-Za-z0-9][\w.-]{0,95}", re.ASCII)
 NOT_OFFERED = (
@@ -70,7 +73,7 @@ class Catalog:
         if choice.startswith(UPLOAD_PREFIX):
             name = choice.removeprefix(UPLOAD_PREFIX)
             kept = self.runs_dir / UPLOADS / name
-            if Path(name).name == name and kept.is_file():
+            if Path(name).name == name and (kept.is_file() or (kept.name.endswith(CORRECTED) and kept.is_dir())):
                 return str(kept.resolve())
             raise DataError(f"The upload {quoted(name)} is no longer on this server: upload the file again.")
         if choice in (folders := self._data_folders()):
@@ -135,6 +138,22 @@ class Catalog:
     def by_source(self, source: str, config: str = DEFAULT_CONFIG) -> SentimentData:
         """A dataset by the source the server resolved it to (a run's settings, a config being admitted)."""
         return self._datasets.get_or_make(source, lambda: self._load(source, config))
+
+    def save_corrected(self, choice: str, overlay: Overlay) -> str:
+        """The dataset with a reader's decisions about its training labels laid over it (its validation and test
+        splits as published, so a run on it is scored as the run before), kept beside the uploads; its choice."""
+        data, decisions = self.dataset(choice), overlay.of_split("train")
+        if not any(correction.changed for correction in decisions.as_dict().values()):
+            raise UserError("No training label is changed yet: change at least one, then retrain.")
+        stem = re.sub(r"[^\w-]", "-", Path(self.resolve(choice)).stem)[:40] or "dataset"
+        folder = self.runs_dir / UPLOADS / f"{stem}-{decisions.digest()}{CORRECTED}"
+        if not folder.is_dir():  # written aside, then renamed: a run never reads a half-written folder
+            partial = decisions.write(data, folder.with_name(f"{folder.name}.{uuid.uuid4().hex}.partial"))
+            try:
+                partial.rename(folder)
+            except OSError:  # another request wrote the same decisions first
+                shutil.rmtree(partial, ignore_errors=True)
+        return UPLOAD_PREFIX + folder.name
 
     def save_upload(self, path: str | Path) -> str:
         """Check an uploaded file and keep a copy under the runs folder; return its label as a dataset choice.

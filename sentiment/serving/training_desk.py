@@ -7,24 +7,28 @@ first runs.
 
 from __future__ import annotations
 
+import json
+from itertools import chain, count
 from pathlib import Path
 
 from ..bilingual import Text
 from ..corpus.loading import SAMPLE
 from ..errors import UserError, quoted
 from ..models.bert import STARTER
-from ..run_files import METRICS_FILE
+from ..run_files import CONFIG_FILE, METRICS_FILE
 from ..storage import keep_newest
 from ..text.tokenization import SOURCE_MODEL
 from ..training.config import WHOLE_NUMBERS, TrainConfig, check_run_name, default_run_name
 from ..training.estimate import estimate
 from ..training.jobs import JobStatus, TrainingJob
 from ..training.runs import shown_source
-from .catalog import HUB_ID, Catalog
+from .catalog import CORRECTED, HUB_ID, Catalog
 from .deployment import Deployment, is_lesson
 from .gpu_window import GpuWindow, check_fits, window_length
 from .runbook import RunBook
 
+# What a retrain on corrected labels keeps of the run it retrains (the form's numbers and the step limit).
+RETRAINED = ("epochs", "learning_rate", "batch_size", "max_length", "train_examples", "seed", "max_steps")
 FIRST_RUNS_OWNER = "server"  # the first runs belong to no page: only the password holder may stop them
 FIRST_RUN_SECONDS = 300
 # A head-only run's pace as a finished run records it (examples_trained / train_seconds: training reviews a second,
@@ -104,6 +108,20 @@ class TrainingDesk:
         checked = self.deployment.check_before_the_form(model, method, dataset, password, visitor)
         config = self._page_config(model, method, dataset, name, values)
         return self.start(config, session, password, visitor, checked)
+
+    def retrain(self, run_name: str, dataset: str, session="", password=None, visitor="") -> tuple[str, int]:
+        """`run_name` trained again as it was (model, method, epochs, rate, batch, length, examples, seed, steps)
+        on `dataset`, the page's choice of the same data with a reader's corrected labels: a run of its own, through
+        the same admission and queue as any other. Its name and place in the queue."""
+        settings = json.loads((self.runbook.resolve(run_name) / CONFIG_FILE).read_text(encoding="utf-8"))
+        values = {key: settings.get(key) for key in RETRAINED}
+        values["max_steps"] = values["max_steps"] if (values["max_steps"] or 0) > 0 else None
+        base = f"{run_name}{CORRECTED}"
+        names = chain([base], (f"{base}-{i}" for i in count(2)))
+        name = next(name for name in names if not self.job.name_taken(name))
+        return self.start_from_page(
+            settings["model"], settings["method"], dataset, name, values, session, password, visitor
+        )
 
     def _page_config(self, model: str, method: str, dataset: str, name: str, values: dict) -> TrainConfig:
         model, dataset = self.resolve_model(model), self.catalog.resolve(dataset)

@@ -8,9 +8,12 @@ import gradio as gr
 import pandas as pd
 
 from ..bilingual import Text, class_text
+from ..errors import UserError
 from ..serving.terms import LABELS, MAX_CORRECTIONS, Overlay
-from .common import class_choices, over, reveal, user_errors
+from .common import ANALYSIS, class_choices, over, reveal, user_errors
 from .i18n import t
+from .plots import confusion_matrices
+from .run_pickers import default_run
 
 INTRO = (
     "#### Read the doubted, decide, download\nClick a review in the list above to read it: **keep** its label, or "
@@ -23,6 +26,13 @@ INTRO = (
     "ダウンロードできます。",
 )
 CHOOSE_LABEL = Text("Choose the label to change to first.", "まず変更先のラベルを選んでください。")
+RETRAIN_INTRO = (
+    "#### Retrain and compare\nThe run picked below, trained again as it was (method, model, seed, steps) on this "
+    "dataset with your changed training labels, then the two side by side on the same validation reviews.",
+    "#### 学習し直して比べる\n下で選んだ学習を、同じ設定（手法・モデル・シード・ステップ数）のまま、学習データの"
+    "ラベルを変更したデータで学習し直し、同じ検証データで 2 つを並べて比べます。",
+)
+COMPARE_FIRST = Text("Retrain a run first.", "まずモデルを学習し直してください。")
 PICK_ONE = Text("Click a review in the list above first.", "まず上の一覧のレビューをクリックしてください。")
 DECISION_COLUMNS = ["split", "text", "given", "label", "by", "at"]
 
@@ -42,6 +52,19 @@ def build_review_section(studio, dataset_state: gr.State, split: gr.Dropdown, su
     download = gr.Button(t("Download the dataset with my decisions (CSV)", "判断を反映したデータを CSV で保存"))
     corrected = gr.File(label=t("Corrected dataset", "修正済みデータ"), visible=False, elem_id="review-download")
 
+    gr.Markdown(t(*RETRAIN_INTRO))
+    with gr.Row():
+        run = gr.Dropdown(
+            studio.runbook.choices(), value=default_run(studio), label=t("Run to retrain", "学習し直すモデル"), scale=3
+        )
+        retrain = gr.Button(t("Retrain on my decisions", "判断を反映して学習し直す"), variant="primary", scale=1)
+        compare = gr.Button(t("Compare the two runs", "2 つの学習を比べる"), scale=1)
+    retrained = gr.Textbox(label=t("Retrained run", "学習し直したモデル"), interactive=False, elem_id="retrained-run")
+    comparison_note = gr.Markdown(elem_id="retrain-comparison")
+    compared = gr.Dataframe(interactive=False, visible=False, elem_id="retrain-table")
+    matrices = gr.Plot(label=t("Confusion matrices", "混同行列"), visible=False)
+    flipped = gr.Dataframe(interactive=False, wrap=True, visible=False, elem_id="retrain-changed")
+
     suspects.select(read_review, [suspects], [row, review, label], queue=False, api_visibility="private")
     outputs = [overlay, decided, decisions]
     read = [overlay, dataset_state, split, row]
@@ -50,6 +73,15 @@ def build_review_section(studio, dataset_state: gr.State, split: gr.Dropdown, su
     for event in (kept, changed):
         reveal(event, [decisions])
     reveal(download.click(over(studio, download_corrected), [overlay, dataset_state], [corrected]), [corrected])
+    retrain.click(over(studio, retrain_run), [overlay, dataset_state, run], [retrained], api_name="retrain_corrected")
+    comparing = compare.click(
+        over(studio, compare_retrain),
+        [run, retrained],
+        [comparison_note, compared, matrices, flipped],
+        api_name="compare_retrain",
+        **ANALYSIS,
+    )
+    reveal(comparing, [compared, matrices, flipped])
 
 
 def read_review(table: pd.DataFrame, event: gr.SelectData):
@@ -93,6 +125,44 @@ def _decided(studio, overlay: Overlay, choice: str, split: str, index: int | Non
     )
     table = pd.DataFrame([{column: getattr(d, column) for column in DECISION_COLUMNS} for d in latest])
     return overlay, note, table
+
+
+@user_errors
+def retrain_run(studio, overlay: Overlay, choice: str, run_name: str, request: gr.Request):
+    """The picked run trained again, as it was, on the dataset with this session's corrected training labels."""
+    if not run_name:
+        raise UserError(Text("Pick the run to retrain first.", "まず学習し直すモデルを選んでください。"))
+    dataset = studio.analyses.retrain_on(choice, overlay)
+    visitor = studio.deployment.visitor(request.client.host, request.headers.get("x-forwarded-for"))
+    name, _ = studio.desk.retrain(run_name, dataset, request.session_hash, None, visitor)
+    return name
+
+
+@user_errors
+def compare_retrain(studio, run_name: str, retrained: str):
+    """A run and its retrain on corrected labels, on the same validation reviews (their published labels)."""
+    if not retrained:
+        return COMPARE_FIRST, gr.skip(), gr.skip(), gr.skip()
+    if studio.runbook.info(retrained) is None:
+        return (
+            Text(
+                f"{retrained} has not finished yet: its progress is in the Train tab; compare once it has.",
+                f"{retrained} はまだ学習中です。進み具合は学習タブで確認できます。終わってから比べてください。",
+            ),
+            gr.skip(),
+            gr.skip(),
+            gr.skip(),
+        )
+    table, metrics, _ = studio.analyses.comparison([run_name, retrained], "validation")
+    changed = studio.analyses.changed_predictions(run_name, retrained, "validation")
+    better, worse = int((changed["change"] == "better").sum()), int((changed["change"] == "worse").sum())
+    note = Text(
+        f"Both scored on the same {metrics[run_name]['examples']:,} validation reviews, with their published labels: "
+        f"**{len(changed):,}** predictions changed, **{better:,}** for the better, **{worse:,}** for the worse.",
+        f"どちらも同じ検証データ {metrics[run_name]['examples']:,} 件（公開されたラベル）で評価: 予測が変わったのは "
+        f"**{len(changed):,}** 件、良くなったもの **{better:,}** 件、悪くなったもの **{worse:,}** 件。",
+    )
+    return note, table, confusion_matrices(metrics, True), changed
 
 
 @user_errors
