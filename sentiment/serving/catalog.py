@@ -145,7 +145,7 @@ class Catalog:
         data, decisions = self.dataset(choice), overlay.of_split("train")
         if not any(correction.changed for correction in decisions.as_dict().values()):
             raise UserError("No training label is changed yet: change at least one, then retrain.")
-        stem = re.sub(r"[^\w-]", "-", Path(self.resolve(choice)).stem)[:40] or "dataset"
+        stem = file_stem(self.resolve(choice), "dataset")
         folder = self.runs_dir / UPLOADS / f"{stem}-{decisions.digest()}{CORRECTED}"
         if not folder.is_dir():  # written aside, then renamed: a run never reads a half-written folder
             partial = decisions.write(data, folder.with_name(f"{folder.name}.{uuid.uuid4().hex}.partial"))
@@ -169,7 +169,7 @@ class Catalog:
             raise DataError(f"{path.name} is {size / 2**20:.1f} MB; uploads are limited to {MAX_UPLOAD_MB} MB.")
         data = load_dataset(str(path))  # read it now, so a bad file is reported at upload, by its own name
         digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-        stem = re.sub(r"[^\w-]", "-", path.stem)[:40] or "upload"
+        stem = file_stem(path, "upload")
         uploads = self.runs_dir / UPLOADS
         uploads.mkdir(exist_ok=True)
         in_use = {Path(run_dataset(run_dir)[0]).name for run_dir in self.runbook.folders()}
@@ -179,3 +179,8 @@ class Catalog:
         shutil.copyfile(path, kept)
         self._datasets.get_or_make(str(kept.resolve()), lambda: data)
         return UPLOAD_PREFIX + kept.name
+
+
+def file_stem(name: str | Path, fallback: str) -> str:
+    """A file name's stem as the start of a name on this server: word characters and '-', at most 40."""
+    return re.sub(r"[^\w-]", "-", Path(name).stem)[:40] or fallback
