@@ -1,6 +1,7 @@
 """The app as a hostile visitor finds it: a public server (`--public`, a training password, one
 `--data-dir`) driven through gradio_client and HTTP, and an app killed with SIGKILL mid-training."""
 
+import csv
 import json
 import os
 import shutil
@@ -356,3 +357,42 @@ def test_characters_only_cp932_has_survive_an_upload_and_a_batch(client, trained
     assert any(row[1].startswith(("①髙い～", "②安い～", "③普通～")) for row in page["data"])
     table, _ = client.predict(trained_run.name, "", handle_file(str(path)), api_name="/classify_batch")
     assert table["data"][0][0] == "①髙い～0"
+
+
+# 9. A visitor's label decisions stay in their session; only the password holder makes them the server's.
+def test_one_visitors_label_decisions_are_invisible_to_another_until_the_password_holder_saves_them(public_app):
+    url, _, runs = public_app
+    reader = Client(url, verbose=False, headers={"X-Forwarded-For": "203.0.113.21"})
+    other = Client(url, verbose=False, headers={"X-Forwarded-For": "203.0.113.22"})
+
+    def decided_rows(client) -> int:
+        with open(client.predict(api_name="/download_corrected"), encoding="utf-8") as file:
+            return sum(row["provenance"] != "published" for row in csv.DictReader(file))
+
+    for row in (0, 1, 2):
+        reader.predict("train", row, "neutral", api_name="/change_label")
+    assert reader.predict("train", 3, api_name="/keep_label")[0].startswith("4 reviews decided in this session")
+    assert decided_rows(reader) == 4
+    assert decided_rows(other) == 0, "another visitor sees the published labels"
+    assert "keeps no decisions for sample" in other.predict(api_name="/load_server_decisions")[0]
+
+    def not_saved(client, password: str) -> str:
+        note = client.predict(password, api_name="/save_decisions")
+        assert note.startswith("⚠ Not saved: ") and not any(leak in note for leak in LEAKS), note
+        return note
+
+    assert "not the training password" in not_saved(reader, "guess")
+    assert "not the training password" in not_saved(reader, "")
+    assert not (runs / ".decisions").exists(), "a refused save writes nothing"
+    assert "No review is decided" in not_saved(other, PASSWORD)
+    saved = reader.predict(PASSWORD, api_name="/save_decisions")
+    assert saved.startswith("Saved: this server now keeps 4 decisions for sample"), saved
+    assert decided_rows(other) == 0, "saving changes no other session"
+
+    loaded, _ = other.predict(api_name="/load_server_decisions")
+    assert loaded.startswith("4 decisions this server keeps for sample are loaded"), loaded
+    assert decided_rows(other) == 4
+    (kept,) = (runs / ".decisions").iterdir()
+    assert len(json.loads(kept.read_text(encoding="utf-8"))) == 4, "the server's decisions are a file beside the runs"
+    assert other.predict(api_name="/forget_decisions")[0].startswith("No review is decided in this session")
+    assert decided_rows(other) == 0, "the dataset loads without the decisions again"

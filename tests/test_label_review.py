@@ -59,19 +59,29 @@ def test_a_decision_about_a_row_or_label_that_is_not_there_is_one_sentence(sampl
     assert MAX_CORRECTIONS >= 300, "a reader can go through the 300 most doubted"
 
 
-def test_one_visitors_decisions_are_invisible_to_another(app_url):
-    first, second = Client(app_url, verbose=False), Client(app_url, verbose=False)
-    for row in (0, 1, 2):
-        first.predict("train", row, "neutral", api_name="/change_label")
-    note, _ = first.predict("train", 3, api_name="/keep_label")
-    assert note.startswith("4 reviews decided in this session")
+def test_the_servers_decisions_are_a_file_that_a_restarted_server_reads_and_no_edit_can_misplace(sample, tmp_path):
+    from sentiment.serving.catalog import Catalog
+    from sentiment.serving.deployment import Deployment
+    from sentiment.serving.runbook import RunBook
 
-    def provenance(client) -> list[str]:
-        with open(client.predict(api_name="/download_corrected"), encoding="utf-8") as file:
-            return [row["provenance"] for row in csv.DictReader(file)]
+    def catalog() -> Catalog:  # a server's catalogue, as a restart makes it anew
+        return Catalog(tmp_path, "sample", Deployment.from_launch(), RunBook(tmp_path))
 
-    assert sum(value != "published" for value in provenance(first)) == 4
-    assert set(provenance(second)) == {"published"}, "the other visitor sees the published labels"
+    names = sample.label_names
+    given = names[sample["train"][0]["label"]]
+    other = next(name for name in names if name != given)
+    first = Overlay().decided(sample, "train", 0, other, "teacher").decided(sample, "train", 1, None, "teacher")
+    assert len(catalog().keep_decisions("sample", first)) == 2
+    second = Overlay().decided(sample, "train", 0, given, "assistant")  # a later thought about row 0
+    assert len(catalog().keep_decisions("sample", second)) == 2, "a review decided twice is kept once"
+    kept = catalog().server_decisions("sample").as_dict()
+    assert {c.by for c in kept.values()} == {"assistant", "teacher"} and not any(c.changed for c in kept.values())
+    assert len(catalog().server_decisions(" sample ")) == 2, "the page's choice names the file"
+    (path,) = (tmp_path / ".decisions").iterdir()
+    entries = json.loads(path.read_text(encoding="utf-8"))
+    entries[0]["text"] = sample["train"][5]["text"]  # an edit that would move a decision to another review
+    path.write_text(json.dumps(entries), encoding="utf-8")
+    assert len(catalog().server_decisions("sample")) == 1, "a decision whose key is not its review's is dropped"
 
 
 def test_a_retrain_on_changed_labels_is_compared_with_its_run_on_the_same_reviews(baseline_app):

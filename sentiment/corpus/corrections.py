@@ -10,7 +10,8 @@ row, whether its label is the published one or a correction, by whom and when.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -76,6 +77,31 @@ class Overlay:
         at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         decisions[key] = Correction(split, row["text"], given, label, by, at)
         return Overlay(tuple(decisions.items()))
+
+    def merged(self, newer: Overlay) -> Overlay:
+        """These decisions with `newer`'s laid over them: for a review decided in both, `newer`'s stands."""
+        decisions = self.as_dict() | newer.as_dict()
+        if len(decisions) > MAX_CORRECTIONS:
+            raise UserError(
+                f"Together they are {len(decisions):,} decided reviews, more than the {MAX_CORRECTIONS:,} kept: "
+                "download them as CSV instead."
+            )
+        return Overlay(tuple(decisions.items()))
+
+    def to_json(self) -> str:
+        return json.dumps([{"key": key, **asdict(c)} for key, c in self.corrections], ensure_ascii=False, indent=1)
+
+    @staticmethod
+    def from_json(text: str) -> Overlay:
+        """The decisions `to_json` wrote; a key is checked against its split and text, so an edited file cannot
+        lay a decision over another review."""
+        decisions = []
+        for entry in json.loads(text)[:MAX_CORRECTIONS]:
+            key = entry.pop("key")
+            correction = Correction(**entry)
+            if key == row_key(correction.split, correction.text):
+                decisions.append((key, correction))
+        return Overlay(tuple(decisions))
 
     def of_split(self, split: str) -> Overlay:
         """The decisions about one split only (a retrain corrects its training labels, never what it is scored on)."""

@@ -206,6 +206,20 @@ class Analyses:
         reader's own `overlay`: the dataset itself is never changed (corpus/corrections.py)."""
         return overlay.decided(self.catalog.dataset(choice), split, index, label, by)
 
+    def with_server_decisions(self, choice: str, overlay: Overlay) -> tuple[Overlay, int]:
+        """The reader's decisions laid over those the server keeps for a dataset (the reader's stand where both
+        decided a review), and how many the server keeps."""
+        saved = self.catalog.server_decisions(choice)
+        return saved.merged(overlay), len(saved)
+
+    def keep_decisions(self, choice: str, overlay: Overlay, password: str | None, visitor: str) -> Overlay:
+        """A reader's decisions made the server's own for a dataset (on a public server by the password holder
+        only); what the server keeps for it now."""
+        self.deployment.check_may_keep_decisions(password, visitor)
+        if not len(overlay):
+            raise UserError("No review is decided in this session yet: keep or change a label first, then save.")
+        return self.catalog.keep_decisions(choice, overlay)
+
     def retrain_on(self, choice: str, overlay: Overlay) -> str:
         """The page's choice of the dataset with the reader's training-label decisions laid over it."""
         return self.catalog.save_corrected(choice, overlay)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
+import threading
 import uuid
 from pathlib import Path
 
@@ -38,6 +39,7 @@ UPLOAD_PREFIX = "upload: "
 DATA_PREFIX = "data: "
 UPLOADS = ".uploads"
 CORRECTED = "-corrected"  # the suffix of a folder of a dataset with a reader's training-label decisions
+DECISIONS = ".decisions"  # the server's own label decisions, one file per dataset, beside the runs
 # A Hub repository id: an optional owner and a name, each of letters, digits, '-', '_' and '.'.
 HUB_ID = re.compile(r"(?!.*\.\.)([A-Za-z0-9][\w.-]{0,95}/)?[A-Za-z0-9][\w.-]{0,95}", re.ASCII)
 NOT_OFFERED = (
@@ -54,6 +56,7 @@ class Catalog:
         self._datasets = SharedCache(3)
         self._frames = SharedCache(6)
         self._overviews = SharedCache(6)
+        self._keeping = threading.Lock()  # two holders saving at once: neither's decisions are lost
 
     def choices(self) -> list[str]:
         """What the Dataset tab offers: the default, the sample, the Hub's dataset and the --data-dir folders."""
@@ -154,6 +157,37 @@ class Catalog:
             except OSError:  # another request wrote the same decisions first
                 shutil.rmtree(partial, ignore_errors=True)
         return UPLOAD_PREFIX + folder.name
+
+    def server_decisions(self, choice: str) -> Overlay:
+        """The label decisions this server keeps for a dataset (none yet: an empty overlay)."""
+        path = self._decisions_file(choice)
+        try:
+            return Overlay.from_json(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return Overlay()
+        except (ValueError, TypeError, KeyError, AttributeError) as error:
+            raise UserError(
+                f"This server's saved decisions for {quoted(choice)} cannot be read ({path.name}: {error}); its "
+                "owner can remove that file."
+            ) from error
+
+    def keep_decisions(self, choice: str, overlay: Overlay) -> Overlay:
+        """A reader's decisions laid over the server's own for a dataset (the reader's stand where both decided a
+        review), written aside and then renamed, so every visitor reads either the old file or the new one."""
+        path = self._decisions_file(choice)
+        with self._keeping:
+            kept = self.server_decisions(choice).merged(overlay)
+            path.parent.mkdir(exist_ok=True)
+            partial = path.with_name(f"{path.name}.{uuid.uuid4().hex}.partial")
+            partial.write_text(kept.to_json(), encoding="utf-8")
+            partial.replace(path)
+        return kept
+
+    def _decisions_file(self, choice: str) -> Path:
+        # By the page's choice, which names the same dataset after a restart (a resolved path may not).
+        self.resolve(choice)  # only a dataset this app offers
+        digest = hashlib.sha256(choice.strip().encode()).hexdigest()[:12]
+        return self.runs_dir / DECISIONS / f"{file_stem(choice.strip(), 'dataset')}-{digest}.json"
 
     def save_upload(self, path: str | Path) -> str:
         """Check an uploaded file and keep a copy under the runs folder; return its label as a dataset choice.

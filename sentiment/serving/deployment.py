@@ -51,6 +51,16 @@ WRONG_PASSWORD = Text(
     "学習（サンプルでスターターまたはベースライン）をしてください。",
 )
 
+KEEPS_NO_DECISIONS = Text(
+    "This public server keeps no visitor's decisions (its owner has set no password): download yours as CSV instead.",
+    "この公開サーバーは訪問者の判断を保存しません（パスワードが設定されていません）。CSV でダウンロードしてください。",
+)
+NOT_THE_DECISIONS_PASSWORD = Text(
+    "That is not the training password: only its holder may save decisions as this server's; download yours as CSV.",
+    "学習用パスワードが違います。サーバーの判断として保存できるのはパスワードを持つ人だけです。CSV でダウンロードして"
+    "ください。",
+)
+
 
 @dataclass(frozen=True)
 class Deployment:
@@ -107,6 +117,11 @@ class Deployment:
             raise UserError(TRAINING_OFF.format(steps=LESSON_STEPS))
         if not self.holds_password(password, visitor):
             raise UserError(WRONG_PASSWORD)
+
+    def check_may_keep_decisions(self, password: str | None, visitor: str = "") -> None:
+        """Whether this visitor may make their label decisions the server's own, which every visitor can load."""
+        if self.public and not self.holds_password(password, visitor):
+            raise UserError(KEEPS_NO_DECISIONS if not self.train_password else NOT_THE_DECISIONS_PASSWORD)
 
     def check_before_the_form(self, model: str, method: str, dataset: str, password: str | None, visitor="") -> bool:
         """On a public server anything but a lesson checks the password before the page's form is read, so a

@@ -33,6 +33,11 @@ RETRAIN_INTRO = (
     "ラベルを変更したデータで学習し直し、同じ検証データで 2 つを並べて比べます。",
 )
 COMPARE_FIRST = Text("Retrain a run first.", "まずモデルを学習し直してください。")
+STARTED_AGAIN = Text(
+    "No review is decided in this session: every label is the published one again.",
+    "このセッションの判断はありません。すべて公開されたラベルに戻りました。",
+)
+NOT_SAVED = Text("⚠ Not saved: {reason}", "⚠ 保存できませんでした: {reason}")
 PICK_ONE = Text("Click a review in the list above first.", "まず上の一覧のレビューをクリックしてください。")
 DECISION_COLUMNS = ["split", "text", "given", "label", "by", "at"]
 
@@ -51,6 +56,18 @@ def build_review_section(studio, dataset_state: gr.State, split: gr.Dropdown, su
     decisions = gr.Dataframe(interactive=False, wrap=True, visible=False, elem_id="review-decisions")
     download = gr.Button(t("Download the dataset with my decisions (CSV)", "判断を反映したデータを CSV で保存"))
     corrected = gr.File(label=t("Corrected dataset", "修正済みデータ"), visible=False, elem_id="review-download")
+    with gr.Row():
+        load_saved = gr.Button(t("Load this server's saved decisions", "このサーバーに保存された判断を読み込む"))
+        published = gr.Button(t("Start again from the published labels", "公開されたラベルからやり直す"))
+    with gr.Row():
+        password = gr.Textbox(
+            label=t("Training password", "学習用パスワード"),
+            type="password",
+            visible=studio.deployment.public,
+            info=t("its holder may save decisions as this server's", "これを持つ人はサーバーの判断として保存できます"),
+            scale=2,
+        )
+        save = gr.Button(t("Save my decisions as this server's", "判断をこのサーバーのものとして保存"), scale=1)
 
     gr.Markdown(t(*RETRAIN_INTRO))
     with gr.Row():
@@ -73,6 +90,12 @@ def build_review_section(studio, dataset_state: gr.State, split: gr.Dropdown, su
     for event in (kept, changed):
         reveal(event, [decisions])
     reveal(download.click(over(studio, download_corrected), [overlay, dataset_state], [corrected]), [corrected])
+    loading = load_saved.click(
+        over(studio, load_server_decisions), [overlay, dataset_state], outputs, api_name="load_server_decisions"
+    )
+    reveal(loading, [decisions])
+    published.click(forget_decisions, None, outputs, api_name="forget_decisions")
+    save.click(over(studio, save_decisions), [overlay, dataset_state, password], [decided], api_name="save_decisions")
     retrain.click(over(studio, retrain_run), [overlay, dataset_state, run], [retrained], api_name="retrain_corrected")
     comparing = compare.click(
         over(studio, compare_retrain),
@@ -116,6 +139,11 @@ def _decided(studio, overlay: Overlay, choice: str, split: str, index: int | Non
         return gr.skip(), PICK_ONE, gr.skip()
     by = f"visitor {request.session_hash[:6]}" if request is not None and request.session_hash else "reader"
     overlay = studio.analyses.decide_label(choice, overlay, split, int(index), label, by)
+    return overlay, *session_decisions(overlay)
+
+
+def session_decisions(overlay: Overlay, before: Text | None = None) -> tuple[Text, pd.DataFrame]:
+    """A sentence counting the session's decisions (after `before`) and their table."""
     latest = list(overlay.as_dict().values())
     changed = sum(decision.changed for decision in latest)
     kept = len(latest) - changed
@@ -124,7 +152,44 @@ def _decided(studio, overlay: Overlay, choice: str, split: str, index: int | Non
         f"このセッションで {len(latest):,} 件を判断しました（変更 {changed:,} 件、そのまま {kept:,} 件）。",
     )
     table = pd.DataFrame([{column: getattr(d, column) for column in DECISION_COLUMNS} for d in latest])
-    return overlay, note, table
+    return (before + " " + note if before else note), table
+
+
+@user_errors
+def load_server_decisions(studio, overlay: Overlay, choice: str):
+    """The decisions this server keeps for the dataset, laid under the session's own."""
+    overlay, saved = studio.analyses.with_server_decisions(choice, overlay)
+    if not saved:
+        note = Text(
+            f"This server keeps no decisions for {choice} yet.", f"このサーバーには {choice} の判断がまだありません。"
+        )
+        return gr.skip(), note, gr.skip()
+    loaded = Text(
+        f"{saved:,} decisions this server keeps for {choice} are loaded (yours stand where both decided a review).",
+        f"このサーバーが保存している {choice} の判断 {saved:,} 件を読み込みました"
+        "（同じレビューはあなたの判断が優先）。",
+    )
+    return overlay, *session_decisions(overlay, loaded)
+
+
+@user_errors
+def forget_decisions():
+    """The session's decisions dropped: the dataset as published again."""
+    return Overlay(), STARTED_AGAIN, pd.DataFrame(columns=DECISION_COLUMNS)
+
+
+@user_errors
+def save_decisions(studio, overlay: Overlay, choice: str, password: str, request: gr.Request):
+    """The session's decisions made this server's own for the dataset (on a public server, by the password holder)."""
+    visitor = studio.deployment.visitor(request.client.host, request.headers.get("x-forwarded-for"))
+    try:
+        kept = studio.analyses.keep_decisions(choice, overlay, password, visitor)
+    except UserError as error:  # beside the button, not as an error over the session's decisions
+        return NOT_SAVED.format(reason=str(error))
+    return Text(
+        f"Saved: this server now keeps {len(kept):,} decisions for {choice}, which any visitor can load.",
+        f"保存しました。このサーバーは {choice} の判断を {len(kept):,} 件保存しており、誰でも読み込めます。",
+    )
 
 
 @user_errors
