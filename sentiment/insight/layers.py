@@ -82,4 +82,5 @@ def attention_weights(attention, hidden: torch.Tensor) -> torch.Tensor:
     shape = (hidden.shape[1], attention.num_attention_heads, attention.attention_head_size)
     query = attention.query(hidden)[0].float().view(shape).transpose(0, 1)
     key = attention.key(hidden)[0].float().view(shape).transpose(0, 1)
-    return torch.softmax(query @ key.transpose(1, 2) * attention.attention_head_size**-0.5, dim=-1)
+    scores = (query @ key.transpose(1, 2)).float()  # bf16 under a bf16 run's autocast, whose numpy has no bf16
+    return torch.softmax(scores * attention.attention_head_size**-0.5, dim=-1)
