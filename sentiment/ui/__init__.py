@@ -16,7 +16,7 @@ from .dataset_tab import build_dataset_tab
 from .evaluate_tab import build_evaluate_tab
 from .i18n import TRANSLATIONS, t
 from .inside_bert import build_wordpiece_section
-from .run_pickers import opened_picker, refresh_runs
+from .run_pickers import fresh_picker, opened_picker, refresh_runs
 from .tokenizer_compare import CSS as COMPARE_CSS
 from .tokenizer_compare import build_compare_section
 from .tokenizer_tab import CSS, DEFAULT_TEXT, build_tokenizer_tab
@@ -69,7 +69,7 @@ def build_app(studio) -> gr.Blocks:
             gr.Markdown(t("⚠️ " + notice), elem_classes="server-notice")
         dataset_state = gr.State(studio.default_dataset)
         with gr.Tabs() as tabs:
-            with gr.Tab(t("1. Dataset", "1. データ"), id="dataset"):
+            with gr.Tab(t("1. Dataset", "1. データ"), id="dataset") as dataset_tab:
                 dataset = build_dataset_tab(studio, dataset_state)
             with gr.Tab(t("2. Tokenizer", "2. トークナイザー"), id="tokenizer") as tokenizer_tab:
                 tokenizer = build_tokenizer_tab(studio)
@@ -87,6 +87,8 @@ def build_app(studio) -> gr.Blocks:
             pickers = [parts.run, parts.seen]
             tab.select(over(studio, refresh_runs), pickers, pickers, queue=False, api_visibility="private")
         _refresh_choices(evaluate_tab, evaluate.compared, studio.runbook.choices)
+        # The run to retrain keeps its choice: a retrain that appeared is not what the visitor retrains next.
+        _refresh_choices(dataset_tab, dataset.review_run, studio.runbook.choices)
         _refresh_choices(tokenizer_tab, tokenizer.choice, studio.models.tokenizer_choices)
         # A run finished since the page opened times the next one: the estimate is made anew on opening the tab.
         train_tab.select(estimate.fn, estimate.inputs, estimate.outputs, queue=False, api_visibility="private")
@@ -98,6 +100,7 @@ def build_app(studio) -> gr.Blocks:
         opened = app.load(over(studio, open_page), None, link_outputs, queue=False, api_visibility="private")
         tokenizer.tokenize.after(opened)
         compare.after(opened)
+        opened.then(over(studio, fresh_picker), None, [dataset.review_run], queue=False, api_visibility="private")
         classify.availability.after(opened)
         evaluate.availability.after(opened)
         classified = classify.classify

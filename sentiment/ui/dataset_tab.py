@@ -65,9 +65,11 @@ def split_choices() -> list[tuple]:
 
 @dataclass(frozen=True)
 class DatasetTab:
-    """What the rest of the page wires to: showing the chosen dataset (the page does on opening)."""
+    """What the rest of the page wires to: showing the chosen dataset (the page does on opening), and the review's
+    run picker."""
 
     show: Action
+    review_run: gr.Dropdown
 
 
 def build_dataset_tab(studio, dataset_state: gr.State) -> DatasetTab:
@@ -126,7 +128,7 @@ def build_dataset_tab(studio, dataset_state: gr.State) -> DatasetTab:
         find = gr.Button(t("Find reviews whose label the models doubt", "ラベルが疑わしいレビューを探す"))
     suspect_note = gr.Markdown(elem_id="suspects-note")
     suspects = gr.Dataframe(interactive=False, wrap=True, visible=False, elem_id="suspects-table")
-    build_review_section(studio, dataset_state, suspect_split, suspects)
+    review_run = build_review_section(studio, dataset_state, suspect_split, suspects)
 
     shown = [
         dataset_state,
@@ -168,7 +170,7 @@ def build_dataset_tab(studio, dataset_state: gr.State) -> DatasetTab:
     following.click(lambda n: int(n or 1) + 1, [page], [page], queue=False, api_visibility="private").then(
         page_of, paging, [rows, caption, page], api_visibility="private"
     )
-    return DatasetTab(show)
+    return DatasetTab(show, review_run)
 
 
 @user_errors

@@ -42,7 +42,8 @@ PICK_ONE = Text("Click a review in the list above first.", "まず上の一覧�
 DECISION_COLUMNS = ["split", "text", "given", "label", "by", "at"]
 
 
-def build_review_section(studio, dataset_state: gr.State, split: gr.Dropdown, suspects: gr.Dataframe) -> None:
+def build_review_section(studio, dataset_state, split: gr.Dropdown, suspects: gr.Dataframe) -> gr.Dropdown:
+    """The section under the doubted reviews; its picker of the run to retrain, which the page keeps up to date."""
     gr.Markdown(t(*INTRO))
     overlay = gr.State(Overlay())
     # The dataset row of the review being read: a hidden number, not a State, so the API can name a row too.
@@ -77,6 +78,8 @@ def build_review_section(studio, dataset_state: gr.State, split: gr.Dropdown, su
         retrain = gr.Button(t("Retrain on my decisions", "判断を反映して学習し直す"), variant="primary", scale=1)
         compare = gr.Button(t("Compare the two runs", "2 つの学習を比べる"), scale=1)
     retrained = gr.Textbox(label=t("Retrained run", "学習し直したモデル"), interactive=False, elem_id="retrained-run")
+    # While a retrain trains, a timer looks (cheaply) whether it has finished; then the page compares by itself.
+    awaiting = gr.Timer(3.0, active=False)
     comparison_note = gr.Markdown(elem_id="retrain-comparison")
     compared = gr.Dataframe(interactive=False, visible=False, elem_id="retrain-table")
     matrices = gr.Plot(label=t("Confusion matrices", "混同行列"), visible=False)
@@ -96,15 +99,23 @@ def build_review_section(studio, dataset_state: gr.State, split: gr.Dropdown, su
     reveal(loading, [decisions])
     published.click(forget_decisions, None, outputs, api_name="forget_decisions")
     save.click(over(studio, save_decisions), [overlay, dataset_state, password], [decided], api_name="save_decisions")
-    retrain.click(over(studio, retrain_run), [overlay, dataset_state, run], [retrained], api_name="retrain_corrected")
-    comparing = compare.click(
-        over(studio, compare_retrain),
-        [run, retrained],
-        [comparison_note, compared, matrices, flipped],
-        api_name="compare_retrain",
-        **ANALYSIS,
+    retraining = retrain.click(
+        over(studio, retrain_run),
+        [overlay, dataset_state, run],
+        [retrained, comparison_note],
+        api_name="retrain_corrected",
     )
-    reveal(comparing, [compared, matrices, flipped])
+    retraining.success(lambda: gr.Timer(active=True), None, [awaiting], queue=False, api_visibility="private")
+    shown = [comparison_note, compared, matrices, flipped]
+    comparing = compare.click(
+        over(studio, compare_retrain), [run, retrained], shown, api_name="compare_retrain", **ANALYSIS
+    )
+    reveal(comparing, shown[1:])
+    ticking = awaiting.tick(
+        over(studio, compare_when_trained), [run, retrained], [awaiting, *shown], api_visibility="private", **ANALYSIS
+    )
+    reveal(ticking, shown[1:])
+    return run
 
 
 def read_review(table: pd.DataFrame, event: gr.SelectData):
@@ -200,7 +211,27 @@ def retrain_run(studio, overlay: Overlay, choice: str, run_name: str, request: g
     dataset = studio.analyses.retrain_on(choice, overlay)
     visitor = studio.deployment.visitor(request.client.host, request.headers.get("x-forwarded-for"))
     name, _ = studio.desk.retrain(run_name, dataset, request.session_hash, None, visitor)
-    return name
+    return name, Text(
+        f"{name} is training (its progress is in the Train tab); the comparison appears here when it has finished.",
+        f"{name} を学習中です（進み具合は学習タブ）。終わるとここに比較が表示されます。",
+    )
+
+
+@user_errors
+def compare_when_trained(studio, run_name: str, retrained: str):
+    """The timer's look at a retrain: nothing while it trains or waits, the comparison once it has finished, and one
+    sentence if it ended without finishing; the timer stops once it has ended either way."""
+    status = studio.desk.status()
+    if retrained in status.waiting or (status.run_name == retrained and status.state == "running"):
+        return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+    stopped = gr.Timer(active=False)
+    if retrained and studio.runbook.info(retrained) is None:
+        ended = Text(
+            f"{retrained} ended without finishing: the Train tab says why.",
+            f"{retrained} は学習を終えられませんでした。理由は学習タブにあります。",
+        )
+        return stopped, ended, gr.skip(), gr.skip(), gr.skip()
+    return stopped, *compare_retrain(studio, run_name, retrained)
 
 
 @user_errors

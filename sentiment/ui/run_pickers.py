@@ -84,6 +84,11 @@ def opened_picker(studio, asked: str | None) -> tuple[gr.Dropdown, list[str], Te
     return gr.Dropdown(choices=choices, value=value, info=str(default_reason(studio))), names, notice
 
 
+def fresh_picker(studio) -> gr.Dropdown:
+    """A picker as the page opens (its choices as of now, not as of when the server started), on the default run."""
+    return gr.Dropdown(choices=studio.runbook.choices(), value=default_run(studio))
+
+
 def refresh_runs(studio, current: str | None, seen: list[str] | None):
     """A run picker's new choices: a run that appeared since the page last looked is selected (a BERT run
     before an n-gram one: it is most likely the one just trained); otherwise the current choice stays, untouched
