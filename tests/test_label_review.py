@@ -59,6 +59,22 @@ def test_a_decision_about_a_row_or_label_that_is_not_there_is_one_sentence(sampl
     assert MAX_CORRECTIONS >= 300, "a reader can go through the 300 most doubted"
 
 
+def test_a_doubted_review_says_why_and_names_the_others_of_its_confusion_cell(sample):
+    from sentiment.corpus.suspects import find_suspects
+
+    found = find_suspects(sample, "train")
+    top = found.table.iloc[0]
+    probabilities, neighbours = found.reasons(int(top["index"]))
+    assert list(probabilities) == sample.label_names and abs(sum(probabilities.values()) - 1) < 0.01
+    assert probabilities[top["label"]] < probabilities[top["suggested"]], "the most doubted: its label the less likely"
+    cell = found.table.set_index("text")
+    assert neighbours and top["text"] not in neighbours
+    assert all(
+        (cell.loc[text, "label"], cell.loc[text, "suggested"]) == (top["label"], top["suggested"])
+        for text in neighbours
+    )
+
+
 def test_the_servers_decisions_are_a_file_that_a_restarted_server_reads_and_no_edit_can_misplace(sample, tmp_path):
     from sentiment.serving.catalog import Catalog
     from sentiment.serving.deployment import Deployment
@@ -122,6 +138,7 @@ def test_a_reader_changes_three_doubted_labels_retrains_and_sees_the_comparison(
             table.get_by_role("gridcell", name=text).first.click()
             expect(page.locator("#review-card")).to_contain_text(text[:20])
             expect(page.locator("#review-card")).to_contain_text("the models suggest")
+            expect(page.locator("#review-card")).to_contain_text("Why: they weigh positive 0.")
             page.get_by_role("button", name="Change to this label").click()
             expect(page.locator("#review-decided")).to_contain_text(f"{count} reviews decided in this session")
         expect(page.locator("#review-decisions")).to_be_visible()

@@ -40,8 +40,24 @@ class TooFewReviews(DataError):
 
 @dataclass
 class Suspects:
-    table: pd.DataFrame  # COLUMNS plus `flagged`; most doubtful first
+    table: pd.DataFrame  # COLUMNS plus `flagged` and `p_<label>` for each label; most doubtful first
     notices: list[str]
+
+    def reasons(self, index: int, neighbours: int = 3) -> tuple[dict[str, float], list[str]]:
+        """Why row `index` is doubted: its class probabilities, and the texts of the most doubted other reviews of
+        its confusion cell (the same given label, the same suggested one)."""
+        row = self.table[self.table["index"] == index]
+        if row.empty:
+            raise DataError(f"Row {index} is not among the ranked reviews: pick a review from the list.")
+        row = row.iloc[0]
+        probabilities = {c.removeprefix("p_"): float(row[c]) for c in self.table.columns if c.startswith("p_")}
+        cell = self.table[
+            (self.table["label"] == row["label"])
+            & (self.table["suggested"] == row["suggested"])
+            & self.table["flagged"]
+            & (self.table["index"] != index)
+        ]
+        return probabilities, list(cell["text"].head(neighbours))
 
 
 def class_thresholds(probabilities: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -70,8 +86,8 @@ def rank(
     texts: list[str], labels: list[int], label_names: list[str], views: list[np.ndarray], index=None
 ) -> pd.DataFrame:
     """The reviews most doubtful first, from the average of the models' probability `views`."""
-    labels = np.asarray(labels)
-    score, suggested, flagged = doubt(np.mean(views, axis=0), labels)
+    labels, probabilities = np.asarray(labels), np.mean(views, axis=0)
+    score, suggested, flagged = doubt(probabilities, labels)
     table = pd.DataFrame(
         {
             "index": np.arange(len(labels)) if index is None else np.asarray(index),
@@ -80,6 +96,8 @@ def rank(
             "suggested": [label_names[i] for i in suggested],
             "score": score.round(4),
             "flagged": flagged,
+            # why: each class's probability (what a reader of the review sees the models weigh)
+            **{f"p_{name}": probabilities[:, j].round(3) for j, name in enumerate(label_names)},
         }
     )
     return table.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)

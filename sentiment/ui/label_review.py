@@ -85,7 +85,8 @@ def build_review_section(studio, dataset_state, split: gr.Dropdown, suspects: gr
     matrices = gr.Plot(label=t("Confusion matrices", "混同行列"), visible=False)
     flipped = gr.Dataframe(interactive=False, wrap=True, visible=False, elem_id="retrain-changed")
 
-    suspects.select(read_review, [suspects], [row, review, label], queue=False, api_visibility="private")
+    read_at = [suspects, dataset_state, split]
+    suspects.select(over(studio, read_review), read_at, [row, review, label], queue=False, api_visibility="private")
     outputs = [overlay, decided, decisions]
     read = [overlay, dataset_state, split, row]
     kept = keep.click(over(studio, keep_label), read, outputs, api_name="keep_label")
@@ -118,16 +119,35 @@ def build_review_section(studio, dataset_state, split: gr.Dropdown, suspects: gr
     return run
 
 
-def read_review(table: pd.DataFrame, event: gr.SelectData):
-    """A click on a doubted review: its text, given and suggested label, and the suggestion chosen to change to."""
+@user_errors
+def read_review(studio, table: pd.DataFrame, choice: str, split: str, event: gr.SelectData):
+    """A click on a doubted review: its text, given and suggested label, why (the class probabilities) and the other
+    doubted reviews of its confusion cell, and the suggestion chosen to change to."""
     picked = table.iloc[event.index[0]]
+    probabilities, neighbours = studio.analyses.suspects(choice, split).reasons(int(picked["index"]))
+    given, suggested = class_text(picked["label"]), class_text(picked["suggested"])
+    weighed = {
+        language: " · ".join(f"{getattr(class_text(name), language)} {p:.2f}" for name, p in probabilities.items())
+        for language in ("en", "ja")
+    }
+    quoted_neighbours = "".join(f"\n- {text}" for text in neighbours)
     card = Text(
-        f"**Review {picked['index']}** (doubt {picked['score']:.2f}): {picked['text']}\n\nGiven "
-        f"**{class_text(picked['label']).en}**; the models suggest **{class_text(picked['suggested']).en}**.",
+        f"**Review {picked['index']}** (doubt {picked['score']:.2f}): {picked['text']}\n\nGiven **{given.en}**; the "
+        f"models suggest **{suggested.en}**. Why: they weigh {weighed['en']}."
+        + (
+            f"\n\nOther reviews given {given.en} that the models hear as {suggested.en}:{quoted_neighbours}"
+            if neighbours
+            else ""
+        ),
         f"**レビュー {picked['index']}**（疑わしさ {picked['score']:.2f}）: {picked['text']}\n\n与えられたラベル"
-        f"**{class_text(picked['label']).ja}**、モデルの提案**{class_text(picked['suggested']).ja}**。",
+        f"**{given.ja}**、モデルの提案**{suggested.ja}**。理由: モデルの確率は {weighed['ja']}。"
+        + (
+            f"\n\n{given.ja}とされ、モデルには{suggested.ja}に聞こえるほかのレビュー:{quoted_neighbours}"
+            if neighbours
+            else ""
+        ),
     )
-    return int(picked["index"]), str(card), picked["suggested"]
+    return int(picked["index"]), card, picked["suggested"]
 
 
 @user_errors
