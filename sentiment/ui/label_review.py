@@ -112,10 +112,10 @@ def build_review_section(studio, dataset_state, split: gr.Dropdown, suspects: gr
         over(studio, compare_retrain), [run, retrained], shown, api_name="compare_retrain", **ANALYSIS
     )
     reveal(comparing, shown[1:])
-    ticking = awaiting.tick(
+    # Not revealed on every tick: the tables and the plot are shown with the comparison only (compare_when_trained).
+    awaiting.tick(
         over(studio, compare_when_trained), [run, retrained], [awaiting, *shown], api_visibility="private", **ANALYSIS
     )
-    reveal(ticking, shown[1:])
     return run
 
 
@@ -245,13 +245,16 @@ def compare_when_trained(studio, run_name: str, retrained: str):
     if retrained in status.waiting or (status.run_name == retrained and status.state == "running"):
         return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
     stopped = gr.Timer(active=False)
-    if retrained and studio.runbook.info(retrained) is None:
+    if not retrained:
+        return stopped, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+    if studio.runbook.info(retrained) is None:
         ended = Text(
             f"{retrained} ended without finishing: the Train tab says why.",
             f"{retrained} は学習を終えられませんでした。理由は学習タブにあります。",
         )
         return stopped, ended, gr.skip(), gr.skip(), gr.skip()
-    return stopped, *compare_retrain(studio, run_name, retrained)
+    note, *parts = compare_retrain(studio, run_name, retrained)
+    return stopped, note, *(gr.update(value=part, visible=True) for part in parts)
 
 
 @user_errors
