@@ -128,13 +128,13 @@ def test_a_reader_changes_three_doubted_labels_retrains_and_sees_the_comparison(
     if not CHROMIUM or not __import__("pathlib").Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed")
     app_url, runs = baseline_app
-    doubted = [row[1] for row in Client(app_url, verbose=False).predict("train", api_name="/suspects")[1]["data"][:3]]
+    doubted = [row[1] for row in Client(app_url, verbose=False).predict("train", api_name="/suspects")[1]["data"][:5]]
     for page in browser_page("en-US"):
         page.goto(app_url, wait_until="load")
         page.get_by_role("button", name="Find reviews whose label the models doubt").click()
         table = page.locator("#suspects-table")
         expect(table).to_contain_text("suggested")
-        for count, text in enumerate(doubted, start=1):
+        for count, text in enumerate(doubted[:3], start=1):
             table.get_by_role("gridcell", name=text).first.click()
             expect(page.locator("#review-card")).to_contain_text(text[:20])
             expect(page.locator("#review-card")).to_contain_text("the models suggest")
@@ -142,6 +142,11 @@ def test_a_reader_changes_three_doubted_labels_retrains_and_sees_the_comparison(
             page.get_by_role("button", name="Change to this label").click()
             expect(page.locator("#review-decided")).to_contain_text(f"{count} reviews decided in this session")
         expect(page.locator("#review-decisions")).to_be_visible()
+        # A decision moves the card to the next review not decided yet; Skip moves on without deciding.
+        expect(page.locator("#review-card")).to_contain_text(doubted[3][:20])
+        page.get_by_role("button", name="Skip", exact=True).click()
+        expect(page.locator("#review-card")).to_contain_text(doubted[4][:20])
+        expect(page.locator("#review-decided")).to_contain_text("3 reviews decided in this session")
         with page.expect_download() as downloaded:
             page.get_by_role("button", name="Download the dataset with my decisions (CSV)").click()
             page.locator("#review-download a").first.click()

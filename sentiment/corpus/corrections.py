@@ -59,6 +59,10 @@ class Overlay:
     def __len__(self) -> int:
         return len(self.corrections)
 
+    def has(self, split: str, text: str) -> bool:
+        """Whether the review of `split` with this text is decided (kept or changed)."""
+        return any(key == row_key(split, text) for key, _ in self.corrections)
+
     def decided(self, data: SentimentData, split: str, index: int, label: str | None, by: str) -> Overlay:
         """This overlay with the reader's `label` for row `index` of `split` (None, or the given label: kept)."""
         if split not in data:

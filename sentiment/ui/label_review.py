@@ -16,12 +16,14 @@ from .plots import confusion_matrices
 from .run_pickers import default_run
 
 INTRO = (
-    "#### Read the doubted, decide, download\nClick a review in the list above to read it: **keep** its label, or "
-    f"**change** it to the label chosen below. Your decisions stay in this page's session (at most "
+    "#### Read the doubted, decide, download\nClick a review in the list above to read it: **keep** its label, "
+    f"**change** it to the label chosen below, or **skip** it; the next review not decided yet follows. Your "
+    "decisions stay in this page's session (at most "
     f"{MAX_CORRECTIONS:,}), never in the dataset; download the dataset with them as CSV, each label with where it "
     "comes from.",
     "#### 疑わしいレビューを読んで決める\n上の一覧のレビューをクリックして読み、ラベルを**そのまま**にするか、"
-    f"下で選んだラベルに**変更**してください。判断はこのページのセッションにだけ保存され（最大 {MAX_CORRECTIONS:,} "
+    "下で選んだラベルに**変更**するか、**スキップ**してください。次の未判断のレビューが続きます。"
+    f"判断はこのページのセッションにだけ保存され（最大 {MAX_CORRECTIONS:,} "
     "件）、データセット自体は変わりません。判断を反映したデータセットを、各ラベルの出所つきの CSV で"
     "ダウンロードできます。",
 )
@@ -36,6 +38,10 @@ COMPARE_FIRST = Text("Retrain a run first.", "まずモデルを学習し直し�
 STARTED_AGAIN = Text(
     "No review is decided in this session: every label is the published one again.",
     "このセッションの判断はありません。すべて公開されたラベルに戻りました。",
+)
+ALL_DECIDED = Text(
+    "Every review in the list is decided: find the doubted of another split, or download your decisions.",
+    "一覧のレビューはすべて判断済みです。別の分割の疑わしいレビューを探すか、判断をダウンロードしてください。",
 )
 NOT_SAVED = Text("⚠ Not saved: {reason}", "⚠ 保存できませんでした: {reason}")
 PICK_ONE = Text("Click a review in the list above first.", "まず上の一覧のレビューをクリックしてください。")
@@ -53,6 +59,7 @@ def build_review_section(studio, dataset_state, split: gr.Dropdown, suspects: gr
         label = gr.Radio(class_choices(LABELS), value=None, label=t("Label", "ラベル"), scale=3)
         keep = gr.Button(t("Keep the label", "ラベルをそのままにする"), scale=1)
         change = gr.Button(t("Change to this label", "このラベルに変更"), variant="primary", scale=1)
+        skip = gr.Button(t("Skip", "スキップ"), scale=1)
     decided = gr.Markdown(elem_id="review-decided")
     decisions = gr.Dataframe(interactive=False, wrap=True, visible=False, elem_id="review-decisions")
     download = gr.Button(t("Download the dataset with my decisions (CSV)", "判断を反映したデータを CSV で保存"))
@@ -91,8 +98,12 @@ def build_review_section(studio, dataset_state, split: gr.Dropdown, suspects: gr
     read = [overlay, dataset_state, split, row]
     kept = keep.click(over(studio, keep_label), read, outputs, api_name="keep_label")
     changed = change.click(over(studio, change_label), [*read, label], outputs, api_name="change_label")
+    card = [row, review, label]
+    after = over(studio, next_review)
     for event in (kept, changed):
         reveal(event, [decisions])
+        event.success(after, [suspects, dataset_state, split, row, overlay], card, api_visibility="private")
+    skip.click(after, [suspects, dataset_state, split, row, overlay], card, queue=False, api_visibility="private")
     reveal(download.click(over(studio, download_corrected), [overlay, dataset_state], [corrected]), [corrected])
     loading = load_saved.click(
         over(studio, load_server_decisions), [overlay, dataset_state], outputs, api_name="load_server_decisions"
@@ -121,9 +132,26 @@ def build_review_section(studio, dataset_state, split: gr.Dropdown, suspects: gr
 
 @user_errors
 def read_review(studio, table: pd.DataFrame, choice: str, split: str, event: gr.SelectData):
-    """A click on a doubted review: its text, given and suggested label, why (the class probabilities) and the other
-    doubted reviews of its confusion cell, and the suggestion chosen to change to."""
-    picked = table.iloc[event.index[0]]
+    """A click on a doubted review: its card, and the suggestion chosen to change to."""
+    return _card(studio, table.iloc[event.index[0]], choice, split)
+
+
+@user_errors
+def next_review(studio, table: pd.DataFrame, choice: str, split: str, index: int | None, overlay: Overlay):
+    """The next review of the list after the one read that is not decided yet (a reader goes down the list with one
+    click per review: skip, keep or change)."""
+    if table is None or table.empty:
+        return gr.skip(), gr.skip(), gr.skip()
+    after = list(table["index"]).index(index) + 1 if index in list(table["index"]) else 0
+    for position in range(after, len(table)):
+        if not overlay.has(split, table.iloc[position]["text"]):
+            return _card(studio, table.iloc[position], choice, split)
+    return None, ALL_DECIDED, None
+
+
+def _card(studio, picked: pd.Series, choice: str, split: str):
+    """A doubted review's row, its card (text, given and suggested label, why: the class probabilities, and the
+    other doubted reviews of its confusion cell) and its suggested label."""
     probabilities, neighbours = studio.analyses.suspects(choice, split).reasons(int(picked["index"]))
     given, suggested = class_text(picked["label"]), class_text(picked["suggested"])
     weighed = {
