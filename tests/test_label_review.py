@@ -104,11 +104,12 @@ def test_a_retrain_on_changed_labels_is_compared_with_its_run_on_the_same_review
     url, runs = baseline_app
     client = Client(url, verbose=False)
     assert client.predict(BASELINE, "", api_name="/compare_retrain")[0] == "Retrain a run first."
-    with pytest.raises(Exception, match="No training label is changed yet"):
-        client.predict(BASELINE, api_name="/retrain_corrected")
+    refused = client.predict(BASELINE, "", api_name="/retrain_corrected")[1]
+    assert refused.startswith("⚠ Not retrained: No training label is changed yet"), "said beside the button"
+    assert not (runs / f"{BASELINE}-corrected").exists()
     for row in (0, 1, 2):
         client.predict("train", row, "neutral", api_name="/change_label")
-    retrained, note = client.predict(BASELINE, api_name="/retrain_corrected")
+    retrained, note = client.predict(BASELINE, "", api_name="/retrain_corrected")[:2]
     assert retrained == f"{BASELINE}-corrected" and note.startswith(f"{retrained} is training")
     wait_until(lambda: (runs / retrained / "metrics.json").is_file(), timeout=240, what="the retrain")
     note, table, _, changed = client.predict(BASELINE, retrained, api_name="/compare_retrain")

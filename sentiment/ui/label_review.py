@@ -43,6 +43,7 @@ ALL_DECIDED = Text(
     "Every review in the list is decided: find the doubted of another split, or download your decisions.",
     "一覧のレビューはすべて判断済みです。別の分割の疑わしいレビューを探すか、判断をダウンロードしてください。",
 )
+NOT_RETRAINED = Text("⚠ Not retrained: {reason}", "⚠ 学習し直せませんでした: {reason}")
 NOT_SAVED = Text("⚠ Not saved: {reason}", "⚠ 保存できませんでした: {reason}")
 PICK_ONE = Text("Click a review in the list above first.", "まず上の一覧のレビューをクリックしてください。")
 DECISION_COLUMNS = ["split", "text", "given", "label", "by", "at"]
@@ -72,7 +73,10 @@ def build_review_section(studio, dataset_state, split: gr.Dropdown, suspects: gr
             label=t("Training password", "学習用パスワード"),
             type="password",
             visible=studio.deployment.public,
-            info=t("its holder may save decisions as this server's", "これを持つ人はサーバーの判断として保存できます"),
+            info=t(
+                "its holder may save decisions as this server's, and retrain runs bigger than a lesson",
+                "これを持つ人はサーバーの判断として保存でき、授業用より大きな学習もし直せます",
+            ),
             scale=2,
         )
         save = gr.Button(t("Save my decisions as this server's", "判断をこのサーバーのものとして保存"), scale=1)
@@ -111,13 +115,12 @@ def build_review_section(studio, dataset_state, split: gr.Dropdown, suspects: gr
     reveal(loading, [decisions])
     published.click(forget_decisions, None, outputs, api_name="forget_decisions")
     save.click(over(studio, save_decisions), [overlay, dataset_state, password], [decided], api_name="save_decisions")
-    retraining = retrain.click(
+    retrain.click(
         over(studio, retrain_run),
-        [overlay, dataset_state, run],
-        [retrained, comparison_note],
+        [overlay, dataset_state, run, password],
+        [retrained, comparison_note, awaiting],
         api_name="retrain_corrected",
     )
-    retraining.success(lambda: gr.Timer(active=True), None, [awaiting], queue=False, api_visibility="private")
     shown = [comparison_note, compared, matrices, flipped]
     comparing = compare.click(
         over(studio, compare_retrain), [run, retrained], shown, api_name="compare_retrain", **ANALYSIS
@@ -252,17 +255,23 @@ def save_decisions(studio, overlay: Overlay, choice: str, password: str, request
 
 
 @user_errors
-def retrain_run(studio, overlay: Overlay, choice: str, run_name: str, request: gr.Request):
-    """The picked run trained again, as it was, on the dataset with this session's corrected training labels."""
-    if not run_name:
-        raise UserError(Text("Pick the run to retrain first.", "まず学習し直すモデルを選んでください。"))
-    dataset = studio.analyses.retrain_on(choice, overlay)
+def retrain_run(studio, overlay: Overlay, choice: str, run_name: str, password: str, request: gr.Request):
+    """The picked run trained again, as it was, on the dataset with this session's corrected training labels (on a
+    public server a run bigger than a lesson needs the training password, as in the Train tab); the timer that
+    compares it once it has finished is started. A refusal is said beside the button, and nothing starts."""
     visitor = studio.deployment.visitor(request.client.host, request.headers.get("x-forwarded-for"))
-    name, _ = studio.desk.retrain(run_name, dataset, request.session_hash, None, visitor)
-    return name, Text(
+    try:
+        if not run_name:
+            raise UserError(Text("Pick the run to retrain first.", "まず学習し直すモデルを選んでください。"))
+        dataset = studio.analyses.retrain_on(choice, overlay)
+        name, _ = studio.desk.retrain(run_name, dataset, request.session_hash, password, visitor)
+    except UserError as error:
+        return gr.skip(), NOT_RETRAINED.format(reason=str(error)), gr.skip()
+    training = Text(
         f"{name} is training (its progress is in the Train tab); the comparison appears here when it has finished.",
         f"{name} を学習中です（進み具合は学習タブ）。終わるとここに比較が表示されます。",
     )
+    return name, training, gr.Timer(active=True)
 
 
 @user_errors
