@@ -44,6 +44,7 @@ ALL_DECIDED = Text(
     "一覧のレビューはすべて判断済みです。別の分割の疑わしいレビューを探すか、判断をダウンロードしてください。",
 )
 NOT_RETRAINED = Text("⚠ Not retrained: {reason}", "⚠ 学習し直せませんでした: {reason}")
+NOT_COMPARED = Text("⚠ Not compared: {reason}", "⚠ 比べられませんでした: {reason}")
 NOT_SAVED = Text("⚠ Not saved: {reason}", "⚠ 保存できませんでした: {reason}")
 PICK_ONE = Text("Click a review in the list above first.", "まず上の一覧のレビューをクリックしてください。")
 DECISION_COLUMNS = ["split", "text", "given", "label", "by", "at"]
@@ -290,27 +291,33 @@ def compare_when_trained(studio, run_name: str, retrained: str):
             f"{retrained} は学習を終えられませんでした。理由は学習タブにあります。",
         )
         return stopped, ended, gr.skip(), gr.skip(), gr.skip()
-    note, *parts = compare_retrain(studio, run_name, retrained)
-    return stopped, note, *(gr.update(value=part, visible=True) for part in parts)
+    note, parts = _comparison(studio, run_name, retrained)
+    shown = [gr.update(value=part, visible=True) for part in parts] if parts else [gr.skip()] * 3
+    return stopped, note, *shown
 
 
 @user_errors
 def compare_retrain(studio, run_name: str, retrained: str):
     """A run and its retrain on corrected labels, on the same validation reviews (their published labels)."""
+    note, parts = _comparison(studio, run_name, retrained)
+    return note, *(parts or (gr.skip(),) * 3)
+
+
+def _comparison(studio, run_name: str, retrained: str) -> tuple[Text, tuple | None]:
+    """The comparison's sentence and its table, confusion matrices and changed predictions; or a sentence saying
+    why there is none (beside the button, not as an error over the page) and None."""
     if not retrained:
-        return COMPARE_FIRST, gr.skip(), gr.skip(), gr.skip()
+        return COMPARE_FIRST, None
     if studio.runbook.info(retrained) is None:
-        return (
-            Text(
-                f"{retrained} has not finished yet: its progress is in the Train tab; compare once it has.",
-                f"{retrained} はまだ学習中です。進み具合は学習タブで確認できます。終わってから比べてください。",
-            ),
-            gr.skip(),
-            gr.skip(),
-            gr.skip(),
-        )
-    table, metrics, _ = studio.analyses.comparison([run_name, retrained], "validation")
-    changed = studio.analyses.changed_predictions(run_name, retrained, "validation")
+        return Text(
+            f"{retrained} has not finished yet: its progress is in the Train tab; compare once it has.",
+            f"{retrained} はまだ学習中です。進み具合は学習タブで確認できます。終わってから比べてください。",
+        ), None
+    try:
+        table, metrics, _ = studio.analyses.comparison([run_name, retrained], "validation")
+        changed = studio.analyses.changed_predictions(run_name, retrained, "validation")
+    except UserError as error:
+        return NOT_COMPARED.format(reason=str(error)), None
     better, worse = int((changed["change"] == "better").sum()), int((changed["change"] == "worse").sum())
     note = Text(
         f"Both scored on the same {metrics[run_name]['examples']:,} validation reviews, with their published labels: "
@@ -318,7 +325,7 @@ def compare_retrain(studio, run_name: str, retrained: str):
         f"どちらも同じ検証データ {metrics[run_name]['examples']:,} 件（公開されたラベル）で評価: 予測が変わったのは "
         f"**{len(changed):,}** 件、良くなったもの **{better:,}** 件、悪くなったもの **{worse:,}** 件。",
     )
-    return note, table, confusion_matrices(metrics, True), changed
+    return note, (table, confusion_matrices(metrics, True), changed)
 
 
 @user_errors
