@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..bilingual import Text
 from ..corpus.corrections import Overlay
 from ..corpus.loading import SentimentData, texts_in_file
 from ..corpus.suspects import Suspects, TooFewReviews, doubted, find_suspects
@@ -36,6 +37,10 @@ from .pool import ModelPool, tokens_read, work_limit
 from .runbook import RunBook
 
 MAX_COMPARED = 6
+NOTHING_DECIDED = Text(
+    "No review is decided in this session yet: keep or change a label first, then save.",
+    "このセッションではまだどのレビューも判断していません。ラベルをそのままにするか変更してから保存してください。",
+)
 DOUBTED = "label doubted"
 REGION_ROWS = 200  # reviews of a data map's region sent to the page
 
@@ -217,7 +222,7 @@ class Analyses:
         only); what the server keeps for it now."""
         self.deployment.check_may_keep_decisions(password, visitor)
         if not len(overlay):
-            raise UserError("No review is decided in this session yet: keep or change a label first, then save.")
+            raise UserError(NOTHING_DECIDED)
         return self.catalog.keep_decisions(choice, overlay)
 
     def retrain_on(self, choice: str, overlay: Overlay) -> str:

@@ -14,6 +14,7 @@ import threading
 import uuid
 from pathlib import Path
 
+from ..bilingual import Text
 from ..corpus.browsing import Overview, Page, frame, overview, page_rows
 from ..corpus.corrections import Overlay
 from ..corpus.loading import (
@@ -147,7 +148,12 @@ class Catalog:
         splits as published, so a run on it is scored as the run before), kept beside the uploads; its choice."""
         data, decisions = self.dataset(choice), overlay.of_split("train")
         if not any(correction.changed for correction in decisions.as_dict().values()):
-            raise UserError("No training label is changed yet: change at least one, then retrain.")
+            raise UserError(
+                Text(
+                    "No training label is changed yet: change at least one, then retrain.",
+                    "学習データのラベルがまだ変更されていません。1 つ以上変更してから学習し直してください。",
+                )
+            )
         stem = file_stem(self.resolve(choice), "dataset")
         folder = self.runs_dir / UPLOADS / f"{stem}-{decisions.digest()}{CORRECTED}"
         if not folder.is_dir():  # written aside, then renamed: a run never reads a half-written folder
