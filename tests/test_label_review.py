@@ -148,6 +148,15 @@ def test_a_reader_changes_three_doubted_labels_retrains_and_sees_the_comparison(
         page.get_by_role("button", name="Skip", exact=True).click()
         expect(page.locator("#review-card")).to_contain_text(doubted[4][:20])
         expect(page.locator("#review-decided")).to_contain_text("3 reviews decided in this session")
+        # Another split puts the stale list and card away: no decision can land on the other split's row.
+        page.get_by_label("Split to check").click()
+        page.get_by_role("option", name="validation").click()
+        expect(page.locator("#suspects-table")).to_be_hidden()
+        expect(page.locator("#review-card")).not_to_contain_text(doubted[4][:20])
+        page.get_by_role("button", name="Keep the label").click()
+        expect(page.locator("#review-decided")).to_contain_text("Click a review in the list above first")
+        page.get_by_role("button", name="Find reviews whose label the models doubt").click()
+        expect(table).to_be_visible()
         with page.expect_download() as downloaded:
             page.get_by_role("button", name="Download the dataset with my decisions (CSV)").click()
             page.locator("#review-download a").first.click()

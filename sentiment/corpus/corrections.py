@@ -61,7 +61,8 @@ class Overlay:
 
     def has(self, split: str, text: str) -> bool:
         """Whether the review of `split` with this text is decided (kept or changed)."""
-        return any(key == row_key(split, text) for key, _ in self.corrections)
+        wanted = row_key(split, text)
+        return any(key == wanted for key, _ in self.corrections)
 
     def decided(self, data: SentimentData, split: str, index: int, label: str | None, by: str) -> Overlay:
         """This overlay with the reader's `label` for row `index` of `split` (None, or the given label: kept)."""

@@ -98,6 +98,15 @@ def build_review_section(studio, dataset_state, split: gr.Dropdown, suspects: gr
     flipped = gr.Dataframe(interactive=False, wrap=True, visible=False, elem_id="retrain-changed")
 
     read_at = [suspects, dataset_state, split]
+    # Another split makes the list and the card stale: a decision must never land on the row of the same number in
+    # the other split. Both are put away until that split's doubted are found.
+    split.change(
+        lambda: (None, "", gr.Dataframe(value=None, visible=False)),
+        None,
+        [row, review, suspects],
+        queue=False,
+        api_visibility="private",
+    )
     suspects.select(over(studio, read_review), read_at, [row, review, label], queue=False, api_visibility="private")
     outputs = [overlay, decided, decisions]
     read = [overlay, dataset_state, split, row]
@@ -144,7 +153,7 @@ def read_review(studio, table: pd.DataFrame, choice: str, split: str, event: gr.
 def next_review(studio, table: pd.DataFrame, choice: str, split: str, index: int | None, overlay: Overlay):
     """The next review of the list after the one read that is not decided yet (a reader goes down the list with one
     click per review: skip, keep or change)."""
-    if table is None or table.empty:
+    if index is None or table is None or table.empty:  # nothing read yet, or the list was put away
         return gr.skip(), gr.skip(), gr.skip()
     after = list(table["index"]).index(index) + 1 if index in list(table["index"]) else 0
     for position in range(after, len(table)):
