@@ -24,9 +24,8 @@ import pytest
 from sentiment.bilingual import speaking
 from sentiment.errors import UserError
 from sentiment.run_files import partial_dir
-from sentiment.serving import gpu_window
 from sentiment.serving.deployment import Deployment
-from sentiment.serving.gpu_window import GpuWindow, check_fits, refusal, window_length
+from sentiment.serving.gpu_window import GpuWindow, WindowSize, refusal
 from sentiment.serving.studio import Studio
 from sentiment.text.limits import PUBLIC
 from sentiment.training.active_run import ACTIVE_FILE
@@ -58,6 +57,7 @@ class ForkedWindow:
     """A GpuWindow whose calls run as ZeroGPU runs them: in a forked worker, everything crossing pickled."""
 
     refusal = staticmethod(refusal)
+    factor = staticmethod(lambda: 1.0)  # an H200's (spaces/zero/configs.json)
 
     def __init__(self, kill_on: str | None = None):
         self.kill_on = kill_on  # kill the worker when it sends a record of this event, as a time-out would
@@ -185,7 +185,10 @@ def test_zerogpu_a_worker_killed_mid_run_leaves_no_half_written_folder(tmp_path)
     job.submit(tiny(tmp_path, "killed", max_steps=200), window_seconds=60)
     status = wait_for(job, {"finished", "failed", "stopped"})
     assert status.state == "failed"
-    assert str(status.message) == gpu_window.ABORTED
+    assert str(status.message).startswith("ZeroGPU's GPU worker stopped after "), status.message
+    assert "of its 60 s window, before the run finished" in str(status.message), "not a window that timed out"
+    with speaking("ja"):
+        assert "GPU ワーカーが時間枠 60 秒のうち" in str(status.message), "and in a Japanese page's language"
     assert not (tmp_path / "killed").exists() and not partial_dir(tmp_path / "killed").exists()
 
 
@@ -233,22 +236,37 @@ def test_zerogpu_a_stop_while_the_data_is_prepared_ends_it_at_once_and_opens_no_
     assert not (runs / "big").exists() and not partial_dir(runs / "big").exists()
 
 
-def test_zerogpu_window_lengths_and_refusals():
-    assert window_length(None, lesson=True) == gpu_window.LESSON_WINDOW_SECONDS == 120
-    assert window_length(None, lesson=False) == gpu_window.MAX_WINDOW_SECONDS
-    assert window_length(60.0, lesson=False) == 20 + 90  # start-up, then the estimate with a 1.5 margin
-    check_fits(120, lesson=True)
-    with pytest.raises(UserError, match=r"about 121 s of GPU time, more than 120 s") as refused:
-        check_fits(121, lesson=True)
+def test_zerogpu_window_sizes_count_what_zerogpu_counts_on_each_card():
+    """`spaces` asks ZeroGPU for the declared seconds × the card's factor (H200 1.0, RTX PRO 6000 Blackwell 1.5):
+    the app declares so that what is counted is what the run needs, and a lesson's count fits 120 s."""
+    assert WindowSize.of(None, lesson=True, factor=1.0) == WindowSize(120, 1.0)
+    blackwell = WindowSize.of(None, lesson=True, factor=1.5)
+    assert (blackwell.declared, blackwell.charged) == (80, 120), "no pace timed yet: the whole anonymous quota"
+    assert WindowSize.of(None, lesson=False, factor=1.0).charged == 900
+    assert WindowSize.of(60.0, lesson=False, factor=1.0) == WindowSize(110, 1.0)  # 20 s start, 60 s with a 1.5 margin
+    assert WindowSize.of(60.0, lesson=False, factor=1.5) == WindowSize(74, 1.5)  # 74 × 1.5 = 111 counted
+    WindowSize(80, 1.5).check_fits(lesson=True)
+    with pytest.raises(UserError, match=r"about 122 s of GPU time, more than the 120 s") as refused:
+        WindowSize(81, 1.5).check_fits(lesson=True)
     with speaking("ja"):
-        assert "GPU 時間が約 121 秒" in str(refused.value), "and in Japanese for a Japanese page"
+        assert "GPU 時間が約 122 秒" in str(refused.value), "and in Japanese for a Japanese page"
+
+
+def test_zerogpu_refusals_are_one_true_sentence_in_both_languages():
     quota = "You have exceeded your free ZeroGPU quota (90s requested vs. 12s left). Try again in 3:10:00. "
-    assert refusal(RuntimeError(quota)).startswith("Your ZeroGPU quota for today is used up")
-    assert "利用枠" in refusal(RuntimeError(quota))
-    assert refusal(RuntimeError("No GPU was available after 60s.")).startswith("No GPU was free")
+    said = refusal(RuntimeError(quota), elapsed=0.2, charged=90)
+    assert said.en.startswith("ZeroGPU refused this run: it asks for 90 s of GPU time and your quota has 12 s left")
+    assert "Try again in 3:10:00" in said.en and "残りは 12 秒" in said.ja
+    runs = "You have exceeded your ZeroGPU runs limit. "
+    assert refusal(RuntimeError(runs), 0.2, 90).en.startswith("You have started as many GPU runs")
+    assert refusal(RuntimeError("No GPU was available after 60s."), 61, 90).en.startswith("No GPU was free")
     illegal = "The requested GPU duration (2000s) is larger than the maximum allowed"
-    assert refusal(RuntimeError(illegal)).startswith("ZeroGPU refused the time")
-    assert refusal(RuntimeError("GPU task aborted")) == gpu_window.ABORTED
+    assert refusal(RuntimeError(illegal), 0.1, 2000).en.startswith("ZeroGPU refused the time this run asked for (2000")
+    expired = refusal(RuntimeError("Expired ZeroGPU proxy token"), 0.1, 90)
+    assert "start it again" in expired.en and "通行証" in expired.ja
+    assert refusal(RuntimeError("GPU task aborted"), 91, 90).en.startswith("The GPU window ended at its 90 s")
+    early = refusal(RuntimeError("GPU task aborted"), 12.4, 90)
+    assert early.en.startswith("ZeroGPU's GPU worker stopped after 12 s of its 90 s window"), early.en
 
 
 def test_zerogpu_a_run_too_long_for_a_lesson_window_is_refused_before_it_starts(tmp_path):
@@ -263,7 +281,7 @@ def test_zerogpu_a_run_too_long_for_a_lesson_window_is_refused_before_it_starts(
     studio = Studio(runs, deployment=Deployment(public=True, bounds=PUBLIC))
     studio.desk.window = GpuWindow()  # what a studio on ZeroGPU has; nothing is submitted here
     lesson = TrainConfig(model="starter", dataset="sample", output=str(runs / "lesson"))
-    with pytest.raises(UserError, match="more than 120 s that a lesson run may have"):
+    with pytest.raises(UserError, match="more than the 120 s that a lesson run may have"):
         studio.desk.window_seconds(lesson)
     small = TrainConfig(model="starter", dataset="sample", output=str(runs / "small"), max_steps=2, batch_size=8)
     assert studio.desk.window_seconds(small) == 20 + 24  # 16 examples at one a second, with the margin

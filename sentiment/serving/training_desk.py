@@ -24,7 +24,7 @@ from ..training.jobs import JobStatus, TrainingJob
 from ..training.runs import shown_source
 from .catalog import CORRECTED, HUB_ID, Catalog
 from .deployment import Deployment, is_lesson
-from .gpu_window import GpuWindow, check_fits, window_length
+from .gpu_window import GpuWindow, WindowSize
 from .runbook import RunBook
 
 # What a retrain on corrected labels keeps of the run it retrains (the form's numbers and the step limit).
@@ -139,12 +139,13 @@ class TrainingDesk:
         return found.seconds if found else None
 
     def window_seconds(self, config: TrainConfig) -> int:
-        """The GPU window a run asks ZeroGPU for, from its estimate on this hardware; one sentence, before it
-        starts, for a run that cannot fit."""
+        """The GPU window a run declares to ZeroGPU, from its estimate on this card, sized so that what ZeroGPU
+        counts against the visitor's quota (declared × the card's factor) fits; one sentence, before it starts, for
+        a run that cannot fit."""
         lesson = is_lesson(config.resolved())
-        seconds = window_length(self._expected_seconds(config), lesson)
-        check_fits(seconds, lesson)
-        return seconds
+        size = WindowSize.of(self._expected_seconds(config), lesson, self.window.factor())
+        size.check_fits(lesson)
+        return size.declared
 
     def cost_estimate(self, model: str, method: str, dataset: str, values: dict) -> Text:
         """What the run the form describes would cost here, before it starts (estimate.py); one sentence."""
@@ -210,8 +211,11 @@ class TrainingDesk:
 
         import torch
 
-        if self.window is not None:  # outside a window ZeroGPU only emulates CUDA: no device to name yet
-            return "GPU: ZeroGPU, lent to each run for its window (the estimate sets the window's length)"
+        if self.window is not None:  # outside a window ZeroGPU only emulates CUDA: the card is the driver's
+            return (
+                f"GPU: ZeroGPU ({self.window.card_name()}), lent to each run for its window (the estimate sets "
+                f"the window's length; each declared second counts {self.window.factor():g} s of the visitor's quota)"
+            )
 
         if torch.cuda.is_available():
             properties = torch.cuda.get_device_properties(0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -15,6 +16,7 @@ FAILED = Text(
     "{name} の学習はエラーで止まりました（詳細はサーバーのログにあります）。設定を変えて、たとえば学習率を小さく"
     "してお試しください。",
 )
+ENDING_SUFFIX = ".ending"  # beside a run's log: how its GPU window ended (write_ending)
 APP_STOPPED = "the app was stopped"  # why a run stops when its app does (jobs.py)
 TIME_LIMIT = re.compile(r"it reached this server's limit of ([\d.]+) minutes")
 # What the page shows of a trainer's output: its notes, steps, one-sentence errors and where it saved.
@@ -54,6 +56,20 @@ def because(reason: str) -> Text:
     if limit := TIME_LIMIT.fullmatch(reason):
         return Text(f" because {reason}", f"（このサーバーの上限 {limit.group(1)} 分に達したため）")
     return same(f" because {reason}")
+
+
+def write_ending(jobs_dir: Path, name: str, ending: Text) -> None:
+    """How a run's window ended, in both languages, for the page to say in its visitor's (jobs.py reads it back):
+    the log keeps one line of both."""
+    (jobs_dir / f"{name}{ENDING_SUFFIX}").write_text(json.dumps([ending.en, ending.ja], ensure_ascii=False), "utf-8")
+
+
+def read_ending(jobs_dir: Path, name: str) -> Text | None:
+    try:
+        english, japanese = json.loads((jobs_dir / f"{name}{ENDING_SUFFIX}").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return Text(english, japanese)
 
 
 def tail(path: Path, lines: int = 30) -> str:

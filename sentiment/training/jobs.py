@@ -48,7 +48,7 @@ from ..run_files import (
 )
 from .active_run import ActiveRun, is_trainer, read_active, start_lock, write_active
 from .config import TrainConfig
-from .job_log import APP_STOPPED, ERROR_PREFIX, FAILED, because, tail, visible_log
+from .job_log import APP_STOPPED, ENDING_SUFFIX, ERROR_PREFIX, FAILED, because, read_ending, tail, visible_log
 from .processes import child_environment, lower_priority
 from .window import follow_window
 
@@ -184,6 +184,7 @@ class TrainingJob:
                 )
             self._check_name(output)
             config_file = self.jobs_dir / f"{output.name}.json"
+            (self.jobs_dir / f"{output.name}{ENDING_SUFFIX}").unlink(missing_ok=True)  # a failed run's of this name
             config_file.write_text(json.dumps(config.to_dict(), ensure_ascii=False), encoding="utf-8")
             window = self.window is not None and waiting.window_seconds is not None
             if not window:
@@ -288,7 +289,7 @@ class TrainingJob:
         # the name is free again.
         remove_unfinished(output)
         error = next((line for line in reversed(log_tail.splitlines()) if line.startswith(ERROR_PREFIX)), "")
-        message = same(error.removeprefix(ERROR_PREFIX)) if error else None
+        message = read_ending(self.jobs_dir, active.name) or (same(error.removeprefix(ERROR_PREFIX)) if error else None)
         message = message or self._restart_notice or FAILED.format(name=active.name)
         return JobStatus("failed", active.name, records, log_tail, message)
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from ..errors import UserError
 from ..run_files import ProgressRecord, remove_unfinished
 from .config import TrainConfig
-from .job_log import ERROR_PREFIX, event_lines
+from .job_log import ERROR_PREFIX, event_lines, write_ending
 from .processes import child_environment, lower_priority
 
 logger = logging.getLogger(__name__)
@@ -97,6 +97,14 @@ def follow_window(window, config: TrainConfig, seconds: int, jobs_dir: Path, clo
             return
         if closing.is_set():  # stopped while preparing: no window was opened
             return
+        factor = window.factor()
+        charged = round(seconds * factor)  # what `spaces` asks ZeroGPU for (gpu_window.WindowSize)
+        log.write(
+            f"note: Asking ZeroGPU for a GPU window of {charged} s of the visitor's daily quota ({seconds} s × "
+            f"{factor:g} on this card). / ZeroGPU に GPU の時間枠 {charged} 秒（1 日の利用枠から）を求めています。\n"
+        )
+        log.flush()
+        opened = time.monotonic()
         records = window.train(config.to_dict(), seconds, prepared)
         try:
             for data in records:
@@ -111,7 +119,9 @@ def follow_window(window, config: TrainConfig, seconds: int, jobs_dir: Path, clo
         except Exception as error:  # ZeroGPU's refusals (quota, no GPU, duration) or a worker that died
             logger.warning("The GPU window of %s ended with %r", output.name, error)
             if not closing.is_set():
-                log.write(f"{ERROR_PREFIX}{window.refusal(error)}\n")
+                ending = window.refusal(error, time.monotonic() - opened, charged)
+                log.write(f"{ERROR_PREFIX}{ending.en} / {ending.ja}\n")
+                write_ending(jobs_dir, output.name, ending)
         finally:
             with contextlib.suppress(Exception):
                 records.close()
