@@ -25,6 +25,7 @@ from .common import (
 )
 from .i18n import t
 from .inside_bert import build_layers_section
+from .markup import literal
 from .run_pickers import answering_run, default_run, quality_note, run_picker, token_run, weak_note
 from .what_if import vary, what_if_components
 
@@ -41,7 +42,6 @@ EXAMPLES = list(EXAMPLE_LABELS)
 # was the two-language label, which scripts may still send: it is taken for one release.
 PREDICTED = "predicted"
 FORMER_PREDICTED = "predicted / 予測"
-
 
 
 NO_SUCH_CLASS = Text(
@@ -191,7 +191,7 @@ def classifier(studio, run_name: str):
 def classify_text(studio, run_name: str, value: str):
     model = classifier(studio, run_name)
     prediction, took = studio.models.classify(run_name, value)
-    note = f"**{class_name(prediction.label)}** · {run_name} · {took:.0f} ms"
+    note = f"**{class_name(prediction.label)}** · {literal(run_name)} · {took:.0f} ms"
     if prediction.truncated:
         note += Text(
             f" · ✂ Only the beginning was read: the model reads at most {model.max_length} tokens "

@@ -20,6 +20,7 @@ from ..serving.terms import (
 from .common import ANALYSIS, Action, class_choices, over, reveal, user_errors
 from .i18n import t
 from .label_review import build_review_section
+from .markup import literal
 from .plots import label_distribution, length_histogram
 
 INTRO = (
@@ -176,10 +177,10 @@ def build_dataset_tab(studio, dataset_state: gr.State) -> DatasetTab:
 @user_errors
 def show_dataset(studio, chosen: str):
     shown = studio.catalog.overview(chosen, studio.models.length_tokenizer())
-    notes = "\n".join(f"- {notice}" for notice in shown.notices) or "&nbsp;"
+    notes = "\n".join(f"- {literal(notice)}" for notice in shown.notices) or "&nbsp;"
     return (
         chosen,
-        f"**{chosen}**\n{notes}",
+        f"**{literal(chosen)}**\n{notes}",
         shown.summary,
         label_distribution(shown.label_counts),
         shown.source_counts,

@@ -11,6 +11,7 @@ from ..errors import UserError
 from ..serving.terms import SHOWN_TOKENS
 from .common import ANALYSIS, over, reveal, user_errors
 from .i18n import t
+from .markup import code, literal
 from .plots import PROBE_CURVES, attention_map, cls_attention_map, layer_probabilities, probe_curves
 from .run_pickers import answering_run
 
@@ -120,22 +121,23 @@ def _walk_table(walk) -> pd.DataFrame:
 
 
 def _walk_caption(walk) -> Text:
-    pieces = " + ".join(f"`{piece}`" for piece in walk.pieces)
+    pieces = " + ".join(code(piece) for piece in walk.pieces)
+    word = literal(walk.word)
     if walk.too_long:
         return Text(
-            f"**{walk.word}** is longer than WordPiece reads (100 characters): it becomes `[UNK]` without a walk.",
-            f"**{walk.word}** は WordPiece が読む長さ（100 文字）を超えるため、そのまま `[UNK]` になります。",
+            f"**{word}** is longer than WordPiece reads (100 characters): it becomes `[UNK]` without a walk.",
+            f"**{word}** は WordPiece が読む長さ（100 文字）を超えるため、そのまま `[UNK]` になります。",
         )
     if walk.steps and walk.steps[-1].piece is None:
         failed = walk.steps[-1].remaining
         return Text(
-            f"**{walk.word}** → `[UNK]`: no vocabulary entry starts {failed}, so the whole word is unknown.",
-            f"**{walk.word}** → `[UNK]`: 語彙に {failed} で始まる項目がないため、単語全体が未知語になります。",
+            f"**{word}** → `[UNK]`: no vocabulary entry starts {code(failed)}, so the whole word is unknown.",
+            f"**{word}** → `[UNK]`: 語彙に {code(failed)} で始まる項目がないため、単語全体が未知語になります。",
         )
     whole = (
         Text(" (the whole word is in the vocabulary)", "（単語全体が語彙にあります）") if len(walk.steps) == 1 else ""
     )
-    return Text(f"**{walk.word}** → {pieces}", f"**{walk.word}** → {pieces}") + whole
+    return Text(f"**{word}** → {pieces}", f"**{word}** → {pieces}") + whole
 
 
 @user_errors
@@ -144,14 +146,14 @@ def vocabulary(studio, chosen: str, query: str, dataset: str):
     counted = Text(f"in {entry.counted:,} training reviews", f"学習データ {entry.counted:,} 件中")
     if entry.input_id is None:
         return Text(
-            f"`{entry.token}` is **not in the vocabulary** ({counted.en}: never a piece). WordPiece would spell it "
+            f"{code(entry.token)} is **not in the vocabulary** ({counted.en}: never a piece). WordPiece would spell it "
             "from shorter pieces, or make its word `[UNK]`.",
-            f"`{entry.token}` は**語彙にありません**（{counted.ja}、サブワードとしては現れません）。WordPiece は"
+            f"{code(entry.token)} は**語彙にありません**（{counted.ja}、サブワードとしては現れません）。WordPiece は"
             "より短いサブワードに分けるか、その単語を `[UNK]` にします。",
         )
     return Text(
-        f"`{entry.token}` = id **{entry.input_id}** · occurs **{entry.count:,}** times {counted.en}",
-        f"`{entry.token}` = ID **{entry.input_id}** · {counted.ja} **{entry.count:,}** 回",
+        f"{code(entry.token)} = id **{entry.input_id}** · occurs **{entry.count:,}** times {counted.en}",
+        f"{code(entry.token)} = ID **{entry.input_id}** · {counted.ja} **{entry.count:,}** 回",
     )
 
 

@@ -12,6 +12,7 @@ from ..errors import UserError
 from ..serving.terms import LABELS, MAX_CORRECTIONS, Overlay
 from .common import ANALYSIS, class_choices, over, reveal, user_errors
 from .i18n import t
+from .markup import literal
 from .plots import confusion_matrices
 from .run_pickers import default_run
 
@@ -171,16 +172,18 @@ def _card(studio, picked: pd.Series, choice: str, split: str):
         language: " · ".join(f"{getattr(class_text(name), language)} {p:.2f}" for name, p in probabilities.items())
         for language in ("en", "ja")
     }
-    quoted_neighbours = "".join(f"\n- {text}" for text in neighbours)
+    quoted_neighbours = "".join(f"\n- {literal(text)}" for text in neighbours)
     card = Text(
-        f"**Review {picked['index']}** (doubt {picked['score']:.2f}): {picked['text']}\n\nGiven **{given.en}**; the "
+        f"**Review {picked['index']}** (doubt {picked['score']:.2f}): {literal(picked['text'])}\n\n"
+        f"Given **{given.en}**; the "
         f"models suggest **{suggested.en}**. Why: they weigh {weighed['en']}."
         + (
             f"\n\nOther reviews given {given.en} that the models hear as {suggested.en}:{quoted_neighbours}"
             if neighbours
             else ""
         ),
-        f"**レビュー {picked['index']}**（疑わしさ {picked['score']:.2f}）: {picked['text']}\n\n与えられたラベル"
+        f"**レビュー {picked['index']}**（疑わしさ {picked['score']:.2f}）: {literal(picked['text'])}\n\n"
+        "与えられたラベル"
         f"**{given.ja}**、モデルの提案**{suggested.ja}**。理由: モデルの確率は {weighed['ja']}。"
         + (
             f"\n\n{given.ja}とされ、モデルには{suggested.ja}に聞こえるほかのレビュー:{quoted_neighbours}"
@@ -233,12 +236,14 @@ def load_server_decisions(studio, overlay: Overlay, choice: str):
     overlay, saved = studio.analyses.with_server_decisions(choice, overlay)
     if not saved:
         note = Text(
-            f"This server keeps no decisions for {choice} yet.", f"このサーバーには {choice} の判断がまだありません。"
+            f"This server keeps no decisions for {literal(choice)} yet.",
+            f"このサーバーには {literal(choice)} の判断がまだありません。",
         )
         return gr.skip(), note, gr.skip()
     loaded = Text(
-        f"{saved:,} decisions this server keeps for {choice} are loaded (yours stand where both decided a review).",
-        f"このサーバーが保存している {choice} の判断 {saved:,} 件を読み込みました"
+        f"{saved:,} decisions this server keeps for {literal(choice)} are loaded "
+        "(yours stand where both decided a review).",
+        f"このサーバーが保存している {literal(choice)} の判断 {saved:,} 件を読み込みました"
         "（同じレビューはあなたの判断が優先）。",
     )
     return overlay, *session_decisions(overlay, loaded)
@@ -259,8 +264,8 @@ def save_decisions(studio, overlay: Overlay, choice: str, password: str, request
     except UserError as error:  # beside the button, not as an error over the session's decisions
         return NOT_SAVED.format(reason=str(error))
     return Text(
-        f"Saved: this server now keeps {len(kept):,} decisions for {choice}, which any visitor can load.",
-        f"保存しました。このサーバーは {choice} の判断を {len(kept):,} 件保存しており、誰でも読み込めます。",
+        f"Saved: this server now keeps {len(kept):,} decisions for {literal(choice)}, which any visitor can load.",
+        f"保存しました。このサーバーは {literal(choice)} の判断を {len(kept):,} 件保存しており、誰でも読み込めます。",
     )
 
 
@@ -278,8 +283,9 @@ def retrain_run(studio, overlay: Overlay, choice: str, run_name: str, password: 
     except UserError as error:
         return gr.skip(), NOT_RETRAINED.format(reason=str(error)), gr.skip()
     training = Text(
-        f"{name} is training (its progress is in the Train tab); the comparison appears here when it has finished.",
-        f"{name} を学習中です（進み具合は学習タブ）。終わるとここに比較が表示されます。",
+        f"{literal(name)} is training (its progress is in the Train tab); "
+        "the comparison appears here when it has finished.",
+        f"{literal(name)} を学習中です（進み具合は学習タブ）。終わるとここに比較が表示されます。",
     )
     return name, training, gr.Timer(active=True)
 

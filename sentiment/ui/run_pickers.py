@@ -9,6 +9,7 @@ from ..bilingual import Text
 from ..errors import UserError
 from ..serving.terms import STARTER
 from .i18n import t
+from .markup import literal
 
 NOT_BERT = Text(
     "**{run}** is the n-gram baseline: it has no tokens or hidden states, so a BERT run is needed for {what}. Pick "
@@ -80,7 +81,7 @@ def opened_picker(studio, asked: str | None) -> tuple[gr.Dropdown, list[str], Te
     value = asked if asked in names else default_run(studio)
     notice = ""
     if asked and asked not in names and names:
-        notice = UNKNOWN_RUN.format(name=asked, names=", ".join(names), shown=value)
+        notice = UNKNOWN_RUN.format(name=literal(asked), names=literal(", ".join(names)), shown=literal(value or ""))
     return gr.Dropdown(choices=choices, value=value, info=str(default_reason(studio))), names, notice
 
 
@@ -122,8 +123,10 @@ def token_run(studio, run_name: str | None, what: Text) -> tuple[str | None, Tex
         return run_name, ""
     bert = studio.runbook.best(bert_only=True)
     if bert is None:
-        return None, NOT_BERT.format(run=run_name, what=what)
-    return bert.name, TOKENS_FROM_BEST.format(run=run_name, what=what, bert=bert.name, accuracy=f"{bert.accuracy:.2f}")
+        return None, NOT_BERT.format(run=literal(run_name or ""), what=what)
+    return bert.name, TOKENS_FROM_BEST.format(
+        run=literal(run_name or ""), what=what, bert=literal(bert.name), accuracy=f"{bert.accuracy:.2f}"
+    )
 
 
 def has_data_map(studio, run_name: str | None) -> bool:
@@ -136,9 +139,9 @@ def data_map_unavailable(studio, run_name: str | None) -> Text | str:
     run = studio.runbook.info(run_name)
     if run is None or run.has_data_map:
         return ""
-    note = NO_DATA_MAP.format(run=run.name, method=run.method)
+    note = NO_DATA_MAP.format(run=literal(run.name), method=run.method)
     full = next((other.name for other in studio.runbook.runs() if other.has_data_map), None)
-    return note + FULL_RUN_HINT.format(full=full) if full else note
+    return note + FULL_RUN_HINT.format(full=literal(full)) if full else note
 
 
 def answering_run(studio, run_name: str | None, what: Text) -> tuple[str, Text | str]:
@@ -171,9 +174,9 @@ def weak_note(studio, run_name: str | None, meaning: Text) -> Text | str:
         )
     else:
         return ""
-    return Text(f"⚠ A weak model is speaking: **{run.name}** — ", f"⚠ 弱いモデルの判断です: **{run.name}** — ") + (
-        strength + Text(". ", "。") + meaning
-    )
+    return Text(
+        f"⚠ A weak model is speaking: **{literal(run.name)}** — ", f"⚠ 弱いモデルの判断です: **{literal(run.name)}** — "
+    ) + (strength + Text(". ", "。") + meaning)
 
 
 def quality_note(studio, run_name: str) -> Text | str:

@@ -13,6 +13,7 @@ from ..bilingual import Text
 from ..serving.terms import MAX_TEXT_CHARS, NFKC, Comparison, Piece, Row
 from .common import ANALYSIS, Action, over, user_errors
 from .i18n import t
+from .markup import code
 from .plots import LAYOUT
 from .tokenizer_tab import PALETTE
 
@@ -138,7 +139,7 @@ def normalisation_line(comparison: Comparison) -> Text:
     """What NFKC does to this text before the NFKC rows split it."""
     applies = ", ".join(row.tokenizer for row in comparison.rows if row.normalisation.startswith(NFKC))
     if comparison.changes:
-        shown = " · ".join(f"`{before}` → `{after}`" for before, after in comparison.changes)
+        shown = " · ".join(f"{code(before)} → {code(after)}" for before, after in comparison.changes)
         line = Text(
             f"**NFKC before splitting** ({applies}): {shown}", f"**分割前の NFKC 正規化**（{applies}）: {shown}"
         )
@@ -253,9 +254,9 @@ def tokenizer_stats(studio, dataset: str):
     result = studio.analyses.tokenizer_stats(dataset)
     sampled = result.reviews < result.total
     caption = Text(
-        f"**{result.total:,}** reviews of `{dataset}`, every split"
+        f"**{result.total:,}** reviews of {code(dataset)}, every split"
         + (f" (a sample of {result.reviews:,})." if sampled else "."),
-        f"`{dataset}` の全分割 **{result.total:,}** 件のレビュー"
+        f"{code(dataset)} の全分割 **{result.total:,}** 件のレビュー"
         + (f"（うち {result.reviews:,} 件を抽出）。" if sampled else "。"),
     )
     return caption, stats_table(result), stats_figure(result)
