@@ -197,31 +197,61 @@ def test_a_small_upload_is_named_by_its_own_file_name(client, tmp_path):
     assert message.startswith("five.csv has only 3 rows") or "five.csv has only 3 rows" in message
 
 
-def test_gradio_upload_route_is_rate_limited_per_visitor(public_app):
+def post_upload(url: str, number: int, forwarded_for: str) -> tuple[int, str]:
+    """One small file posted to gradio's own upload route, with the X-Forwarded-For given: the status and body."""
     import urllib.error
     import urllib.request
 
-    def post(number: int) -> tuple[int, str]:
-        boundary = "studio-test"
-        body = (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="f{number}.csv"\r\n'
-            f"Content-Type: text/csv\r\n\r\ntext,label\r\n--{boundary}--\r\n"
-        ).encode()
-        request = urllib.request.Request(
-            public_app[0] + "gradio_api/upload",
-            data=body,
-            headers={"Content-Type": f"multipart/form-data; boundary={boundary}", "X-Forwarded-For": "198.51.100.9"},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return response.status, response.read().decode()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode()
+    boundary = "studio-test"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="f{number}.csv"\r\n'
+        f"Content-Type: text/csv\r\n\r\ntext,label\r\n--{boundary}--\r\n"
+    ).encode()
+    request = urllib.request.Request(
+        url + "gradio_api/upload",
+        data=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}", "X-Forwarded-For": forwarded_for},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
 
-    answers = [post(number) for number in range(int(PUBLIC.uploads_per_hour) + 1)]
+
+def test_gradio_upload_route_is_rate_limited_per_visitor(public_app):
+    answers = [post_upload(public_app[0], number, "198.51.100.9") for number in range(int(PUBLIC.uploads_per_hour) + 1)]
     assert all(status == 200 for status, _ in answers[:-1])
     status, message = answers[-1]
     assert status == 429 and "uploaded 30 files in the last hour" in message
+
+
+@pytest.fixture(scope="module")
+def unproxied_app(trained_run, tmp_path_factory):
+    """A public app that names no proxy: every client, one on this machine included, is known by its own address."""
+    runs = tmp_path_factory.mktemp("unproxied") / "runs"
+    copy_run(trained_run, runs)
+    url, server = serve_app(runs, "--public", "--train-password", PASSWORD, log_name="unproxied.log")
+    yield url
+    stop_process_tree(server)
+
+
+def test_a_forged_forwarded_for_from_loopback_chooses_no_identity(unproxied_app):
+    """Issue 43, item 4: uvicorn believed X-Forwarded-For from loopback before the app's own rule read the
+    address, so a guesser on 127.0.0.1 naming a new address with each request was never throttled, nor its uploads
+    counted. Each wrong guess below forges a new address; the guesser is still told to wait, as one visitor."""
+    messages = []
+    while not any("Too many wrong passwords" in message for message in messages):
+        # Three free guesses, then waits of 1 s, 2 s, 4 s …: one visitor is told to wait within 8 guesses.
+        assert len(messages) < 8, f"{len(messages)} forged addresses all had their guesses checked"
+        forged = {"X-Forwarded-For": f"203.0.113.{len(messages) + 1}"}
+        with pytest.raises(AppError) as refused:
+            start(Client(unproxied_app, verbose=False, headers=forged), "guess", 50, f"guess-{len(messages)}")
+        messages.append(str(refused.value))
+    uploads = int(PUBLIC.uploads_per_hour) + 1
+    answers = [post_upload(unproxied_app, number, f"198.51.100.{number + 1}") for number in range(uploads)]
+    assert [status for status, _ in answers[:-1]] == [200] * (uploads - 1)
+    assert answers[-1][0] == 429, "the forged addresses are one visitor's uploads"
 
 
 def test_public_page_says_who_may_train_what(public_app):

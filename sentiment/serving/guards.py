@@ -45,6 +45,12 @@ def networks(named) -> tuple[Network, ...]:
     return tuple(found)
 
 
+def forwarded_allow_ips(proxies: tuple[Network, ...]) -> str:
+    """The proxies as uvicorn's FORWARDED_ALLOW_IPS names them (`10.0.0.0/8,127.0.0.0/8`); '' believes no one
+    (uvicorn's own default believes loopback: any process on this machine could name itself anyone)."""
+    return ",".join(str(network) for network in proxies)
+
+
 def visitor_address(client_host: str | None, forwarded_for: str | None, proxies: tuple[Network, ...] = ()) -> str:
     """Who is asking, as far as the server can tell (see the module's docstring)."""
     if forwarded_for and _is_one_of(client_host, proxies):

@@ -8,7 +8,7 @@ import gradio as gr
 from gradio.utils import get_upload_folder
 from starlette.middleware import Middleware
 
-from ..serving.guards import UploadGuard
+from ..serving.guards import UploadGuard, forwarded_allow_ips
 from ..serving.terms import MAX_UPLOAD_MB
 from .classify_tab import build_classify_tab
 from .common import over, user_errors
@@ -162,6 +162,11 @@ def launch_app(studio, host: str, port: int, share: bool = False, prevent_thread
     # monitoring page this app does not enable: 12% of a busy classroom server's CPU (docs/benchmarks.md §8).
     os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(2**31))
     app.queue(default_concurrency_limit=4, max_size=bounds.queue_size)
+    # uvicorn (which gradio starts with its own settings) replaces the client's address by X-Forwarded-For's for
+    # requests from the hosts in FORWARDED_ALLOW_IPS, loopback where unset, before the app reads it: it believes
+    # exactly this deployment's proxies, so who is asking stays the app's rule (guards.visitor_address) and a
+    # neighbour on this machine can't choose a new identity with every request. None: it believes no one.
+    os.environ["FORWARDED_ALLOW_IPS"] = forwarded_allow_ips(studio.deployment.proxies)
     middleware = []
     if studio.deployment.public:  # gradio's own upload route keeps any posted file, outside the app's quotas
         guard = {
