@@ -19,6 +19,7 @@ from sentiment.text.limits import LESSON_STEPS, MAX_DATASET_ROWS, MAX_TEXT_CHARS
 from .conftest import (
     ROOT,
     copy_run,
+    run_cli,
     serve_app,
     stop_process_tree,
     train_form,
@@ -252,6 +253,61 @@ def test_a_forged_forwarded_for_from_loopback_chooses_no_identity(unproxied_app)
     answers = [post_upload(unproxied_app, number, f"198.51.100.{number + 1}") for number in range(uploads)]
     assert [status for status, _ in answers[:-1]] == [200] * (uploads - 1)
     assert answers[-1][0] == 429, "the forged addresses are one visitor's uploads"
+
+
+@pytest.fixture(scope="module")
+def retrain_app(trained_run, tmp_path_factory):
+    """A public app with two runs to retrain: the n-gram baseline on the sample (a lesson) and a starter on the
+    sample made bigger than a lesson (its settings ask for more epochs); the sample's files offered as `reviews`."""
+    root = tmp_path_factory.mktemp("retrain")
+    runs, data = root / "runs", root / "datasets"
+    baseline = run_cli("train.py", "--method", "ngram", "--dataset", "sample", "--output", str(runs / "ngram-sample"))
+    assert baseline.returncode == 0, baseline.stderr
+    bigger = copy_run(trained_run, runs)
+    settings = json.loads((bigger / "train_config.json").read_text(encoding="utf-8"))
+    (bigger / "train_config.json").write_text(json.dumps({**settings, "epochs": 50}), encoding="utf-8")
+    shutil.copytree(ROOT / "sentiment" / "corpus" / "samples", data / "reviews")
+    url, server = serve_app(runs, "--public", "--train-password", PASSWORD, "--data-dir", str(data), log_name="rt.log")
+    yield url, runs, bigger.name
+    stop_process_tree(server)
+
+
+def written(runs: Path) -> list[str]:
+    """What the runs folder's uploads hold (corrected copies among them), partial ones included."""
+    return sorted(path.name for path in (runs / ".uploads").glob("*")) if (runs / ".uploads").is_dir() else []
+
+
+def test_a_refused_retrain_writes_no_byte(retrain_app):
+    """Issue 43, item 1: the corrected copy (9 MB and 9 s of CPU on a big upload) was written before the password was
+    checked. A retrain bigger than a lesson, without the password or with a wrong one, is refused with nothing
+    written; the password holder's is admitted."""
+    url, runs, bigger = retrain_app
+    reader = Client(url, verbose=False, headers={"X-Forwarded-For": "203.0.113.31"})
+    for row in (0, 1, 2):
+        reader.predict("train", row, "neutral", api_name="/change_label")
+    for password in ("", "wrong"):
+        note = reader.predict(bigger, password, api_name="/retrain_corrected")[1]
+        assert note.startswith("⚠ Not retrained") and "not the training password" in note, note
+        assert written(runs) == [], "a refused retrain wrote its corrected copy"
+    assert not list(runs.glob(f"{bigger}-corrected*"))
+
+
+def test_the_retrain_of_a_lesson_is_a_lesson_on_the_runs_own_dataset(retrain_app):
+    """Issue 43, items 1 and 8: a corrected dataset is never `sample`, so no retrain was ever a lesson (an n-gram
+    retrain on the sample was refused without the password, against the README), and a retrain trained on the
+    dataset the session had loaded, not the run's own. Here the session shows the `reviews` folder; the baseline's
+    retrain is admitted without a password as a lesson and trains on a corrected copy of the sample."""
+    url, runs, _ = retrain_app
+    reader = Client(url, verbose=False, headers={"X-Forwarded-For": "203.0.113.32"})
+    reader.predict("data: datasets/reviews", api_name="/load_dataset")
+    for row in (0, 1, 2):
+        reader.predict("train", row, "neutral", api_name="/change_label")
+    retrained, note = reader.predict("ngram-sample", "", api_name="/retrain_corrected")[:2]
+    assert retrained == "ngram-sample-corrected" and note.startswith(f"{retrained} is training"), note
+    config = json.loads((runs / ".jobs" / f"{retrained}.json").read_text(encoding="utf-8"))
+    assert config["step_limit"] == LESSON_STEPS, "a lesson's step limit"
+    assert Path(config["dataset"]).name.startswith("sample-") and config["dataset"].endswith("-corrected")
+    wait_until(lambda: (runs / retrained / "metrics.json").is_file(), timeout=240, what="the retrain")
 
 
 def test_public_page_says_who_may_train_what(public_app):

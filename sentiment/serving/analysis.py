@@ -225,9 +225,9 @@ class Analyses:
             raise UserError(NOTHING_DECIDED)
         return self.catalog.keep_decisions(choice, overlay)
 
-    def retrain_on(self, choice: str, overlay: Overlay) -> str:
-        """The page's choice of the dataset with the reader's training-label decisions laid over it."""
-        return self.catalog.save_corrected(choice, overlay)
+    def retrain_on(self, source: str, config: str, overlay: Overlay) -> str:
+        """A run's own dataset with the reader's training-label decisions laid over it, as a page's choice."""
+        return self.catalog.save_corrected(source, config, overlay)
 
     def corrected_download(self, choice: str, overlay: Overlay) -> Path:
         """The dataset with a reader's corrections laid over it, as CSV with each label's provenance."""

@@ -143,10 +143,11 @@ class Catalog:
         """A dataset by the source the server resolved it to (a run's settings, a config being admitted)."""
         return self._datasets.get_or_make(source, lambda: self._load(source, config))
 
-    def save_corrected(self, choice: str, overlay: Overlay) -> str:
-        """The dataset with a reader's decisions about its training labels laid over it (its validation and test
-        splits as published, so a run on it is scored as the run before), kept beside the uploads; its choice."""
-        data, decisions = self.dataset(choice), overlay.of_split("train")
+    def save_corrected(self, source: str, config: str, overlay: Overlay) -> str:
+        """The dataset a run was trained on (`source`, `config`: as its settings name it) with a reader's decisions
+        about its training labels laid over it (its validation and test splits as published, so a run on it is
+        scored as the run before), kept beside the uploads; its choice."""
+        decisions = overlay.of_split("train")
         if not any(correction.changed for correction in decisions.as_dict().values()):
             raise UserError(
                 Text(
@@ -154,7 +155,13 @@ class Catalog:
                     "学習データのラベルがまだ変更されていません。1 つ以上変更してから学習し直してください。",
                 )
             )
-        stem = file_stem(self.resolve(choice), "dataset")
+        if source != SAMPLE and not Path(source).exists() and not HUB_ID.fullmatch(source):
+            raise UserError(
+                "The dataset this run was trained on is no longer on this server (uploads are kept for a while "
+                "only): upload it again and train a new run."
+            )
+        data = self.by_source(source, config)
+        stem = file_stem(source, "dataset")
         folder = self.runs_dir / UPLOADS / f"{stem}-{decisions.digest()}{CORRECTED}"
         if not folder.is_dir():  # written aside, then renamed: a run never reads a half-written folder
             partial = decisions.write(data, folder.with_name(f"{folder.name}.{uuid.uuid4().hex}.partial"))

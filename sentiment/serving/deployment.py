@@ -196,8 +196,12 @@ def lesson_shaped(model: str, method: str, dataset: str) -> bool:
 
 
 def is_lesson(config: TrainConfig) -> bool:
-    """A run of lesson size: lesson-shaped, at the recipe's size or smaller."""
+    """A run of lesson size: lesson-shaped, at the recipe's size or smaller. The baseline on the sample is one
+    whatever BERT sizes its settings carry (it reads no tokens: a baseline trained with a Hub model named, as
+    `train.py --method ngram` records it, has that model's 512 as its length)."""
     resolved = config.resolved()
+    if resolved.method == "ngram":
+        return resolved.dataset == SAMPLE
     recipe = TrainConfig(model=STARTER, dataset=SAMPLE).resolved()
     return (
         lesson_shaped(resolved.model, resolved.method, resolved.dataset)

@@ -7,12 +7,14 @@ first runs.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Callable
 from itertools import chain, count
 from pathlib import Path
 
 from ..bilingual import Text
-from ..corpus.loading import SAMPLE
+from ..corpus.loading import DEFAULT_CONFIG, SAMPLE
 from ..errors import UserError, quoted
 from ..models.bert import STARTER
 from ..run_files import CONFIG_FILE, METRICS_FILE
@@ -21,7 +23,7 @@ from ..text.tokenization import SOURCE_MODEL
 from ..training.config import WHOLE_NUMBERS, TrainConfig, check_run_name, default_run_name
 from ..training.estimate import estimate
 from ..training.jobs import JobStatus, TrainingJob
-from ..training.runs import shown_source
+from ..training.runs import run_dataset, shown_source
 from .catalog import CORRECTED, HUB_ID, Catalog
 from .deployment import Deployment, is_lesson
 from .gpu_window import GpuWindow, WindowSize
@@ -109,19 +111,45 @@ class TrainingDesk:
         config = self._page_config(model, method, dataset, name, values)
         return self.start(config, session, password, visitor, checked)
 
-    def retrain(self, run_name: str, dataset: str, session="", password=None, visitor="") -> tuple[str, int]:
+    def retrain(
+        self, run_name: str, corrected: Callable[[str, str], str], session="", password=None, visitor=""
+    ) -> tuple[str, int]:
         """`run_name` trained again as it was (model, method, epochs, rate, batch, length, examples, seed, steps)
-        on `dataset`, the page's choice of the same data with a reader's corrected labels: a run of its own, through
-        the same admission and queue as any other. Its name and place in the queue."""
-        settings = json.loads((self.runbook.resolve(run_name) / CONFIG_FILE).read_text(encoding="utf-8"))
+        on its own dataset with a reader's corrected training labels: a run of its own, through the same admission
+        and queue as any other. Who may and within which bounds is settled on the run as it was first, before
+        `corrected(source, config)` writes the corrected copy of the run's dataset (its choice): a refused retrain
+        writes nothing, and the retrain of a lesson (the sample, the starter or the baseline) is a lesson. Its name
+        and place in the queue."""
+        run_dir = self.runbook.resolve(run_name)
+        settings = json.loads((run_dir / CONFIG_FILE).read_text(encoding="utf-8"))
         values = {key: settings.get(key) for key in RETRAINED}
         values["max_steps"] = values["max_steps"] if (values["max_steps"] or 0) > 0 else None
+        source, source_config = run_dataset(run_dir)
+        checked = self.deployment.check_before_the_form(
+            settings["model"], settings["method"], source, password, visitor
+        )
         base = f"{run_name}{CORRECTED}"
         names = chain([base], (f"{base}-{i}" for i in count(2)))
-        name = next(name for name in names if not self.job.name_taken(name))
-        return self.start_from_page(
-            settings["model"], settings["method"], dataset, name, values, session, password, visitor
+        name = check_run_name(next(name for name in names if not self.job.name_taken(name)))
+        options = {key: int(value) if key in WHOLE_NUMBERS else value for key, value in values.items() if value}
+        as_run = TrainConfig(
+            model=self.resolve_model(settings["model"]),
+            method=settings["method"],
+            dataset=source,
+            dataset_config=source_config,
+            output=str(self.runs_dir / name),
+            **options,
         )
+        admitted, minutes = self.deployment.admit(
+            as_run, password, visitor, checked, lambda: self._expected_seconds(as_run)
+        )
+        in_window = self.window is not None and admitted.method != "ngram"
+        seconds = self.window_seconds(admitted) if in_window else None  # sized as the run it repeats
+        dataset = self.catalog.resolve(corrected(source, source_config))
+        config = dataclasses.replace(admitted, dataset=dataset, dataset_config=DEFAULT_CONFIG)
+        place = self.job.submit(config, owner=session, max_minutes=minutes, window_seconds=seconds)
+        self._make_room_for_a_run()
+        return name, place
 
     def _page_config(self, model: str, method: str, dataset: str, name: str, values: dict) -> TrainConfig:
         model, dataset = self.resolve_model(model), self.catalog.resolve(dataset)

@@ -4,6 +4,8 @@ changes what another sees, and the dataset itself is never edited."""
 
 from __future__ import annotations
 
+import functools
+
 import gradio as gr
 import pandas as pd
 
@@ -271,15 +273,18 @@ def save_decisions(studio, overlay: Overlay, choice: str, password: str, request
 
 @user_errors
 def retrain_run(studio, overlay: Overlay, choice: str, run_name: str, password: str, request: gr.Request):
-    """The picked run trained again, as it was, on the dataset with this session's corrected training labels (on a
-    public server a run bigger than a lesson needs the training password, as in the Train tab); the timer that
-    compares it once it has finished is started. A refusal is said beside the button, and nothing starts."""
+    """The picked run trained again, as it was, on its own dataset with this session's corrected training labels
+    (on a public server a run bigger than a lesson needs the training password, as in the Train tab; the retrain of
+    a lesson is one); the timer that compares it once it has finished is started. A refusal is said beside the
+    button, and nothing starts or is written. `choice`, the dataset the session shows, is not what it trains on:
+    the decisions are laid over the run's own dataset by their reviews' texts."""
     visitor = studio.deployment.visitor(request.client.host, request.headers.get("x-forwarded-for"))
     try:
         if not run_name:
             raise UserError(Text("Pick the run to retrain first.", "まず学習し直すモデルを選んでください。"))
-        dataset = studio.analyses.retrain_on(choice, overlay)
-        name, _ = studio.desk.retrain(run_name, dataset, request.session_hash, password, visitor)
+        # Who may, and within which bounds, is settled before the corrected copy is written.
+        corrected = functools.partial(studio.analyses.retrain_on, overlay=overlay)
+        name, _ = studio.desk.retrain(run_name, corrected, request.session_hash, password, visitor)
     except UserError as error:
         return gr.skip(), NOT_RETRAINED.format(reason=str(error)), gr.skip()
     training = Text(
