@@ -30,7 +30,7 @@ from ..run_files import CARD_FILE, CONFIG_FILE
 from ..storage import Downloads
 from ..text.compare import Comparison, TokenizerLab
 from ..text.limits import UNBOUNDED, affordable_rows
-from .cache import SharedCache, run_key
+from .cache import PER_TEXT_BYTES, SharedCache, run_key
 from .catalog import Catalog
 from .deployment import Deployment
 from .pool import ModelPool, tokens_read, work_limit
@@ -53,7 +53,7 @@ class Analyses:
         self.deployment, self.downloads = deployment, downloads
         self._evaluations = SharedCache(8)
         self._maps = SharedCache(4)
-        self._attributions = SharedCache(256)
+        self._attributions = SharedCache(256, PER_TEXT_BYTES)
         self._suspects = SharedCache(6)
         self._slices = SharedCache(8)
         self._data_maps = SharedCache(4)

@@ -23,7 +23,7 @@ from ..run_files import CONFIG_FILE
 from ..text.readings import Reading
 from ..text.wordpiece import Entry, Walk, look_up, piece_counts, uses_wordpiece, words_read
 from .analysis import Analyses, started_from
-from .cache import SharedCache, run_key
+from .cache import PER_TEXT_BYTES, SharedCache, run_key
 from .catalog import Catalog
 from .pool import ModelPool
 from .runbook import RunBook
@@ -40,7 +40,7 @@ class ProbeAnswer:
 class InsideBert:
     def __init__(self, catalog: Catalog, runbook: RunBook, pool: ModelPool, analyses: Analyses):
         self.catalog, self.runbook, self.pool, self.analyses = catalog, runbook, pool, analyses
-        self._words = SharedCache(128)
+        self._words = SharedCache(128, PER_TEXT_BYTES)
         self._piece_counts = SharedCache(3)
         self._layer_views = SharedCache(32)  # at most about 1.5 MB each (layers.SHOWN_TOKENS)
         self._probes = SharedCache(8)

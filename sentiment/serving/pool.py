@@ -26,7 +26,7 @@ from ..text.tokenization import (
     special_tokens,
     tokenizer_loadable,
 )
-from .cache import SharedCache, run_key
+from .cache import PER_TEXT_BYTES, SharedCache, run_key
 from .deployment import Deployment
 from .runbook import RunBook
 
@@ -42,9 +42,10 @@ class ModelPool:
         self.online = online
         self.launch_model = launch_model  # what the Train tab trains: the page shows its tokenizer first
         self._tokenizers = SharedCache(4)
-        self._tokenizations = SharedCache(256)
+        self._tokenizations = SharedCache(256, PER_TEXT_BYTES)
         self._classifiers = SharedCache(2)
-        self._answers = SharedCache(4096)  # (run, text) → one text's prediction: a class clicks the same examples
+        # (run, text) → one text's prediction: a class clicks the same examples
+        self._answers = SharedCache(4096, PER_TEXT_BYTES)
         self._unquantised = SharedCache(1)
 
     # Tokenizers
