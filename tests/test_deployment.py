@@ -395,6 +395,104 @@ def test_an_upload_that_does_not_say_its_length_is_refused(tmp_path):
     assert post({"content-length": "10"}) == 200 and len(reached) == 1
 
 
+@pytest.fixture()
+def guarded_gradio(tmp_path, monkeypatch):
+    """A gradio app on 127.0.0.1 with the upload guard in front of its upload route, as a public server has it
+    (launch_app), a folder of 1,000,000 bytes at most, saving to `uploads`: its port and that folder."""
+    import gradio as gr
+    from starlette.middleware import Middleware
+
+    folder = tmp_path / "uploads"
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(folder))
+    guard = Middleware(UploadGuard, folder=folder, max_bytes=1_000_000, per_hour=1_000)
+    with gr.Blocks() as demo:
+        gr.File()
+    port = free_port()
+    demo.launch(
+        server_name="127.0.0.1",
+        server_port=port,
+        prevent_thread_lock=True,
+        quiet=True,
+        app_kwargs={"middleware": [guard]},
+    )
+    try:
+        yield port, folder
+    finally:
+        demo.close()
+
+
+def multipart(sizes: list[int], boundary: str = "guard-test") -> tuple[bytes, str]:
+    """A body posting one file of each size, and its content type."""
+    parts = b"".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="f{number}.csv"\r\n'
+        f"Content-Type: text/csv\r\n\r\n".encode()
+        + b"x" * size
+        + b"\r\n"
+        for number, size in enumerate(sizes)
+    )
+    return parts + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def post_upload(port: int, sizes: list[int], headers_sent: threading.Barrier | None = None) -> tuple[int, str]:
+    """A post to gradio's upload route over real HTTP: the headers first, then (once every poster sharing the
+    barrier has sent theirs) the body in pieces, stopping early if the server has answered already."""
+    import http.client
+    import select
+
+    body, content_type = multipart(sizes)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.putrequest("POST", "/gradio_api/upload")
+        connection.putheader("Content-Type", content_type)
+        connection.putheader("Content-Length", str(len(body)))
+        connection.endheaders()
+        if headers_sent is not None:
+            headers_sent.wait(timeout=60)
+        for offset in range(0, len(body), 32_768):
+            if select.select([connection.sock], [], [], 0)[0]:
+                break  # answered before its body: refused
+            connection.sock.sendall(body[offset : offset + 32_768])
+        response = connection.getresponse()
+        return response.status, response.read().decode()
+    except OSError as error:  # a refused post's connection closed under it
+        return 0, str(error)
+    finally:
+        connection.close()
+
+
+def test_eight_posters_at_once_cannot_pass_the_upload_folders_bound(guarded_gradio):
+    """Issue 43, item 5: the guard reserved nothing for posts still arriving, so posters admitted together each
+    saw the folder as it was before any of them: 8 addresses posting 95 MB took a 500 MB folder to 1,033 MB.
+    Here 8 posters of 300,000 bytes send their headers together into a folder of 1,000,000 bytes at most: three
+    fit, and the folder stays within its bound; then a small honest upload still fits (nothing stays reserved)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sentiment.serving.guards import folder_bytes
+
+    port, folder = guarded_gradio
+    headers_sent = threading.Barrier(8)
+    with ThreadPoolExecutor(8) as posters:
+        answers = list(posters.map(lambda _: post_upload(port, [300_000], headers_sent), range(8)))
+    admitted = [answer for answer in answers if answer[0] == 200]
+    assert 1 <= len(admitted) <= 3, answers
+    assert folder_bytes(folder) <= 1_000_000, f"{len(admitted)} posts admitted together"
+    refused = [message for status, message in answers if status == 429]
+    assert all("upload space is full" in message for message in refused)
+    assert post_upload(port, [200])[0] == 200, "the posts that arrived are on disk, and no longer reserved"
+
+
+def test_a_post_holds_one_file_and_one_holding_more_leaves_nothing(guarded_gradio):
+    """Issue 43, item 5: one post could hold 1,000 files (gradio's own bound). A post of three files is now
+    answered with one sentence, and what gradio had begun to write of it is gone."""
+    from sentiment.serving.guards import folder_bytes
+
+    port, folder = guarded_gradio
+    status, message = post_upload(port, [1_000, 1_000, 1_000])
+    assert status == 400 and "at most 1 file(s) at a time" in message, (status, message)
+    assert folder_bytes(folder) == 0
+    assert post_upload(port, [1_000])[0] == 200 and 1_000 <= folder_bytes(folder) < 2_000
+
+
 def test_run_names_fit_a_file_name_in_bytes():
     check_run_name("感" * 33)
     with pytest.raises(UserError, match="can't be a run name"):

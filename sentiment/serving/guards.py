@@ -20,11 +20,15 @@ from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
+from python_multipart.multipart import parse_options_header
+from starlette.formparsers import MultiPartException
+
 from ..errors import UserError
 
 FREE_GUESSES = 3  # a typo or two costs nothing
 MAX_DELAY = 300.0  # seconds; the delay doubles with each wrong guess after the free ones
 VISITORS_REMEMBERED = 10_000
+FILES_PER_POST = 1  # each upload box of this app takes one file, and gradio's page posts a box's files together
 
 
 # Where a Space's proxy reaches the app from (its private network), and gradio's share tunnel (this machine).
@@ -110,9 +114,13 @@ class PasswordThrottle:
 class UploadGuard:
     """ASGI middleware in front of gradio's own upload route (`…/gradio_api/upload`), which saves any file
     a visitor posts for an hour, outside the app's quotas: it refuses a post when the upload folder
-    holds `max_bytes` already (the bytes on disk and the post's own), when the visitor has posted `per_hour`
-    times or `visitor_bytes` in the last hour, and a post that does not say its length: a chunked body
-    could be any size, while the server holds a body with a Content-Length to that length."""
+    holds `max_bytes` already (the bytes on disk, those still to arrive of the posts admitted before it, and the
+    post's own), when the visitor has posted `per_hour` times or `visitor_bytes` in the last hour, and a post
+    that does not say its length: a chunked body could be any size, while the server holds a body with a
+    Content-Length to that length. A post's bytes are reserved from its admission until they have arrived (as
+    they arrive, gradio writes them to the folder), so posters arriving together can't pass the bound between
+    them. A post holding more than `files_per_post` parts is stopped as soon as its delimiters show it (see
+    _Parts), and gradio removes what it had written of it."""
 
     ROUTE = "/gradio_api/upload"
 
@@ -124,11 +132,13 @@ class UploadGuard:
         per_hour: float,
         visitor_bytes: float = float("inf"),
         proxies=(),
+        files_per_post: int = FILES_PER_POST,
         clock=time.monotonic,
     ):
         self.app, self.folder, self.max_bytes, self.per_hour, self.clock = app, Path(folder), max_bytes, per_hour, clock
-        self.visitor_bytes, self.proxies = visitor_bytes, proxies
+        self.visitor_bytes, self.proxies, self.files_per_post = visitor_bytes, proxies, files_per_post
         self._posts = _PerVisitor()  # visitor → (time, bytes) of their posts in the last hour
+        self._arriving = 0  # bytes of the admitted posts not arrived yet
         self._lock = threading.Lock()
 
     async def __call__(self, scope, receive, send):
@@ -143,7 +153,32 @@ class UploadGuard:
             if refusal := self.refusal(visitor, int(length)):
                 await _plain_text(send, 429, refusal)
                 return
+            to_arrive = [int(length)]
+            parts = _Parts(headers.get("content-type", ""))
+
+            async def arriving():
+                message = await receive()
+                body = message.get("body", b"") if message["type"] == "http.request" else b""
+                arrived = min(len(body), to_arrive[0])
+                to_arrive[0] -= arrived
+                self.arrived(arrived)
+                if parts.seen(body) > self.files_per_post:
+                    # gradio's own parser answers this exception with its sentence (400) and removes the files
+                    # it had begun to write.
+                    raise MultiPartException(TOO_MANY_FILES.format(files=self.files_per_post))
+                return message
+
+            try:
+                await self.app(scope, arriving, send)
+            finally:  # what never arrived (a visitor gone, a refusal) is no longer reserved
+                self.arrived(to_arrive[0])
+            return
         await self.app(scope, receive, send)
+
+    def arrived(self, size: int) -> None:
+        """`size` bytes of an admitted post have arrived, or will not: they are no longer reserved."""
+        with self._lock:
+            self._arriving -= size
 
     def refusal(self, visitor: str, size: int) -> str:
         """Why this post of `size` bytes is refused, or '' when it may go on (and then it is counted)."""
@@ -162,15 +197,38 @@ class UploadGuard:
                     "for one visitor: try again later. / 1 時間あたりのアップロード量の上限に達しました。"
                     "しばらくしてからお試しください。"
                 )
-            if folder_bytes(self.folder) + size > self.max_bytes:
+            if folder_bytes(self.folder) + self._arriving + size > self.max_bytes:
                 return (
                     "This server's upload space is full for now: try again in a few minutes. "
                     "/ アップロード領域がいっぱいです。数分後にお試しください。"
                 )
             recent.append((now, size))
+            self._arriving += size
             return ""
 
 
+class _Parts:
+    """How many parts a multipart body holds at least, counted as its delimiters arrive: a body of n parts has
+    n + 1 (the closing one too), so one that has shown n + 2 holds more than n."""
+
+    def __init__(self, content_type: str):
+        boundary = parse_options_header(content_type)[1].get(b"boundary")
+        self.delimiter = b"--" + boundary if boundary else b""
+        self.count, self.tail = 0, b""
+
+    def seen(self, body: bytes) -> int:
+        """The parts the body holds at least, with `body` its next bytes."""
+        if self.delimiter and body:
+            data = self.tail + body
+            self.count += data.count(self.delimiter)
+            self.tail = data[-(len(self.delimiter) - 1) :]  # a delimiter cut between two messages
+        return max(0, self.count - 1)
+
+
+TOO_MANY_FILES = (
+    "An upload holds at most {files} file(s) at a time on this server: send them one by one. "
+    "/ 一度にアップロードできるファイル数を超えています。1 つずつ送ってください。"
+)
 UNSIZED = (
     "An upload must say its length (a Content-Length header), as a browser's does: send it that way. "
     "/ アップロードにはサイズ（Content-Length）が必要です。ブラウザーと同じ方法で送ってください。"
