@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ from pathlib import Path
 # RUN_NAME_BYTES bytes in UTF-8 (a kanji takes three), so it and its `.partial` fit a file name.
 RUN_NAME = re.compile(r"[\w-][\w.-]{0,99}")
 RUN_NAME_BYTES = 100
+ABANDONED_SECONDS = 600  # a copy into a bucket untouched this long was left by a machine that is gone
 PARTIAL_SUFFIX = ".partial"  # a run being written (trainer.py)
 # Scripts whose letters pass for each other's (Cyrillic і, о, е for Latin i, o, e): a run name keeps to one.
 LOOK_ALIKE_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
@@ -123,6 +125,21 @@ def publish(partial: Path, output: Path) -> None:
 def unfinished(output: Path) -> bool:
     """A run folder that a copy into a bucket left without its `metrics.json`."""
     return output.is_dir() and not (output / METRICS_FILE).is_file()
+
+
+def remove_abandoned_copies(runs_dir: Path) -> None:
+    """On a bucket: remove the copies of runs that a machine began and never finished (a restarted Space has a new
+    machine, which knows nothing of the last one's jobs). A copy takes seconds; one whose newest file is older than
+    ABANDONED_SECONDS is no other replica's copy in progress."""
+    if not on_bucket(runs_dir) or not Path(runs_dir).is_dir():
+        return
+    now = time.time()
+    for folder in Path(runs_dir).iterdir():
+        if folder.name.startswith(".") or not unfinished(folder):
+            continue
+        newest = max((path.stat().st_mtime for path in folder.rglob("*")), default=folder.stat().st_mtime)
+        if now - newest > ABANDONED_SECONDS:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def remove_unfinished(output: Path) -> None:

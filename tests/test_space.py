@@ -68,15 +68,30 @@ def test_a_copy_left_without_metrics_by_a_crash_is_removed_when_the_job_recovers
     half = runs / "half"
     half.mkdir(parents=True)
     (half / "train_config.json").write_text("{}")  # copied before the app died; metrics.json never came
-    jobs = runs / ".jobs"
-    jobs.mkdir()
+    jobs = work_root(runs) / ".jobs"  # this machine's records of its jobs: on its own disk, not in the bucket
+    jobs.mkdir(parents=True)
     record = {"name": "half", "pid": 2**22 + 7, "config_file": str(jobs / "half.json"), "started": time.time()}
     (jobs / ACTIVE_FILE).write_text(json.dumps(record), encoding="utf-8")
     assert list_runs(runs) == [], "a folder without metrics.json is not a run"
     job = TrainingJob(runs)
     assert not half.exists() and not job.name_taken("half")
     assert job.status().state == "failed"
-    assert work_root(runs) != runs
+    assert work_root(runs) != runs and not (runs / ".jobs").exists(), "no job record in the bucket"
+
+
+def test_a_copy_a_gone_machine_left_in_the_bucket_is_removed_and_a_copy_in_progress_is_not(tmp_path, monkeypatch):
+    """A restarted Space is a new machine that knows nothing of the last one's jobs; two replicas share a bucket."""
+    monkeypatch.setenv("STORAGE_BUCKET_PATH", str(tmp_path))
+    runs = tmp_path / "runs"
+    abandoned, copying = runs / "abandoned", runs / "copying"
+    for folder in (abandoned, copying):
+        folder.mkdir(parents=True)
+        (folder / "train_config.json").write_text("{}")  # no metrics.json: no run yet
+    hour_ago = time.time() - 3600
+    os.utime(abandoned / "train_config.json", (hour_ago, hour_ago))
+    TrainingJob(runs)
+    assert not abandoned.exists(), "left by a machine that is gone"
+    assert copying.exists(), "another replica's copy in progress (its files are new) stays"
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from pathlib import Path
 from ..bilingual import Text
 from ..corpus.loading import DEFAULT_SOURCE, SAMPLE, hub_reachable
 from ..models.bert import STARTER
-from ..run_files import on_bucket
+from ..run_files import on_bucket, work_root
 from ..storage import Downloads
 from ..text.tokenization import SOURCE_MODEL
 from .analysis import Analyses
@@ -72,7 +72,7 @@ class Studio:
         replaced = (dataset is None, model is None)  # what the Hub's absence leaves the app to replace
         offline = [] if self.online or replaced == (False, False) else [OFFLINE[replaced]]
         self.notices = [*offline, *([LOST_AT_RESTART] if on_space and not kept else [])]
-        self.downloads = Downloads(self.runs_dir / DOWNLOADS, self.deployment.bounds.downloads_kept)
+        self.downloads = Downloads(work_root(self.runs_dir) / DOWNLOADS, self.deployment.bounds.downloads_kept)
         self.runbook = RunBook(self.runs_dir)
         self.catalog = Catalog(self.runs_dir, self.default_dataset, self.deployment, self.runbook)
         self.models = ModelPool(self.runbook, self.deployment, self.online, self.default_model)

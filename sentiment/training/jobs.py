@@ -42,6 +42,7 @@ from ..run_files import (
     name_key,
     partial_dir,
     read_progress,
+    remove_abandoned_copies,
     remove_unfinished,
     unfinished,
     work_root,
@@ -94,8 +95,12 @@ class TrainingJob:
         self.window = window  # a GpuWindow: runs train through it, not in a child process
         self._window_thread: threading.Thread | None = None
         self._window_closing = threading.Event()
-        self.jobs_dir = self.runs_dir / ".jobs"
+        # The job's records name this machine's processes and hold its locks, so they live on this machine: beside
+        # the runs on a local disk, in the local work folder when the runs are on a bucket (whose locks hold within
+        # one mount, and which two replicas of a Space share).
+        self.jobs_dir = work_root(self.runs_dir) / ".jobs"
         self.jobs_dir.mkdir(parents=True, exist_ok=True)
+        remove_abandoned_copies(self.runs_dir)
         self._lock = threading.Lock()
         self._process: subprocess.Popen | None = None  # only for a trainer this app started
         self._restart_notice = ""

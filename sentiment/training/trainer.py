@@ -45,6 +45,7 @@ from ..run_files import (
     partial_dir,
     publish,
     remove_unfinished,
+    work_root,
 )
 from ..text.tokenization import load_tokenizer
 from .cards import write_model_card
@@ -188,7 +189,7 @@ def _train_head(config, data, train_split, eval_split, test_split, partial, prog
     shutil.rmtree(partial / SHARED_TOKENIZER, ignore_errors=True)
     bf16 = _precision(config.precision, config.method) == "bf16"
     splits = {"train": train_split, "validation": eval_split, **({"test": test_split} if test_split else {})}
-    cache = Path(config.output).parent / head.FEATURES_DIR
+    cache = work_root(Path(config.output).parent) / head.FEATURES_DIR  # a cache: on this machine's disk
     max_length = capped_length(config, model.config.max_position_embeddings)
     held_out, cache_notices = head.train_head(
         model, tokenizer, splits, max_length, bf16, cache, config.seed, progress.emit
