@@ -100,6 +100,38 @@ def test_the_servers_decisions_are_a_file_that_a_restarted_server_reads_and_no_e
     assert len(catalog().server_decisions("sample")) == 1, "a decision whose key is not its review's is dropped"
 
 
+def test_saved_decisions_are_read_once_per_version_and_shared_by_the_sessions_loading_them(
+    sample, tmp_path, monkeypatch
+):
+    """Issue 43, item 7: each session loading long saved decisions parsed the file again and kept its own copy
+    (six sessions took a server from 976 to 1,543 MB). Six sessions now share one parse of a version of the file,
+    and a session's overlay refers to the saved decisions; a file changed on disk is a new version, read once."""
+    from sentiment.serving.catalog import Catalog
+    from sentiment.serving.deployment import Deployment
+    from sentiment.serving.runbook import RunBook
+
+    def catalog() -> Catalog:
+        return Catalog(tmp_path, "sample", Deployment.from_launch(), RunBook(tmp_path))
+
+    saved = Overlay()
+    for row in range(40):
+        saved = saved.decided(sample, "train", row, None, "teacher")
+    catalog().keep_decisions("sample", saved)
+    parses = []
+    parse = Overlay.from_json
+    monkeypatch.setattr(Overlay, "from_json", staticmethod(lambda text: parses.append(1) or parse(text)))
+    server = catalog()  # as a restarted server finds the file
+    own = Overlay().decided(sample, "train", 100, None, "visitor")  # one session decided a review of its own
+    loaded = [server.server_decisions("sample").merged(mine) for mine in (Overlay(), own, *[Overlay()] * 4)]
+    assert len(parses) == 1, f"{len(parses)} parses of one version for six sessions"
+    first = loaded[0].as_dict()
+    assert all(session is loaded[0] for session in loaded[2:]), "a session with nothing of its own holds the saved"
+    assert len(loaded[1]) == 41 and all(loaded[1].as_dict()[key] is decision for key, decision in first.items())
+    (path,) = (tmp_path / ".decisions").iterdir()
+    path.write_text(json.dumps(json.loads(path.read_text(encoding="utf-8"))[:10]), encoding="utf-8")
+    assert [len(server.server_decisions("sample")) for _ in range(3)] == [10] * 3 and len(parses) == 2
+
+
 def test_a_retrain_on_changed_labels_is_compared_with_its_run_on_the_same_reviews(baseline_app):
     url, runs = baseline_app
     client = Client(url, verbose=False)

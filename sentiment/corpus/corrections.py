@@ -84,7 +84,10 @@ class Overlay:
         return Overlay(tuple(decisions.items()))
 
     def merged(self, newer: Overlay) -> Overlay:
-        """These decisions with `newer`'s laid over them: for a review decided in both, `newer`'s stands."""
+        """These decisions with `newer`'s laid over them: for a review decided in both, `newer`'s stands. The
+        result refers to the decisions of both (no copy of their texts); with one side empty it is the other."""
+        if not newer.corrections or not self.corrections:
+            return self if not newer.corrections else newer
         decisions = self.as_dict() | newer.as_dict()
         if len(decisions) > MAX_CORRECTIONS:
             raise UserError(

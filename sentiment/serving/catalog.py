@@ -8,6 +8,7 @@ label), or a Hub id that is only ever loaded from the Hub.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 import threading
@@ -41,6 +42,7 @@ DATA_PREFIX = "data: "
 UPLOADS = ".uploads"
 CORRECTED = "-corrected"  # the suffix of a folder of a dataset with a reader's training-label decisions
 DECISIONS = ".decisions"  # the server's own label decisions, one file per dataset, beside the runs
+DECISION_VERSIONS_KEPT = 8  # parsed files of decisions kept (at most MAX_CORRECTIONS decisions each)
 # A Hub repository id: an optional owner and a name, each of letters, digits, '-', '_' and '.'.
 HUB_ID = re.compile(r"(?!.*\.\.)([A-Za-z0-9][\w.-]{0,95}/)?[A-Za-z0-9][\w.-]{0,95}", re.ASCII)
 NOT_OFFERED = (
@@ -58,6 +60,8 @@ class Catalog:
         self._frames = SharedCache(6)
         self._overviews = SharedCache(6)
         self._keeping = threading.Lock()  # two holders saving at once: neither's decisions are lost
+        # The server's decisions for a dataset, read once per version of their file and shared by every session.
+        self._decisions = SharedCache(DECISION_VERSIONS_KEPT)
 
     def choices(self) -> list[str]:
         """What the Dataset tab offers: the default, the sample, the Hub's dataset and the --data-dir folders."""
@@ -172,10 +176,15 @@ class Catalog:
         return UPLOAD_PREFIX + folder.name
 
     def server_decisions(self, choice: str) -> Overlay:
-        """The label decisions this server keeps for a dataset (none yet: an empty overlay)."""
+        """The label decisions this server keeps for a dataset (none yet: an empty overlay). A version of the file
+        (its inode, time and size, as the open file says) is read once: every session loading it shares one
+        overlay, and a save, which replaces the file, is a new version."""
         path = self._decisions_file(choice)
         try:
-            return Overlay.from_json(path.read_text(encoding="utf-8"))
+            with path.open(encoding="utf-8") as file:
+                found = os.fstat(file.fileno())
+                version = (str(path), found.st_ino, found.st_mtime_ns, found.st_size)
+                return self._decisions.get_or_make(version, lambda: Overlay.from_json(file.read()))
         except FileNotFoundError:
             return Overlay()
         except (ValueError, TypeError, KeyError, AttributeError) as error:
@@ -194,6 +203,8 @@ class Catalog:
             partial = path.with_name(f"{path.name}.{uuid.uuid4().hex}.partial")
             partial.write_text(kept.to_json(), encoding="utf-8")
             partial.replace(path)
+            found = path.stat()  # the new version is what was just written: no session parses it again
+            self._decisions.get_or_make((str(path), found.st_ino, found.st_mtime_ns, found.st_size), lambda: kept)
         return kept
 
     def _decisions_file(self, choice: str) -> Path:
