@@ -10,6 +10,7 @@ only its newest entries; the oldest are removed first.
 
 from __future__ import annotations
 
+import csv
 import shutil
 import uuid
 from pathlib import Path
@@ -30,6 +31,16 @@ def write_csv(table: pd.DataFrame, path: Path) -> Path:
     for column in table.select_dtypes(exclude=["number", "bool"]).columns:
         table[column] = table[column].map(neutralised)
     table.to_csv(path, index=False)
+    return path
+
+
+def write_rows(columns, rows, path: Path) -> Path:
+    """Write `rows` (tuples, one at a time, as many as come) as CSV under a header of `columns`, every text cell
+    that could be a formula neutralised, as `write_csv` writes a table, without holding them all at once."""
+    with path.open("w", encoding="utf-8", newline="") as file:
+        writer = csv.writer(file, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(tuple(map(neutralised, row)) for row in rows)
     return path
 
 
@@ -59,6 +70,10 @@ class Downloads:
 
     def csv(self, table: pd.DataFrame, filename: str) -> Path:
         return write_csv(table, self._new_folder() / filename)
+
+    def rows(self, columns, rows, filename: str) -> Path:
+        """`rows` written as they come (write_rows), not gathered into a table first."""
+        return write_rows(columns, rows, self._new_folder() / filename)
 
     def copy(self, source: Path, filename: str) -> Path:
         """A copy of `source` to download: the original (inside a run) stays out of what gradio serves."""

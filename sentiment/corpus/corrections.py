@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ from .loading import SentimentData
 
 MAX_CORRECTIONS = 1000  # one reader's decisions kept at most (a public server's visitor's, in their session)
 PUBLISHED = "published"
+TABLE_COLUMNS = ("split", "text", "label", "provenance")  # the rows of a download of the corrected dataset
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,10 @@ class Overlay:
         """The decisions about one split only (a retrain corrects its training labels, never what it is scored on)."""
         return Overlay(tuple((key, c) for key, c in self.corrections if c.split == split))
 
+    def version(self) -> str:
+        """Names these decisions exactly, who decided and when included (a download shows them)."""
+        return hashlib.sha256(self.to_json().encode()).hexdigest()
+
     def digest(self) -> str:
         """The same decisions give the same name: a retrain on them twice reads one folder."""
         decided = sorted(f"{key}:{c.label}" for key, c in self.corrections)
@@ -132,12 +138,12 @@ class Overlay:
 
     def apply(self, data: SentimentData) -> SentimentData:
         """`data` with the changed labels laid over it (a new dataset; the source is untouched)."""
-        changed = {key: c for key, c in self.corrections if c.changed}
         names, splits = data.label_names, {}
         for split, rows in data.items():
+            changed = {text: c for text, c in self._by_text(split).items() if c.changed}
             labels = [
-                names.index(changed[key].label) if (key := row_key(split, text)) in changed else label
-                for text, label in zip(rows["text"], rows["label"], strict=True)
+                names.index(changed[text].label) if text in changed else label
+                for text, label in zip(column(rows, "text"), column(rows, "label"), strict=True)
             ]
             relabelled = rows.remove_columns("label").add_column("label", labels)
             splits[split] = relabelled.cast_column("label", rows.features["label"])
@@ -145,18 +151,30 @@ class Overlay:
         corrected.source, corrected.notices = data.source, data.notices
         return corrected
 
-    def table(self, data: SentimentData) -> pd.DataFrame:
-        """Every row of every split with its label after the corrections and where that label comes from."""
-        decisions = self.as_dict()
-        frames = []
+    def rows(self, data: SentimentData) -> Iterator[tuple[str, str, str, str]]:
+        """Every row of every split, one at a time: its split, text, label after the corrections and where that
+        label comes from (TABLE_COLUMNS)."""
+        names = data.label_names
         for split, rows in data.items():
-            names = data.label_names
-            labels, provenance = [], []
-            for text, label in zip(rows["text"], rows["label"], strict=True):
-                decision = decisions.get(row_key(split, text))
-                labels.append(decision.label if decision else names[label])
-                provenance.append(decision.provenance() if decision else PUBLISHED)
-            frames.append(
-                pd.DataFrame({"split": split, "text": rows["text"], "label": labels, "provenance": provenance})
-            )
-        return pd.concat(frames, ignore_index=True)
+            decided = self._by_text(split)
+            for text, label in zip(column(rows, "text"), column(rows, "label"), strict=True):
+                decision = decided.get(text)
+                if decision is None:
+                    yield split, text, names[label], PUBLISHED
+                else:
+                    yield split, text, decision.label, decision.provenance()
+
+    def table(self, data: SentimentData) -> pd.DataFrame:
+        """`rows` as a table."""
+        return pd.DataFrame(self.rows(data), columns=TABLE_COLUMNS)
+
+    def _by_text(self, split: str) -> dict[str, Correction]:
+        """The decisions about one split by their reviews' texts. A decision's key is its split and text (checked
+        when read back), so a row is found by its text without hashing every row of the dataset."""
+        return {c.text: c for _, c in self.corrections if c.split == split}
+
+
+def column(rows, name: str) -> list:
+    """A column of a split as a list, read from its Arrow table at once: read row by row, 120,000 texts take
+    about 2 s of CPU, at once 0.2 s."""
+    return rows.with_format("arrow")[name].to_pylist()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..bilingual import Text
-from ..corpus.corrections import Overlay
+from ..corpus.corrections import TABLE_COLUMNS, Overlay
 from ..corpus.loading import SentimentData, texts_in_file
 from ..corpus.suspects import Suspects, TooFewReviews, doubted, find_suspects
 from ..corpus.token_stats import DatasetTokenStats, token_statistics
@@ -59,6 +59,7 @@ class Analyses:
         self._data_maps = SharedCache(4)
         self._tokenizer_labs = SharedCache(3)
         self._token_stats = SharedCache(3)
+        self._corrected = SharedCache(8)  # (dataset, decisions) → the download of its corrected rows
 
     # Classify many
     def classify_batch(self, run_name: str, lines: str, file: str | Path | None) -> tuple[pd.DataFrame, Path]:
@@ -230,8 +231,17 @@ class Analyses:
         return self.catalog.save_corrected(source, config, overlay)
 
     def corrected_download(self, choice: str, overlay: Overlay) -> Path:
-        """The dataset with a reader's corrections laid over it, as CSV with each label's provenance."""
-        return self.downloads.csv(overlay.table(self.catalog.dataset(choice)), "corrected-labels.csv")
+        """The dataset with a reader's corrections laid over it, as CSV with each label's provenance: its rows
+        written as they are read, once per version of the dataset and of the decisions (the same request again,
+        from any session, is the file written the first time, unless newer downloads have pruned it since)."""
+        data = self.catalog.dataset(choice)
+        version = (tuple(rows._fingerprint for rows in data.values()), overlay.version())
+
+        def write() -> Path:
+            return self.downloads.rows(TABLE_COLUMNS, overlay.rows(data), "corrected-labels.csv")
+
+        path = self._corrected.get_or_make(version, write)
+        return path if path.is_file() else write()
 
     def changed_predictions(self, before: str, after: str, split: str) -> pd.DataFrame:
         """The reviews of `split` that two runs of the same held-out data predict differently (a run and its retrain

@@ -121,7 +121,9 @@ def build_review_section(studio, dataset_state, split: gr.Dropdown, suspects: gr
         reveal(event, [decisions])
         event.success(after, [suspects, dataset_state, split, row, overlay], card, api_visibility="private")
     skip.click(after, [suspects, dataset_state, split, row, overlay], card, queue=False, api_visibility="private")
-    reveal(download.click(over(studio, download_corrected), [overlay, dataset_state], [corrected]), [corrected])
+    reveal(
+        download.click(over(studio, download_corrected), [overlay, dataset_state], [corrected], **ANALYSIS), [corrected]
+    )
     loading = load_saved.click(
         over(studio, load_server_decisions), [overlay, dataset_state], outputs, api_name="load_server_decisions"
     )
