@@ -8,10 +8,8 @@ label), or a Hub id that is only ever loaded from the Hub.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import shutil
-import threading
 import uuid
 from pathlib import Path
 
@@ -36,6 +34,7 @@ from ..training.runs import run_dataset
 from .cache import SharedCache
 from .deployment import Deployment
 from .runbook import RunBook
+from .saved_decisions import SavedDecisions
 
 UPLOAD_PREFIX = "upload: "
 DATA_PREFIX = "data: "
@@ -59,7 +58,6 @@ class Catalog:
         self._datasets = SharedCache(3)
         self._frames = SharedCache(6)
         self._overviews = SharedCache(6)
-        self._keeping = threading.Lock()  # two holders saving at once: neither's decisions are lost
         # The server's decisions for a dataset, read once per version of their file and shared by every session.
         self._decisions = SharedCache(DECISION_VERSIONS_KEPT)
 
@@ -176,42 +174,37 @@ class Catalog:
         return UPLOAD_PREFIX + folder.name
 
     def server_decisions(self, choice: str) -> Overlay:
-        """The label decisions this server keeps for a dataset (none yet: an empty overlay). A version of the file
-        (its inode, time and size, as the open file says) is read once: every session loading it shares one
-        overlay, and a save, which replaces the file, is a new version."""
-        path = self._decisions_file(choice)
+        """The label decisions this server keeps for a dataset (none yet: an empty overlay): its saves merged
+        (saved_decisions.py), read once per version and shared by every session loading them."""
+        saved = self._saved_decisions(choice)
         try:
-            with path.open(encoding="utf-8") as file:
-                found = os.fstat(file.fileno())
-                version = (str(path), found.st_ino, found.st_mtime_ns, found.st_size)
-                return self._decisions.get_or_make(version, lambda: Overlay.from_json(file.read()))
-        except FileNotFoundError:
-            return Overlay()
+            return saved.read()
         except (ValueError, TypeError, KeyError, AttributeError) as error:
             raise UserError(
-                f"This server's saved decisions for {quoted(choice)} cannot be read ({path.name}: {error}); its "
-                "owner can remove that file."
+                Text(
+                    f"This server's saved decisions for {quoted(choice)} cannot be read: a file in "
+                    f"{DECISIONS}/{saved.folder.name} is not a save of decisions; its owner can remove it.",
+                    f"{quoted(choice)} についてこのサーバーに保存された判断を読めません（{DECISIONS}/"
+                    f"{saved.folder.name} に判断の保存ではないファイルがあります）。管理者が削除できます。",
+                )
             ) from error
 
     def keep_decisions(self, choice: str, overlay: Overlay) -> Overlay:
         """A reader's decisions laid over the server's own for a dataset (the reader's stand where both decided a
-        review), written aside and then renamed, so every visitor reads either the old file or the new one."""
-        path = self._decisions_file(choice)
-        with self._keeping:
-            kept = self.server_decisions(choice).merged(overlay)
-            path.parent.mkdir(exist_ok=True)
-            partial = path.with_name(f"{path.name}.{uuid.uuid4().hex}.partial")
-            partial.write_text(kept.to_json(), encoding="utf-8")
-            partial.replace(path)
-            found = path.stat()  # the new version is what was just written: no session parses it again
-            self._decisions.get_or_make((str(path), found.st_ino, found.st_mtime_ns, found.st_size), lambda: kept)
-        return kept
+        review): a save of their own, which no other save, on this server or a replica sharing its bucket,
+        overwrites."""
+        return self._saved_decisions(choice).save(overlay)
 
-    def _decisions_file(self, choice: str) -> Path:
+    def _saved_decisions(self, choice: str) -> SavedDecisions:
         # By the page's choice, which names the same dataset after a restart (a resolved path may not).
         self.resolve(choice)  # only a dataset this app offers
         digest = hashlib.sha256(choice.strip().encode()).hexdigest()[:12]
-        return self.runs_dir / DECISIONS / f"{file_stem(choice.strip(), 'dataset')}-{digest}.json"
+        folder = self.runs_dir / DECISIONS / f"{file_stem(choice.strip(), 'dataset')}-{digest}"
+        single = folder.with_name(folder.name + ".json")  # where one file held them all, before saves
+        if single.is_file() and not folder.is_dir():
+            folder.mkdir(parents=True)
+            single.replace(folder / f"{0:020d}-single.json")  # the oldest save
+        return SavedDecisions(folder, self._decisions)
 
     def save_upload(self, path: str | Path) -> str:
         """Check an uploaded file and keep a copy under the runs folder; return its label as a dataset choice.
