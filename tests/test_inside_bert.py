@@ -10,6 +10,7 @@ import torch
 from transformers import AutoModelForSequenceClassification
 
 from sentiment.corpus.loading import SAMPLE, load_dataset
+from sentiment.errors import UserError
 from sentiment.insight.inference import Classifier
 from sentiment.insight.layers import layer_view
 from sentiment.serving.studio import Studio
@@ -177,3 +178,24 @@ def test_a_head_only_runs_layer_view_says_its_head_read_only_the_last_layer(stud
     caption = layers(studio, head, "最高の買い物でした", 1, "average")[0]
     assert "trained the head only, on the last layer's [CLS]" in caption
     assert "head only" not in layers(studio, full, "最高の買い物でした", 1, "average")[0]
+
+
+@pytest.fixture(scope="module")
+def baseline_studio(tmp_path_factory):
+    """A studio whose one run is the n-gram baseline on the sample."""
+    runs = tmp_path_factory.mktemp("baseline-runs")
+    train(TrainConfig(dataset="sample", model="starter", method="ngram", output=str(runs / "ngram")))
+    return Studio(runs, dataset="sample")
+
+
+def test_the_n_gram_baseline_as_the_walks_tokenizer_gets_one_sentence(baseline_studio):
+    """Issue 43, item 8: `run: ngram` as the WordPiece walk's (or the Tokenizer tab's) tokenizer got the general
+    error: transformers could not load a tokenizer from a folder that has none."""
+    import gradio as gr
+
+    from sentiment.ui.inside_bert import wordpiece
+
+    with pytest.raises(gr.Error, match="'ngram' is an n-gram baseline: it reads characters and has no tokenizer"):
+        wordpiece(baseline_studio, "run: ngram", "良い商品でした", "")
+    with pytest.raises(UserError, match="n-gram baseline"):
+        baseline_studio.models.tokenization("run: ngram", "良い", None, "")

@@ -72,7 +72,18 @@ class ModelPool:
         if choice == STARTER_TOKENIZER:
             return build_starter_tokenizer(load_dataset(SAMPLE)["train"]["text"], vocab_size=4000)
         if choice.startswith(RUN_PREFIX):
-            return load_tokenizer(str(self.runbook.resolve(choice.removeprefix(RUN_PREFIX))))
+            run_dir = self.runbook.resolve(choice.removeprefix(RUN_PREFIX))
+            run = self.runbook.info(run_dir.name)
+            if run is not None and not run.reads_tokens:
+                raise UserError(
+                    Text(
+                        f"{quoted(run.name)} is an n-gram baseline: it reads characters and has no tokenizer. "
+                        "Pick a BERT run or tokenizer.",
+                        f"{quoted(run.name)} は n-gram ベースラインで、文字を読むためトークナイザーがありません。"
+                        "BERT の学習済みモデルかトークナイザーを選んでください。",
+                    )
+                )
+            return load_tokenizer(str(run_dir))
         if choice in self._models_with_tokenizers():
             return load_tokenizer(choice)
         raise UserError(f"Unknown tokenizer {quoted(choice)}: pick one from the list.")
