@@ -199,3 +199,24 @@ def test_the_n_gram_baseline_as_the_walks_tokenizer_gets_one_sentence(baseline_s
         wordpiece(baseline_studio, "run: ngram", "良い商品でした", "")
     with pytest.raises(UserError, match="n-gram baseline"):
         baseline_studio.models.tokenization("run: ngram", "良い", None, "")
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["\ud800", "商品\udfff", "a" * 300_000, "##" + "品" * 101],
+    ids=["lone-surrogate", "surrogate-after-text", "300000-characters", "103-characters"],
+)
+def test_a_vocabulary_query_no_entry_could_be_gets_one_sentence_without_it(baseline_studio, query):
+    """Issue 43, item 8: /vocabulary echoed its query: a lone surrogate broke the visitor's reply stream (the
+    answer can't be encoded), and 300,000 characters came back whole. Both get one sentence that repeats nothing."""
+    import gradio as gr
+
+    from sentiment.ui.inside_bert import vocabulary
+
+    with pytest.raises(gr.Error) as refused:
+        vocabulary(baseline_studio, STARTER, query, "sample")
+    message = str(refused.value)
+    assert message.encode("utf-8") and len(message) < 300 and query not in message
+    assert "type a token" in message or "type one token" in message
+    entry = baseline_studio.inside.vocabulary_entry(STARTER, "sample", "##" + "品" * 100)
+    assert entry.input_id is None, "the longest entry still looks up"

@@ -21,12 +21,35 @@ from ..insight.probe import PROBE_REVIEWS, LayerProbe, probe
 from ..models.prediction import check_texts
 from ..run_files import CONFIG_FILE
 from ..text.readings import Reading
-from ..text.wordpiece import Entry, Walk, look_up, piece_counts, uses_wordpiece, words_read
+from ..text.wordpiece import (
+    CONTINUATION,
+    MAX_WORD_CHARS,
+    Entry,
+    Walk,
+    look_up,
+    piece_counts,
+    uses_wordpiece,
+    words_read,
+)
 from .analysis import Analyses, started_from
 from .cache import PER_TEXT_BYTES, SharedCache, run_key
 from .catalog import Catalog
 from .pool import ModelPool
 from .runbook import RunBook
+
+# The longest entry a vocabulary look-up takes: a continuation of the longest word WordPiece reads (a longer query
+# is no entry of any vocabulary, and its answer would repeat it to the visitor whole).
+MAX_ENTRY_CHARS = len(CONTINUATION) + MAX_WORD_CHARS
+
+
+def is_text(value: str) -> bool:
+    """Whether `value` is text that can be sent back: a lone surrogate (half of a character) can't be encoded,
+    and a reply repeating it breaks the visitor's reply stream."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -68,6 +91,24 @@ class InsideBert:
                 Text(
                     "Type a token (商品, ##品) or an id (a number) to look it up.",
                     "調べるトークン（商品、##品）か ID（数字）を入力してください。",
+                )
+            )
+        if len(query.strip()) > MAX_ENTRY_CHARS:
+            raise UserError(
+                Text(
+                    f"A vocabulary entry is at most {MAX_ENTRY_CHARS} characters: "
+                    "type one token (商品, ##品) or an id.",
+                    f"語彙の項目は {MAX_ENTRY_CHARS} 文字までです。"
+                    "トークン 1 つ（商品、##品）か ID を入力してください。",
+                )
+            )
+        if not is_text(query):
+            raise UserError(
+                Text(
+                    "That is not text a vocabulary could hold (half of a character, a lone surrogate): "
+                    "type a token (商品, ##品) or an id.",
+                    "語彙にはありえない文字列です（文字の半分、単独のサロゲート）。トークン（商品、##品）か ID を"
+                    "入力してください。",
                 )
             )
         tokenizer = self.pool.tokenizer(tokenizer_choice)
