@@ -1,8 +1,8 @@
 """The package's folders are floors: a module imports only from its own floor or the floors below it.
 
-ui → serving → training → insight / corpus → models → text, with `errors.py`, `storage.py`, `run_files.py`
-and `bilingual.py` under everything and `cli.py` (a front door, like app.py) on top. This keeps imports
-one-way, so no circle can form.
+ui → serving → training → insight / corpus → models → text, with `errors.py`, `storage.py`, `run_files.py` and
+`markup.py` under everything, `bilingual.py` under those, and `cli.py` (a front door, like app.py) on top. This
+keeps imports one-way, so no circle can form.
 """
 
 import ast
@@ -11,7 +11,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "sentiment"
 FLOORS = {"__main__": 8, "cli": 7, "ui": 6, "serving": 5, "training": 4, "insight": 3, "corpus": 3,
           "models": 2, "text": 1, "errors": 0, "storage": 0,
-          "run_files": 0, "bilingual": 0}
+          "run_files": 0, "markup": 0, "bilingual": -1}
 
 
 def floor_of(parts: list[str]) -> tuple[str, int]:
@@ -88,11 +88,12 @@ def test_every_module_has_a_floor():
 
 
 def test_the_page_speaks_only_to_the_serving_parts():
-    """ui/ lays out and wires: it reaches the app through serving/ (its parts and serving/terms.py) and raises
-    or catches errors.py's UserError, and imports nothing from the floors below serving directly."""
+    """ui/ lays out and wires: it reaches the app through serving/ (its parts and serving/terms.py), raises
+    or catches errors.py's UserError, quotes a visitor's text with markup.py, and imports nothing from the floors
+    below serving directly."""
     reaching_down = []
     for path in (PACKAGE / "ui").rglob("*.py"):
         for target in imported_modules(path):
-            if target[0] not in ("ui", "serving", "errors", "bilingual"):
+            if target[0] not in ("ui", "serving", "errors", "bilingual", "markup"):
                 reaching_down.append(f"ui/{path.name} imports {'.'.join(target)}")
     assert not reaching_down, "ui/ reaches past serving/:\n" + "\n".join(reaching_down)

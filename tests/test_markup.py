@@ -10,10 +10,10 @@ import gradio as gr
 import pytest
 from markdown_it import MarkdownIt
 
+from sentiment.markup import code, literal
 from sentiment.serving.studio import Studio
 from sentiment.ui import open_page
 from sentiment.ui.inside_bert import vocabulary, wordpiece
-from sentiment.ui.markup import code, literal
 from sentiment.ui.run_pickers import opened_picker
 
 from .conftest import copy_run

@@ -9,6 +9,7 @@ import gradio as gr
 
 from ..bilingual import Text, join
 from ..errors import UserError
+from ..markup import literal
 from ..serving.terms import LABELS, MAX_TEXT_CHARS
 from .common import (
     ANALYSIS,
@@ -25,7 +26,6 @@ from .common import (
 )
 from .i18n import t
 from .inside_bert import build_layers_section
-from .markup import literal
 from .run_pickers import answering_run, default_run, quality_note, run_picker, token_run, weak_note
 from .what_if import vary, what_if_components
 

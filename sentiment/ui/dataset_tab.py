@@ -8,6 +8,7 @@ import gradio as gr
 
 from ..bilingual import Text, split_text
 from ..errors import UserError
+from ..markup import literal
 from ..serving.terms import (
     ALL_LABELS,
     LABELS,
@@ -20,7 +21,6 @@ from ..serving.terms import (
 from .common import ANALYSIS, Action, class_choices, over, reveal, user_errors
 from .i18n import t
 from .label_review import build_review_section
-from .markup import literal
 from .plots import label_distribution, length_histogram
 
 INTRO = (

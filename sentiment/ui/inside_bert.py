@@ -8,10 +8,10 @@ import pandas as pd
 
 from ..bilingual import Text, class_text, current_language, split_text
 from ..errors import UserError
+from ..markup import code, literal
 from ..serving.terms import SHOWN_TOKENS
 from .common import ANALYSIS, over, reveal, user_errors
 from .i18n import t
-from .markup import code, literal
 from .plots import PROBE_CURVES, attention_map, cls_attention_map, layer_probabilities, probe_curves
 from .run_pickers import answering_run
 

@@ -11,10 +11,10 @@ import pandas as pd
 
 from ..bilingual import Text, class_text
 from ..errors import UserError
+from ..markup import literal
 from ..serving.terms import LABELS, MAX_CORRECTIONS, Overlay
 from .common import ANALYSIS, class_choices, over, reveal, user_errors
 from .i18n import t
-from .markup import literal
 from .plots import confusion_matrices
 from .run_pickers import default_run
 

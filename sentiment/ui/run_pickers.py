@@ -7,9 +7,9 @@ import gradio as gr
 
 from ..bilingual import Text
 from ..errors import UserError
+from ..markup import literal
 from ..serving.terms import STARTER
 from .i18n import t
-from .markup import literal
 
 NOT_BERT = Text(
     "**{run}** is the n-gram baseline: it has no tokens or hidden states, so a BERT run is needed for {what}. Pick "

@@ -10,10 +10,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..bilingual import Text
+from ..markup import code
 from ..serving.terms import MAX_TEXT_CHARS, NFKC, Comparison, Piece, Row
 from .common import ANALYSIS, Action, over, user_errors
 from .i18n import t
-from .markup import code
 from .plots import LAYOUT
 from .tokenizer_tab import PALETTE
 

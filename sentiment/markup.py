@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import re
 
-from ..bilingual import Text
+from .bilingual import Text
 
 # CommonMark lets a backslash escape any ASCII punctuation; these are the ones that start or end markup anywhere in a
 # line (emphasis, links, images, code, tables, strikethrough, maths, e-mail links). '&', '<' and '>' become entities
