@@ -11,7 +11,7 @@ import pytest
 from gradio_client import Client
 
 from sentiment.corpus.corrections import MAX_CORRECTIONS, Overlay
-from sentiment.corpus.loading import load_dataset
+from sentiment.corpus.loading import SAMPLE, load_dataset
 
 from .conftest import SHARED_REVIEWS, app_in_process, run_cli, wait_until
 
@@ -203,6 +203,25 @@ def test_a_corrected_download_of_150000_rows_costs_at_most_3_s_of_cpu(tmp_path):
     assert studio.analyses.corrected_download(choice, decisions) == path and time.thread_time() - started < 0.5
     with open(path, encoding="utf-8") as file:
         assert sum(1 for _ in file) == 150_001
+
+
+def test_a_saved_decision_with_a_label_the_dataset_lacks_is_one_sentence_and_no_copy(sample, tmp_path):
+    """Issue 43, item 8: a saved decision labelled `bogus` (an edited file of the server's decisions), loaded and
+    then retrained, got the general error (list.index's ValueError) after its copy of the dataset was begun.
+    It is now one sentence naming the label, and nothing is written."""
+    from sentiment.corpus.loading import DEFAULT_CONFIG
+    from sentiment.errors import UserError
+    from sentiment.serving.studio import Studio
+
+    studio = Studio(tmp_path / "runs", dataset="sample")
+    entries = json.loads(Overlay().decided(sample, "train", 0, None, "teacher").to_json())
+    entries[0]["label"] = "bogus"
+    tampered = Overlay.from_json(json.dumps(entries))
+    assert len(tampered) == 1, "the key still matches its review: the edit is read back"
+    with pytest.raises(UserError, match="the label 'bogus', which this dataset does not have") as refused:
+        studio.analyses.retrain_on(SAMPLE, DEFAULT_CONFIG, tampered)
+    assert "ValueError" not in str(refused.value) and "list" not in str(refused.value)
+    assert not list((tmp_path / "runs").glob(".uploads/*")), "no copy, not even a partial one"
 
 
 def test_a_retrain_on_changed_labels_is_compared_with_its_run_on_the_same_reviews(baseline_app):

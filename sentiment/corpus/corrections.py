@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..bilingual import Text
 from ..errors import UserError, quoted
 from .loading import SentimentData
 
@@ -128,17 +129,29 @@ class Overlay:
 
     def write(self, data: SentimentData, folder: Path) -> Path:
         """`data` with these decisions laid over it, one CSV per split (text, label, source) in `folder`."""
+        corrected = self.apply(data)  # a decision it can't lay over the data is refused before a byte is written
         folder.mkdir(parents=True, exist_ok=True)
         names = data.label_names
-        for split, rows in self.apply(data).items():
+        for split, rows in corrected.items():
             table = rows.select_columns([c for c in ("text", "label", "source") if c in rows.column_names]).to_pandas()
             table["label"] = [names[label] for label in table["label"]]
             table.to_csv(folder / f"{split}.csv", index=False)
         return folder
 
     def apply(self, data: SentimentData) -> SentimentData:
-        """`data` with the changed labels laid over it (a new dataset; the source is untouched)."""
+        """`data` with the changed labels laid over it (a new dataset; the source is untouched). A decision whose
+        label is not one of the dataset's (an edited file of saved decisions) is one sentence."""
         names, splits = data.label_names, {}
+        unknown = sorted({c.label for _, c in self.corrections if c.changed and c.label not in names})
+        if unknown:
+            raise UserError(
+                Text(
+                    f"A decision gives a review the label {quoted(unknown[0])}, which this dataset does not have "
+                    f"({', '.join(names)}): decide that review again, or load the decisions anew.",
+                    f"判断の中に、このデータにないラベル {quoted(unknown[0])} があります（{', '.join(names)}）。"
+                    "そのレビューを判断し直すか、判断を読み込み直してください。",
+                )
+            )
         for split, rows in data.items():
             changed = {text: c for text, c in self._by_text(split).items() if c.changed}
             labels = [
