@@ -9,8 +9,8 @@ import time
 
 import pytest
 
+from sentiment.serving.run_choice import default_run
 from sentiment.serving.studio import Studio
-from sentiment.ui.run_pickers import default_run
 
 from .conftest import SHARED_REVIEWS, served_app
 
@@ -77,4 +77,5 @@ def test_a_fresh_app_with_a_pretrained_model_trains_a_head_only_first_run_of_it(
     assert json.loads((ngram[0] / "train_config.json").read_text())["train_examples"] is None
     studio = Studio(runs, str(reviews_folder), str(pretrained_folder))
     accuracy = {run.name: json.loads((run / "metrics.json").read_text())["accuracy"] for run in (head, ngram[0])}
-    assert default_run(studio) == max(accuracy, key=accuracy.get), "Classify and Evaluate open on the better run"
+    best = max(accuracy, key=accuracy.get)
+    assert default_run(studio.runbook) == best, "Classify and Evaluate open on the better run"

@@ -10,6 +10,7 @@ import gradio as gr
 from ..bilingual import Text, join
 from ..errors import UserError
 from ..markup import literal
+from ..serving.run_choice import answering_run, default_run, quality_note, token_run, weak_note
 from ..serving.terms import LABELS, MAX_TEXT_CHARS
 from .common import (
     ANALYSIS,
@@ -26,7 +27,7 @@ from .common import (
 )
 from .i18n import t
 from .inside_bert import build_layers_section
-from .run_pickers import answering_run, default_run, quality_note, run_picker, token_run, weak_note
+from .run_pickers import run_picker
 from .what_if import vary, what_if_components
 
 # Each example with the label a person gives it, so the page can say plainly when a model gets one wrong.
@@ -129,8 +130,9 @@ def build_classify_tab(studio, tabs) -> ClassifyTab:
                 label=t("Class to explain", "説明するクラス"),
                 scale=3,
             )
-            explain = gr.Button(t("Why?", "理由を見る"), scale=1, interactive=_can_explain(studio, default_run(studio)))
-        why = gr.Markdown(t(_why_note(studio, default_run(studio)) or ""), elem_id="why-caption")
+            opening = default_run(studio.runbook)
+            explain = gr.Button(t("Why?", "理由を見る"), scale=1, interactive=_can_explain(studio, opening))
+        why = gr.Markdown(t(_why_note(studio, opening) or ""), elem_id="why-caption")
         word_scores = gr.HTML(elem_id="why-words")
         token_scores = gr.HTML(elem_id="why-tokens")
         what_if = what_if_components()
@@ -202,7 +204,7 @@ def classify_text(studio, run_name: str, value: str):
     expected = EXAMPLE_LABELS.get(value.strip())
     if expected and expected != prediction.label:
         note += WRONG_EXAMPLE.format(expected=class_name(expected))
-    quality = quality_note(studio, run_name)
+    quality = quality_note(studio.runbook, run_name)
     shown_probabilities = {str(class_name(label)): p for label, p in prediction.probabilities.items()}
     return shown_probabilities, note + ("\n\n" + quality if quality else "")
 
@@ -222,7 +224,7 @@ def explain_prediction(studio, run_name: str, value: str, chosen: str):
     chosen = PREDICTED if chosen == FORMER_PREDICTED else chosen
     if chosen not in (PREDICTED, *LABELS):
         raise UserError(NO_SUCH_CLASS.format(chosen=chosen))
-    answering, instead = answering_run(studio, run_name, WHY)
+    answering, instead = answering_run(studio.runbook, run_name, WHY)
     result = studio.analyses.attribution(answering, value, None if chosen == PREDICTED else chosen)
     total = sum(result.token_scores)
     caption = Text(
@@ -240,7 +242,8 @@ def explain_prediction(studio, run_name: str, value: str, chosen: str):
             f" ✂ この公開サーバーは 1 回の説明の計算量を制限しているため、先頭 {len(result.tokens)} トークン"
             "のみ説明します。",
         )
-    caption = join("\n\n", [note for note in (instead, weak_note(studio, answering, WEAK_WHY), caption) if note])
+    weak = weak_note(studio.runbook, answering, WEAK_WHY)
+    caption = join("\n\n", [note for note in (instead, weak, caption) if note])
     words = render_scores(zip(result.words, result.word_scores, strict=True))
     return caption, words, render_scores(zip(result.tokens, result.token_scores, strict=True))
 
@@ -260,8 +263,8 @@ def explain_variant(studio, run_name: str, chosen: str, table, event: gr.SelectD
 
 
 def _why_note(studio, run_name: str | None) -> Text | str:
-    return token_run(studio, run_name, WHY)[1]
+    return token_run(studio.runbook, run_name, WHY)[1]
 
 
 def _can_explain(studio, run_name: str | None) -> bool:
-    return token_run(studio, run_name, WHY)[0] is not None
+    return token_run(studio.runbook, run_name, WHY)[0] is not None

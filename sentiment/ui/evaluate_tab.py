@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..bilingual import Text, class_text, join, split_text
 from ..serving.analysis import DOUBTED
+from ..serving.run_choice import answering_run, data_map_unavailable, default_run, has_data_map, token_run, weak_note
 from ..serving.terms import LABELS
 from .common import (
     ANALYSIS,
@@ -25,15 +26,7 @@ from .common import (
 from .i18n import t
 from .inside_bert import build_probe_section
 from .plots import REGIONS, confusion_matrices, confusion_matrix, data_map_plot, embedding_map, slice_bars
-from .run_pickers import (
-    answering_run,
-    data_map_unavailable,
-    default_run,
-    has_data_map,
-    run_picker,
-    token_run,
-    weak_note,
-)
+from .run_pickers import run_picker
 
 MAPS = Text("the maps", "マップ")
 WEAK_DOUBTS = Text(
@@ -201,9 +194,10 @@ def build_evaluate_tab(studio, tabs) -> EvaluateTab:
         gr.Markdown(t(*DATA_MAP_INTRO))
         draw_data_map = gr.Button(
             t("Draw the data map of the run above", "上の学習のデータマップを描く"),
-            interactive=has_data_map(studio, default_run(studio)),
+            interactive=has_data_map(studio.runbook, default_run(studio.runbook)),
         )
-        data_map_text = gr.Markdown(t(data_map_unavailable(studio, default_run(studio))), elem_id="data-map-note")
+        unavailable = data_map_unavailable(studio.runbook, default_run(studio.runbook))
+        data_map_text = gr.Markdown(t(unavailable), elem_id="data-map-note")
         data_map_figure = gr.Plot(label=t("Data map", "データマップ"), visible=False, elem_id="data-map")
         region = gr.Dropdown(REGION_CHOICES, value=None, label=t("Reviews of a region", "領域のレビュー"))
         region_rows = gr.Dataframe(interactive=False, wrap=True, max_height=320, visible=False, elem_id="region-rows")
@@ -230,9 +224,9 @@ def build_evaluate_tab(studio, tabs) -> EvaluateTab:
         gr.Markdown(t(*MAP_INTRO))
         draw = gr.Button(
             t("Draw the maps for the run above", "上の学習のマップを描く"),
-            interactive=_can_map(studio, default_run(studio)),
+            interactive=_can_map(studio, default_run(studio.runbook)),
         )
-        map_note = gr.Markdown(t(_map_note(studio, default_run(studio))), elem_id="map-note")
+        map_note = gr.Markdown(t(_map_note(studio, default_run(studio.runbook))), elem_id="map-note")
         with gr.Row():
             before_map = gr.Plot(label=t("Before training", "学習前"), elem_id="map-before", visible=False)
             after_map = gr.Plot(label=t("After training", "学習後"), elem_id="map-after", visible=False)
@@ -317,7 +311,7 @@ def cell_examples(studio, run_name: str, split_name: str, true_name: str, predic
         return gr.skip(), gr.skip()
     chosen = studio.analyses.cell_examples(run_name, split_name, true_name, predicted_name)
     doubted = int(chosen[DOUBTED].astype(bool).sum())
-    weak = weak_note(studio, run_name, WEAK_DOUBTS)
+    weak = weak_note(studio.runbook, run_name, WEAK_DOUBTS)
     true_shown, predicted_shown = class_text(true_name), class_text(predicted_name)
     caption = Text(
         f"**{len(chosen):,}** examples: true **{true_name}**, predicted **{predicted_name}** · "
@@ -337,7 +331,7 @@ def show_slices(studio, run_name: str, split_name: str):
 @user_errors
 def show_data_map(studio, run_name: str):
     data_map = studio.analyses.data_map(run_name)
-    weak = weak_note(studio, run_name, WEAK_MAP)
+    weak = weak_note(studio.runbook, run_name, WEAK_MAP)
     note = data_map_note(data_map)
     return data_map_plot(data_map.reviews, data_map.epochs), (weak + "\n\n" + note if weak else note)
 
@@ -363,7 +357,7 @@ def compare_runs(studio, run_names: list[str], split_name: str, shown: str):
 
 @user_errors
 def draw_maps(studio, run_name: str, split_name: str):
-    run_name = answering_run(studio, run_name, MAPS)[0]  # the note beside the button says which run answers
+    run_name = answering_run(studio.runbook, run_name, MAPS)[0]  # the note beside the button says which run answers
     before, after = studio.analyses.model_maps(run_name, split_name)
     trained = Text(f"{run_name}, trained", f"{run_name}（学習後）")
     return embedding_map(before, Text("Before training", "学習前")), embedding_map(after, trained)
@@ -374,14 +368,14 @@ def what_run_can_do(studio, run_name: str):
     """The maps and the data map beside their buttons: for an n-gram run the maps say which run answers instead
     (or that none can); the data map, which only full fine-tuning records, is off with one sentence why."""
     maps = gr.Button(interactive=_can_map(studio, run_name))
-    return maps, _map_note(studio, run_name), gr.Button(interactive=has_data_map(studio, run_name)), (
-        data_map_unavailable(studio, run_name)
+    return maps, _map_note(studio, run_name), gr.Button(interactive=has_data_map(studio.runbook, run_name)), (
+        data_map_unavailable(studio.runbook, run_name)
     )
 
 
 def _map_note(studio, run_name: str | None) -> Text | str:
-    return token_run(studio, run_name, MAPS)[1]
+    return token_run(studio.runbook, run_name, MAPS)[1]
 
 
 def _can_map(studio, run_name: str | None) -> bool:
-    return token_run(studio, run_name, MAPS)[0] is not None
+    return token_run(studio.runbook, run_name, MAPS)[0] is not None

@@ -9,11 +9,11 @@ import pandas as pd
 from ..bilingual import Text, class_text, current_language, split_text
 from ..errors import UserError
 from ..markup import code, literal
+from ..serving.run_choice import answering_run
 from ..serving.terms import SHOWN_TOKENS
 from .common import ANALYSIS, over, reveal, user_errors
 from .i18n import t
 from .plots import PROBE_CURVES, attention_map, cls_attention_map, layer_probabilities, probe_curves
-from .run_pickers import answering_run
 
 WORDPIECE_INTRO = (
     "#### How WordPiece picks its pieces\nWordPiece reads each MeCab word from the left and takes the **longest** "
@@ -182,7 +182,7 @@ def build_layers_section(studio, run: gr.Dropdown, text: gr.Textbox) -> None:
 @user_errors
 def layers(studio, run_name: str, value: str, layer: float, head: str):
     """The layer view of a text: the head's probabilities after each layer, and attention."""
-    run_name, instead = answering_run(studio, run_name, THE_LAYERS)
+    run_name, instead = answering_run(studio.runbook, run_name, THE_LAYERS)
     view = studio.inside.layers(run_name, value)
     chosen_layer = min(max(int(layer or view.layers), 1), view.layers)
     heads = [(str(Text("average of the heads", "全ヘッドの平均")), AVERAGE)] + [
@@ -231,7 +231,7 @@ def layers(studio, run_name: str, value: str, layer: float, head: str):
 @user_errors
 def attention(studio, run_name: str, value: str, layer: float, head: str):
     """The heat map again for another layer or head (the view is kept: no model runs)."""
-    view = studio.inside.layers(answering_run(studio, run_name, THE_LAYERS)[0], value)
+    view = studio.inside.layers(answering_run(studio.runbook, run_name, THE_LAYERS)[0], value)
     chosen = None if head in (None, AVERAGE) else min(int(head), view.heads)
     return attention_map(view, min(max(int(layer), 1), view.layers), chosen)
 
@@ -250,7 +250,7 @@ def build_probe_section(studio, run: gr.Dropdown, split: gr.Dropdown) -> None:
 
 @user_errors
 def layer_probe(studio, run_name: str, split: str):
-    run_name, instead = answering_run(studio, run_name, THE_PROBE)
+    run_name, instead = answering_run(studio.runbook, run_name, THE_PROBE)
     answer = studio.inside.layer_probe(run_name, split)
     curves, result = answer.probe.curves, answer.probe
     layers = len(curves[("after", "cls")])

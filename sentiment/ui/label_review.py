@@ -12,11 +12,11 @@ import pandas as pd
 from ..bilingual import Text, class_text
 from ..errors import UserError
 from ..markup import literal
+from ..serving.run_choice import default_run
 from ..serving.terms import LABELS, MAX_CORRECTIONS, Overlay
 from .common import ANALYSIS, class_choices, over, reveal, user_errors
 from .i18n import t
 from .plots import confusion_matrices
-from .run_pickers import default_run
 
 INTRO = (
     "#### Read the doubted, decide, download\nClick a review in the list above to read it: **keep** its label, "
@@ -88,7 +88,10 @@ def build_review_section(studio, dataset_state, split: gr.Dropdown, suspects: gr
     gr.Markdown(t(*RETRAIN_INTRO))
     with gr.Row():
         run = gr.Dropdown(
-            studio.runbook.choices(), value=default_run(studio), label=t("Run to retrain", "学習し直すモデル"), scale=3
+            studio.runbook.choices(),
+            value=default_run(studio.runbook),
+            label=t("Run to retrain", "学習し直すモデル"),
+            scale=3,
         )
         retrain = gr.Button(t("Retrain on my decisions", "判断を反映して学習し直す"), variant="primary", scale=1)
         compare = gr.Button(t("Compare the two runs", "2 つの学習を比べる"), scale=1)

@@ -6,67 +6,29 @@ from __future__ import annotations
 import gradio as gr
 
 from ..bilingual import Text
-from ..errors import UserError
 from ..markup import literal
-from ..serving.terms import STARTER
+from ..serving.run_choice import default_reason, default_run
 from .i18n import t
 
-NOT_BERT = Text(
-    "**{run}** is the n-gram baseline: it has no tokens or hidden states, so a BERT run is needed for {what}. Pick "
-    "one above.",
-    "**{run}** は n-gram ベースラインで、トークンも隠れ状態もないため、{what}には BERT の学習済みモデルが必要です。"
-    "上で選び直してください。",
-)
-
-
-# A run that gets at most this much more right than guessing (one in `classes`) is near chance.
-NEAR_CHANCE = 0.1
 UNKNOWN_RUN = Text(
     "There is no run “{name}” on this server (it may have been removed): the runs here are {names}. "
     "Showing **{shown}** instead.",
     "このサーバーに「{name}」という学習済みモデルはありません（削除された可能性があります）。"
     "ここにあるのは {names} です。代わりに **{shown}** を表示しています。",
 )
-NO_DATA_MAP = Text(
-    "**{run}** is a {method} run: only full fine-tuning records a data map while it trains.",
-    "**{run}** は {method} の学習です。データマップは全体のファインチューニングの学習中にだけ記録されます。",
-)
-FULL_RUN_HINT = Text(
-    " Pick a full run above, for example **{full}**.", " 上で全体の学習（たとえば **{full}**）を選んでください。"
-)
-TOKENS_FROM_BEST = Text(
-    "**{run}** is the n-gram baseline, with no tokens or hidden states: {what} answers with **{bert}**, the best "
-    "BERT run ({accuracy} on its validation split).",
-    "**{run}** は n-gram ベースラインでトークンも隠れ状態もないため、{what}は最も正確な BERT の学習済みモデル "
-    "**{bert}**（検証データの正解率 {accuracy}）で答えます。",
-)
 
 
-def default_run(studio) -> str | None:
-    """The run a picker starts on: the most accurate on its validation split, the newest of equals."""
-    best = studio.runbook.best()
-    return best.name if best else None
 
 
-def default_reason(studio) -> Text | str:
-    """Why a picker starts where it does, for its help line: '' while there are no runs."""
-    best = studio.runbook.best()
-    if best is None:
-        return ""
-    return Text(
-        f"Opens on {best.name}: the highest validation accuracy here ({best.accuracy:.2f}; the newest of equals).",
-        f"最初は {best.name} を表示します: 検証データの正解率がここで最も高いモデルです（{best.accuracy:.2f}。"
-        "同じなら新しいもの）。",
-    )
 
 
 def run_picker(studio, label) -> gr.Dropdown:
     """A run picker whose choices read `name · method · accuracy`; its value is the run's name (the API's)."""
     return gr.Dropdown(
         studio.runbook.choices(),
-        value=default_run(studio),
+        value=default_run(studio.runbook),
         label=label,
-        info=t(default_reason(studio)),
+        info=t(default_reason(studio.runbook)),
         allow_custom_value=True,
         elem_classes="run-picker",
     )
@@ -78,16 +40,16 @@ def opened_picker(studio, asked: str | None) -> tuple[gr.Dropdown, list[str], Te
     for a link's run that is not here."""
     choices = studio.runbook.choices()
     names = [name for _, name in choices]
-    value = asked if asked in names else default_run(studio)
+    value = asked if asked in names else default_run(studio.runbook)
     notice = ""
     if asked and asked not in names and names:
         notice = UNKNOWN_RUN.format(name=literal(asked), names=literal(", ".join(names)), shown=literal(value or ""))
-    return gr.Dropdown(choices=choices, value=value, info=str(default_reason(studio))), names, notice
+    return gr.Dropdown(choices=choices, value=value, info=str(default_reason(studio.runbook))), names, notice
 
 
 def fresh_picker(studio) -> gr.Dropdown:
     """A picker as the page opens (its choices as of now, not as of when the server started), on the default run."""
-    return gr.Dropdown(choices=studio.runbook.choices(), value=default_run(studio))
+    return gr.Dropdown(choices=studio.runbook.choices(), value=default_run(studio.runbook))
 
 
 def refresh_runs(studio, current: str | None, seen: list[str] | None):
@@ -106,103 +68,18 @@ def refresh_runs(studio, current: str | None, seen: list[str] | None):
     elif current in names:
         value = current
     else:
-        value = default_run(studio)
-    return gr.Dropdown(choices=choices, value=value, info=str(default_reason(studio))), names
+        value = default_run(studio.runbook)
+    return gr.Dropdown(choices=choices, value=value, info=str(default_reason(studio.runbook))), names
 
 
-def is_ngram(studio, run_name: str | None) -> bool:
-    """The run can't show tokens or hidden states ("Why?", the maps): the page says so beside the button."""
-    run = studio.runbook.info(run_name)
-    return run is not None and not run.reads_tokens
 
 
-def token_run(studio, run_name: str | None, what: Text) -> tuple[str | None, Text | str]:
-    """The run that answers what needs tokens or hidden states (`what`: "Why?", the maps, the layers) for the
-    picked run: the run itself, or for the n-gram baseline the best BERT run, with the sentence that says so."""
-    if not is_ngram(studio, run_name):
-        return run_name, ""
-    bert = studio.runbook.best(bert_only=True)
-    if bert is None:
-        return None, NOT_BERT.format(run=literal(run_name or ""), what=what)
-    return bert.name, TOKENS_FROM_BEST.format(
-        run=literal(run_name or ""), what=what, bert=literal(bert.name), accuracy=f"{bert.accuracy:.2f}"
-    )
 
 
-def has_data_map(studio, run_name: str | None) -> bool:
-    run = studio.runbook.info(run_name)
-    return run is None or run.has_data_map  # no run: the handler's own sentence says what to pick
 
 
-def data_map_unavailable(studio, run_name: str | None) -> Text | str:
-    """Why the picked run has no data map to draw, and which run has one; '' where it has one."""
-    run = studio.runbook.info(run_name)
-    if run is None or run.has_data_map:
-        return ""
-    note = NO_DATA_MAP.format(run=literal(run.name), method=run.method)
-    full = next((other.name for other in studio.runbook.runs() if other.has_data_map), None)
-    return note + FULL_RUN_HINT.format(full=literal(full)) if full else note
 
 
-def answering_run(studio, run_name: str | None, what: Text) -> tuple[str, Text | str]:
-    """`token_run` for a handler: the run that answers and the sentence saying so, or that sentence as the
-    visitor's error where no run can answer."""
-    answering, instead = token_run(studio, run_name, what)
-    if answering is None:
-        raise UserError(instead)
-    return answering, instead
 
 
-def weak_note(studio, run_name: str | None, meaning: Text) -> Text | str:
-    """The sentence that comes first where a run near chance, or below the n-gram baseline, judges the data:
-    a weak model is speaking, and `meaning` what that means for what it says; '' for a run that is not weak."""
-    run = studio.runbook.info(run_name)
-    if run is None:
-        return ""
-    chance = 1 / run.classes
-    baseline = studio.runbook.baseline(run)
-    if run.accuracy <= chance + NEAR_CHANCE:
-        strength = Text(
-            f"it gets {run.accuracy:.2f} of its validation reviews right, near the {chance:.2f} of guessing",
-            f"検証データの正解率は {run.accuracy:.2f} で、当て推量の {chance:.2f} に近い値です",
-        )
-    elif baseline is not None and run.accuracy < baseline.accuracy:
-        strength = Text(
-            f"it gets {run.accuracy:.2f} of its validation reviews right, below the n-gram baseline's "
-            f"{baseline.accuracy:.2f}",
-            f"検証データの正解率は {run.accuracy:.2f} で、n-gram ベースラインの {baseline.accuracy:.2f} を下回ります",
-        )
-    else:
-        return ""
-    return Text(
-        f"⚠ A weak model is speaking: **{literal(run.name)}** — ", f"⚠ 弱いモデルの判断です: **{literal(run.name)}** — "
-    ) + (strength + Text(". ", "。") + meaning)
 
-
-def quality_note(studio, run_name: str) -> Text | str:
-    """How good a run is, honestly: its accuracy on its dataset's validation split beside the n-gram
-    baseline's on the same split, and why a from-scratch starter is weak. Both come from the metrics
-    recorded at training, so a classify never waits for an evaluation."""
-    run = studio.runbook.info(run_name)
-    if run is None:
-        return ""
-    note = Text(
-        f"This run's accuracy on its validation split: **{run.accuracy:.2f}**",
-        f"この学習の検証データでの正解率: **{run.accuracy:.2f}**",
-    )
-    baseline = studio.runbook.baseline(run)
-    if baseline is not None:
-        note += Text(
-            f"; the n-gram baseline's on the same split: **{baseline.accuracy:.2f}**",
-            f"（同じデータでの n-gram ベースライン: **{baseline.accuracy:.2f}**）",
-        )
-    note += Text(".", "。")
-    if run.model == STARTER:
-        note += Text(
-            " The starter is a small BERT trained from scratch on this data only, with no pretraining, so it "
-            "gets many texts wrong; the Hub model (cl-tohoku) is pretrained on Japanese Wikipedia and does far "
-            "better.",
-            "スターターは事前学習なしでこのデータだけから学習した小さな BERT なので、誤りが多くなります。"
-            "Hub のモデル（cl-tohoku）は日本語 Wikipedia で事前学習されており、はるかに正確です。",
-        )
-    return note
