@@ -48,9 +48,43 @@ EXAMPLES_KEY = "examples_trained"  # in metrics.json
 BUCKET_PATH = "/data"
 
 
+# Letters that pass for a basic Latin one in a name, as NFKC and casefold leave them (an upper-case letter as its
+# lower case): Cyrillic and Greek ones, and Latin's own variants. A name written wholly in them (`ѕсоре`, all
+# Cyrillic) or with one of them (`ngrɑm`, `nɡram`) uses one script and passes check_run_name, but reads as the
+# Latin name it imitates.
+LOOK_ALIKE_LETTERS = str.maketrans(
+    {
+        **dict.fromkeys("аαɑ", "a"),
+        **dict.fromkeys("вβƅ", "b"),
+        **dict.fromkeys("сᴄ", "c"),
+        "ԁ": "d",
+        **dict.fromkeys("еε", "e"),
+        "ɡ": "g",
+        **dict.fromkeys("һнη", "h"),
+        **dict.fromkeys("іιıɩɪ", "i"),
+        **dict.fromkeys("јϳ", "j"),
+        **dict.fromkeys("кκ", "k"),
+        **dict.fromkeys("ӏʟ", "l"),
+        **dict.fromkeys("мμ", "m"),
+        **dict.fromkeys("оοᴏ", "o"),
+        **dict.fromkeys("рρ", "p"),
+        "ԛ": "q",
+        **dict.fromkeys("ѕꜱ", "s"),
+        **dict.fromkeys("тτ", "t"),
+        **dict.fromkeys("υᴜ", "u"),
+        **dict.fromkeys("νᴠ", "v"),
+        **dict.fromkeys("ԝᴡ", "w"),
+        **dict.fromkeys("хχ", "x"),
+        **dict.fromkeys("уү", "y"),
+        **dict.fromkeys("ζᴢ", "z"),
+    }
+)
+
+
 def name_key(name: str) -> str:
-    """What a run name reads as: names with the same key (`tiny`, `ｔｉｎｙ`, `Tiny`) would be taken for one run."""
-    return unicodedata.normalize("NFKC", name).casefold()
+    """What a run name reads as: names with the same key (`tiny`, `ｔｉｎｙ`, `Tiny`, `ѕсоре` for `scope`) would be
+    taken for one run."""
+    return unicodedata.normalize("NFKC", name).casefold().translate(LOOK_ALIKE_LETTERS)
 
 
 def look_alike_scripts(name: str) -> set[str]:

@@ -514,6 +514,25 @@ def test_run_names_that_pass_for_another_are_refused(tmp_path):
     assert [folder.name for folder in tmp_path.iterdir() if not folder.name.startswith(".")] == ["tiny"]
 
 
+@pytest.mark.parametrize(
+    ("look_alike", "taken"),
+    [("\u0455\u0441\u043e\u0440\u0435", "scope"), ("ngr\u0251m", "ngram"), ("n\u0261ram", "ngram")],
+    ids=["cyrillic-scope", "latin-alpha-ngram", "script-g-ngram"],
+)
+def test_a_run_name_in_letters_that_imitate_another_reads_the_same(tmp_path, look_alike, taken):
+    """Issue 43, item 8: `ѕсоре` (all Cyrillic), `ngrɑm` (Latin alpha) and `nɡram` (script g) each use one script,
+    so they passed the mixed-scripts rule, and trained beside `scope` and `ngram`."""
+    check_run_name(look_alike)  # one script: a valid name on its own
+    (tmp_path / taken).mkdir()
+    (tmp_path / taken / METRICS_FILE).write_text("{}")
+    job = TrainingJob(tmp_path)
+    config = TrainConfig(model="starter", dataset="sample", method="ngram", output=str(tmp_path / look_alike))
+    with pytest.raises(JobError, match=f"reads the same as the run {taken}"):
+        job.submit(config)
+    assert job.name_taken(look_alike) and not (tmp_path / look_alike).exists()
+    assert not job.name_taken("\u043c\u043e\u0434\u0435\u043b\u044c"), "a Cyrillic word is a name of its own"
+
+
 def test_only_the_proxies_a_deployment_names_say_who_the_visitor_is(monkeypatch):
     monkeypatch.delenv("SPACE_ID", raising=False)
     # --public on a LAN, in Docker, over a VPN: a neighbour's private address is no proxy.
