@@ -11,13 +11,19 @@ only its newest entries; the oldest are removed first.
 from __future__ import annotations
 
 import csv
+import os
+import re
 import shutil
+import socket
+import time
 import uuid
 from pathlib import Path
 
 import pandas as pd
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A partial copy's name ends with who writes it: `<name>.<machine>-<process id>-<uuid4 hex>.partial`.
+PARTIAL_WRITER = re.compile(r"\.(?P<machine>\w+)-(?P<pid>\d+)-[0-9a-f]{32}\.partial$")
 
 
 def neutralised(value):
@@ -42,6 +48,56 @@ def write_rows(columns, rows, path: Path) -> Path:
         writer.writerow(columns)
         writer.writerows(tuple(map(neutralised, row)) for row in rows)
     return path
+
+
+def partial_path(final: Path) -> Path:
+    """Where `final` is written before it is renamed into place: beside it, named after this machine and process,
+    so that a start can tell a copy no one will finish from one being written (remove_abandoned)."""
+    return final.with_name(f"{final.name}.{_machine()}-{os.getpid()}-{uuid.uuid4().hex}.partial")
+
+
+def remove_abandoned(folder: Path, max_age: float) -> None:
+    """Remove the partial copies in `folder` that no process will finish: those written by a process of this
+    machine that is no longer running (killed during a copy), those in a form no writer uses now, and another
+    machine's (a replica sharing a bucket) untouched for `max_age` seconds."""
+    if not Path(folder).is_dir():
+        return
+    now = time.time()
+    for entry in Path(folder).iterdir():
+        if not entry.name.endswith(".partial"):
+            continue
+        writer = PARTIAL_WRITER.search(entry.name)
+        if writer is None:
+            abandoned = True
+        elif writer["machine"] == _machine():
+            abandoned = not _running(int(writer["pid"]))
+        else:
+            abandoned = now - _newest(entry) > max_age
+        if abandoned and entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        elif abandoned:
+            entry.unlink(missing_ok=True)
+
+
+def _machine() -> str:
+    return re.sub(r"\W", "_", socket.gethostname()) or "machine"
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def _newest(entry: Path) -> float:
+    try:
+        return max([entry.stat().st_mtime, *(path.stat().st_mtime for path in entry.rglob("*"))])
+    except FileNotFoundError:  # removed meanwhile
+        return time.time()
 
 
 def keep_newest(entries: list[Path], keep: int) -> None:

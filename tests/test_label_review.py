@@ -224,6 +224,63 @@ def test_a_saved_decision_with_a_label_the_dataset_lacks_is_one_sentence_and_no_
     assert not list((tmp_path / "runs").glob(".uploads/*")), "no copy, not even a partial one"
 
 
+WRITER = """
+import sys
+from pathlib import Path
+from sentiment.corpus.corrections import Overlay
+from sentiment.corpus.loading import load_dataset
+from sentiment.storage import partial_path
+data = load_dataset("sample")
+names = data.label_names
+decisions = Overlay().decided(data, "train", 0, names[(data["train"][0]["label"] + 1) % 3], "teacher")
+decisions.write(data, partial_path(Path(sys.argv[1])))
+print("written", flush=True)
+sys.stdin.read()  # a copy still going, until it is killed
+"""
+
+
+def test_a_corrected_copy_whose_server_was_killed_is_removed_at_the_next_start(tmp_path):
+    """Issue 43, item 8: kill -9 during a corrected copy left `.uploads/<name>.<uuid>.partial`, which a restart
+    did not remove. A copy's partial folder now names its machine and process: a start removes it once that
+    process is gone (and one in the old form, which no writer makes now), and keeps one still being written."""
+    import signal
+    import subprocess
+    import sys
+
+    from sentiment.serving.catalog import Catalog
+    from sentiment.serving.deployment import Deployment
+    from sentiment.serving.runbook import RunBook
+
+    from .conftest import ROOT
+
+    def start() -> Catalog:  # a server's catalogue, as a start makes it
+        return Catalog(tmp_path, "sample", Deployment.from_launch(), RunBook(tmp_path))
+
+    uploads = tmp_path / ".uploads"
+    uploads.mkdir()
+    # What the issue found: the old form, `<name>.<uuid>.partial`, which no writer makes now.
+    old_form = uploads / "sample-0123456789ab-corrected.0f1e2d3c4b5a69788796a5b4c3d2e1f0.partial"
+    old_form.mkdir()
+    (old_form / "train.csv").write_text("text,label\n", encoding="utf-8")
+    start()
+    assert not old_form.exists()
+    command = [sys.executable, "-c", WRITER, str(uploads / "sample-corrected")]
+    writer = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout.readline().strip() == "written"
+        (partial,) = uploads.iterdir()
+        assert f"-{writer.pid}-" in partial.name and (partial / "train.csv").is_file()
+        start()
+        assert partial.is_dir(), "a copy still being written is kept"
+        writer.send_signal(signal.SIGKILL)
+        writer.wait(timeout=30)
+        start()
+        assert list(uploads.iterdir()) == [], "the killed writer's copy is removed"
+    finally:
+        writer.kill()
+        writer.wait(timeout=30)
+
+
 def test_a_retrain_on_changed_labels_is_compared_with_its_run_on_the_same_reviews(baseline_app):
     url, runs = baseline_app
     client = Client(url, verbose=False)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
-import uuid
 from pathlib import Path
 
 from ..bilingual import Text
@@ -28,7 +27,8 @@ from ..corpus.loading import (
     load_hub_dataset,
 )
 from ..errors import UserError, quoted
-from ..storage import keep_newest
+from ..run_files import ABANDONED_SECONDS
+from ..storage import keep_newest, partial_path, remove_abandoned
 from ..text.limits import MAX_UPLOAD_MB
 from ..training.runs import run_dataset
 from .cache import SharedCache
@@ -60,6 +60,8 @@ class Catalog:
         self._overviews = SharedCache(6)
         # The server's decisions for a dataset, read once per version of their file and shared by every session.
         self._decisions = SharedCache(DECISION_VERSIONS_KEPT)
+        # A corrected copy its server was killed while writing is removed at the next start (and at each copy).
+        remove_abandoned(self.runs_dir / UPLOADS, ABANDONED_SECONDS)
 
     def choices(self) -> list[str]:
         """What the Dataset tab offers: the default, the sample, the Hub's dataset and the --data-dir folders."""
@@ -165,8 +167,9 @@ class Catalog:
         data = self.by_source(source, config)
         stem = file_stem(source, "dataset")
         folder = self.runs_dir / UPLOADS / f"{stem}-{decisions.digest()}{CORRECTED}"
+        remove_abandoned(folder.parent, ABANDONED_SECONDS)
         if not folder.is_dir():  # written aside, then renamed: a run never reads a half-written folder
-            partial = decisions.write(data, folder.with_name(f"{folder.name}.{uuid.uuid4().hex}.partial"))
+            partial = decisions.write(data, partial_path(folder))
             try:
                 partial.rename(folder)
             except OSError:  # another request wrote the same decisions first
