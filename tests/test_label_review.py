@@ -281,6 +281,32 @@ def test_a_corrected_copy_whose_server_was_killed_is_removed_at_the_next_start(t
         writer.wait(timeout=30)
 
 
+@pytest.mark.parametrize(
+    "content",
+    [b"not json", b"[1]", b'["x"]', b"[{}]", b'{"a": 1}', b'[{"key": "k", "bogus": 1}]', b"\xff\xfe["],
+    ids=["not-json", "a-number", "a-string", "no-key", "an-object", "unknown-field", "not-utf-8"],
+)
+def test_a_tampered_file_of_saved_decisions_is_one_sentence_naming_no_python_internals(tmp_path, content):
+    """Issue 43, item 8: a tampered file of the server's decisions was refused with Python's own words in the
+    sentence (`Correction.__init__() got an unexpected keyword argument 'bogus'`, `'str' object has no attribute
+    'pop'`). Whatever the file holds, the visitor reads one sentence of the app's."""
+    from sentiment.errors import UserError
+    from sentiment.serving.catalog import Catalog
+    from sentiment.serving.deployment import Deployment
+    from sentiment.serving.runbook import RunBook
+
+    catalog = Catalog(tmp_path, "sample", Deployment.from_launch(), RunBook(tmp_path))
+    catalog.keep_decisions("sample", Overlay().decided(load_dataset("sample"), "train", 0, None, "teacher"))
+    (save,) = [path for path in (tmp_path / ".decisions").rglob("*") if path.is_file()]
+    save.write_bytes(content)
+    with pytest.raises(UserError) as refused:
+        catalog.server_decisions("sample")
+    message = str(refused.value)
+    assert "saved decisions for 'sample' cannot be read" in message and "its owner can remove it" in message
+    internals = r"Error|__|object|argument|Expecting|codec|attribute|NoneType|\b(int|str|dict|list)\b|line \d"
+    assert not re.search(internals, message), message
+
+
 def test_a_retrain_on_changed_labels_is_compared_with_its_run_on_the_same_reviews(baseline_app):
     url, runs = baseline_app
     client = Client(url, verbose=False)
