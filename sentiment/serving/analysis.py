@@ -7,7 +7,6 @@ bounds; none trains or loads a model of its own but through the model pool.
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -26,7 +25,7 @@ from ..insight.maps import ModelMap, model_map, sample_rows
 from ..insight.slices import report_slices
 from ..models.bert import starting_model
 from ..models.prediction import check_texts, prediction_table
-from ..run_files import CARD_FILE, CONFIG_FILE
+from ..run_files import CARD_FILE
 from ..storage import Downloads
 from ..text.compare import Comparison, TokenizerLab
 from ..text.limits import UNBOUNDED, affordable_rows
@@ -157,10 +156,10 @@ class Analyses:
         if split not in data:
             raise UserError(f"There is no {quoted(split)} split: choose train, validation or test.")
         rows = data[split].select(sample_rows(len(data[split])))
-        settings = json.loads((run_dir / CONFIG_FILE).read_text(encoding="utf-8"))
+        run = self.runbook.info(run_dir.name)
         # A head-only run's encoder was frozen: the model it started from reads every review as the run does
         # (maps.py), so its two maps are one, drawn once, without loading that model again (a second BERT).
-        start = None if settings["method"] == "head" else started_from(settings, trained)
+        start = None if run.frozen_encoder else started_from(run.settings, trained)
         if (kept := self._affordable(trained, rows["text"], 1 if start is None else 2)) is not None:
             rows = rows.select(kept)
         labels = [data.label_names[label] for label in rows["label"]]

@@ -1,19 +1,62 @@
-"""The run book: the finished runs of this server's runs folder, as the page lists and picks them."""
+"""The run book: the finished runs of this server's runs folder, as the page lists and picks them.
+
+It remembers them: the folder is listed (and each run's metrics and settings read) again only when the folder has
+changed since, as its change time says, or a folder in it that was no run yet has (a copy into a bucket arriving:
+its metrics come last, into the run's folder, which leaves the runs folder's own time as it was). A bucket's mount
+may not move a folder's change time, so there the book also lists again once its memory is MAX_AGE_SECONDS old.
+Every request, every page's timer tick, reads the one snapshot: at most one listing between two changes.
+"""
 
 from __future__ import annotations
 
+import os
+import threading
+import time
 from pathlib import Path
 
-from ..training.runs import RunInfo, list_runs, resolve_run
+from ..run_files import on_bucket
+from ..training.runs import RunInfo, resolve_run, scan_runs
+
+MAX_AGE_SECONDS = 5.0  # on a bucket: how stale the book may be (hf-mount's own reads may be 10-30 s stale)
 
 
 class RunBook:
     def __init__(self, runs_dir: Path):
         self.runs_dir = runs_dir
+        self._on_bucket = on_bucket(runs_dir)
+        self._lock = threading.Lock()
+        self._stamp: tuple | None = None
+        self._runs: list[RunInfo] = []
+        self._pending: dict[str, int] = {}
 
     def runs(self) -> list[RunInfo]:
         """Finished runs, newest first."""
-        return list_runs(self.runs_dir)
+        with self._lock:
+            folder = self._folder_stamp()
+            if folder is None or (folder, self._pending_stamp()) != self._stamp:
+                # Each time is read before what it dates: a change during the listing is seen at the next call.
+                self._runs, self._pending = scan_runs(self.runs_dir)
+                self._stamp = (folder, tuple(self._pending.items()))
+            return self._runs
+
+    def _folder_stamp(self) -> tuple | None:
+        """The runs folder's change time (and, on a bucket, the memory's age); None where there is no folder."""
+        try:
+            folder = os.stat(self.runs_dir)
+        except FileNotFoundError:
+            return None
+        age = int(time.monotonic() // MAX_AGE_SECONDS) if self._on_bucket else 0
+        return folder.st_mtime_ns, folder.st_ino, age
+
+    def _pending_stamp(self) -> tuple:
+        """The change times of the folders that were no run yet at the last listing."""
+        stamps = []
+        for name in self._pending:
+            try:
+                stamps.append((name, os.stat(self.runs_dir / name).st_mtime_ns))
+            except FileNotFoundError:
+                stamps.append((name, None))
+        return tuple(stamps)
 
     def names(self) -> list[str]:
         return [run.name for run in self.runs()]

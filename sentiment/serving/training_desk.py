@@ -8,7 +8,6 @@ first runs.
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Callable
 from itertools import chain, count
 from pathlib import Path
@@ -17,13 +16,13 @@ from ..bilingual import Text
 from ..corpus.loading import DEFAULT_CONFIG, SAMPLE
 from ..errors import UserError, quoted
 from ..models.bert import STARTER
-from ..run_files import CONFIG_FILE, METRICS_FILE
+from ..run_files import METRICS_FILE
 from ..storage import keep_newest
 from ..text.tokenization import SOURCE_MODEL
 from ..training.config import WHOLE_NUMBERS, TrainConfig, check_run_name, default_run_name
 from ..training.estimate import estimate
 from ..training.jobs import JobStatus, TrainingJob
-from ..training.runs import run_dataset, shown_source
+from ..training.runs import shown_source
 from .catalog import CORRECTED, HUB_ID, Catalog
 from .deployment import Deployment, is_lesson
 from .gpu_window import GpuWindow, WindowSize
@@ -120,11 +119,11 @@ class TrainingDesk:
         `corrected(source, config)` writes the corrected copy of the run's dataset (its choice): a refused retrain
         writes nothing, and the retrain of a lesson (the sample, the starter or the baseline) is a lesson. Its name
         and place in the queue."""
-        run_dir = self.runbook.resolve(run_name)
-        settings = json.loads((run_dir / CONFIG_FILE).read_text(encoding="utf-8"))
+        self.runbook.resolve(run_name)  # one sentence for a name that is no run
+        settings = self.runbook.info(run_name).settings
         values = {key: settings.get(key) for key in RETRAINED}
         values["max_steps"] = values["max_steps"] if (values["max_steps"] or 0) > 0 else None
-        source, source_config = run_dataset(run_dir)
+        source, source_config = settings["dataset"], settings.get("dataset_config", "japanese")
         checked = self.deployment.check_before_the_form(
             settings["model"], settings["method"], source, password, visitor
         )

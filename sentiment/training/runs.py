@@ -7,7 +7,8 @@ A run counts as finished when it has `metrics.json` (written last, before the re
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -31,6 +32,17 @@ class RunInfo:
     has_data_map: bool = False  # full fine-tuning records one (cartography.py)
     has_card: bool = False  # runs from before model cards have none
     classes: int = 3  # how many labels its dataset has: what a guess gets right is one in this many
+    settings: dict = field(default_factory=dict, repr=False)  # its train_config.json, read once with the run
+
+    @property
+    def source(self) -> str:
+        """The dataset it was trained on, as its settings name it for loading (not as the page shows it)."""
+        return self.settings.get("dataset", "?")
+
+    @property
+    def frozen_encoder(self) -> bool:
+        """A head-only run: its encoder is the pretrained one, untouched (its two maps are the same)."""
+        return self.method == "head"
 
     @property
     def reads_tokens(self) -> bool:
@@ -60,34 +72,52 @@ RUN_COLUMNS = ["run", "method", "model", "dataset", "accuracy", "f1_weighted", "
 
 def list_runs(runs_dir: Path) -> list[RunInfo]:
     """Finished runs, newest first."""
-    runs = []
-    if not runs_dir.is_dir():
-        return runs
-    for folder in runs_dir.iterdir():
-        metrics_file = folder / METRICS_FILE
-        if folder.name.endswith(PARTIAL_SUFFIX) or folder.is_symlink() or not metrics_file.is_file():
+    return scan_runs(runs_dir)[0]
+
+
+def scan_runs(runs_dir: Path) -> tuple[list[RunInfo], dict[str, int]]:
+    """Finished runs, newest first, from one listing of the runs folder; and the folders that are no run yet (a copy
+    into a bucket still arriving, a run being written) with their change times, whose change may make one."""
+    runs, pending = [], {}
+    try:
+        entries = list(os.scandir(runs_dir))
+    except (FileNotFoundError, NotADirectoryError):
+        return runs, pending
+    for entry in entries:
+        if entry.name.startswith(".") or entry.name.endswith(PARTIAL_SUFFIX) or entry.is_symlink():
             continue
-        metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
+        if not entry.is_dir():
+            continue
+        folder = Path(entry.path)
+        changed = entry.stat().st_mtime_ns  # before its metrics are looked for: an arrival after is a change
+        try:
+            metrics_file = folder / METRICS_FILE
+            metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
+            finished = metrics_file.stat().st_mtime
+        except FileNotFoundError:
+            pending[entry.name] = changed
+            continue
         config_file = folder / CONFIG_FILE
-        config = json.loads(config_file.read_text(encoding="utf-8")) if config_file.is_file() else {}
-        method = config.get("method", "full")
+        settings = json.loads(config_file.read_text(encoding="utf-8")) if config_file.is_file() else {}
+        method = settings.get("method", "full")
         runs.append(
             RunInfo(
                 name=folder.name,
                 method=method,
-                model=NGRAM_MODEL if method == "ngram" else config.get("model", "?"),
-                dataset=shown_source(config.get("dataset", "?")),
+                model=NGRAM_MODEL if method == "ngram" else settings.get("model", "?"),
+                dataset=shown_source(settings.get("dataset", "?")),
                 accuracy=metrics["accuracy"],
                 f1_weighted=metrics["f1_weighted"],
-                finished=datetime.fromtimestamp(metrics_file.stat().st_mtime),
+                finished=datetime.fromtimestamp(finished),
                 train_seconds=metrics.get("train_seconds"),
                 examples_trained=metrics.get(EXAMPLES_KEY),
                 has_data_map=(folder / DATA_MAP_FILE).is_file(),
                 has_card=(folder / CARD_FILE).is_file(),
                 classes=len(metrics.get("per_class", ())) or 3,
+                settings=settings,
             )
         )
-    return sorted(runs, key=lambda run: run.finished, reverse=True)
+    return sorted(runs, key=lambda run: run.finished, reverse=True), pending
 
 
 def shown_source(source: str) -> str:
