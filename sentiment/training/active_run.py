@@ -4,6 +4,7 @@ what lets a restarted app, or a second app on the same folder, find a trainer th
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import json
 import os
@@ -30,13 +31,25 @@ class ActiveRun:
 
 
 def read_active(jobs_dir: Path) -> ActiveRun | None:
+    """The job's record, parsed once per version of the file (every page's tick asks for it): a copy, which the
+    caller may change and write."""
     path = jobs_dir / ACTIVE_FILE
-    if not path.is_file():
-        return None
     try:
-        return ActiveRun(**json.loads(path.read_text(encoding="utf-8")))
-    except (ValueError, TypeError):  # a record from an older version: nothing to re-attach to
+        found = os.stat(path)
+    except FileNotFoundError:
         return None
+    version = (found.st_ino, found.st_mtime_ns, found.st_size)
+    read = _read.get(path)
+    if read is None or read[0] != version:
+        try:
+            active = ActiveRun(**json.loads(path.read_text(encoding="utf-8")))
+        except (ValueError, TypeError, FileNotFoundError):  # an older version's record, or one just replaced
+            return None
+        _read[path] = read = (version, active)
+    return dataclasses.replace(read[1])
+
+
+_read: dict[Path, tuple] = {}  # each jobs folder's record as last read, by the version of its file
 
 
 def write_active(jobs_dir: Path, active: ActiveRun) -> None:

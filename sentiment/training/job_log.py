@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import threading
+from collections import deque
 from pathlib import Path
 
 from ..bilingual import Text, same
@@ -72,7 +75,59 @@ def read_ending(jobs_dir: Path, name: str) -> Text | None:
     return Text(english, japanese)
 
 
-def tail(path: Path, lines: int = 30) -> str:
-    if not path.is_file():
-        return ""
-    return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+class FollowedFile:
+    """A file that only grows at its end (a run's progress records, its log), read from where the last read
+    stopped: every open page's timer tick reads what the job's one follower holds, not the whole file again. A
+    line still being written waits for its end; a file that was replaced (a run copied into a bucket, a new run of
+    the name) is read again from its start."""
+
+    def __init__(self, keep: int | None = None):
+        self.keep = keep  # how many of the last lines to hold (None: all)
+        self.readings = 0  # how many times the file was read from its start
+        self._lock = threading.Lock()
+        self._reset(None, None)
+
+    def _reset(self, path: Path | None, inode: int | None) -> None:
+        self.readings += 1
+        self._path, self._inode, self._offset, self._rest = path, inode, 0, b""
+        self._lines: deque[str] = deque(maxlen=self.keep)
+
+    def lines(self, path: Path) -> list[str]:
+        """The complete lines of `path` so far (the last `keep` of them)."""
+        with self._lock:
+            try:
+                found = os.stat(path)
+            except FileNotFoundError:
+                self._reset(None, None)
+                return []
+            if path != self._path or found.st_ino != self._inode or found.st_size < self._offset:
+                self._reset(path, found.st_ino)
+            if found.st_size > self._offset:
+                with open(path, "rb") as file:
+                    file.seek(self._offset)
+                    data = file.read(found.st_size - self._offset)
+                self._offset += len(data)
+                *complete, self._rest = (self._rest + data).split(b"\n")
+                self._lines.extend(line.decode("utf-8", errors="replace") for line in complete)
+            return list(self._lines)
+
+
+class FollowedProgress:
+    """A run's progress records, each line parsed once (FollowedFile)."""
+
+    def __init__(self):
+        self._file = FollowedFile()
+        self._records: list[ProgressRecord] = []
+        self._parsed, self._reading = 0, 0
+
+    def records(self, path: Path) -> list[ProgressRecord]:
+        lines = self._file.lines(path)
+        if self._file.readings != self._reading:  # the file was read again from its start
+            self._records, self._parsed, self._reading = [], 0, self._file.readings
+        for line in lines[self._parsed :]:
+            try:
+                self._records.append(ProgressRecord.from_json(json.loads(line)))
+            except json.JSONDecodeError:  # a line cut by a crash: what follows it is not this run's record
+                break
+            self._parsed += 1
+        return list(self._records)

@@ -41,7 +41,6 @@ from ..run_files import (
     ProgressRecord,
     name_key,
     partial_dir,
-    read_progress,
     remove_abandoned_copies,
     remove_unfinished,
     unfinished,
@@ -49,13 +48,24 @@ from ..run_files import (
 )
 from .active_run import ActiveRun, is_trainer, read_active, start_lock, write_active
 from .config import TrainConfig
-from .job_log import APP_STOPPED, ENDING_SUFFIX, ERROR_PREFIX, FAILED, because, read_ending, tail, visible_log
+from .job_log import (
+    APP_STOPPED,
+    ENDING_SUFFIX,
+    ERROR_PREFIX,
+    FAILED,
+    FollowedFile,
+    FollowedProgress,
+    because,
+    read_ending,
+    visible_log,
+)
 from .processes import child_environment, lower_priority
 from .window import follow_window
 
 logger = logging.getLogger(__name__)
 STOP_GRACE_SECONDS = 8.0
 MAX_WAITING = 10
+LOG_LINES_SHOWN = 30  # the end of a run's log that the page shows
 QUEUE_POLL_SECONDS = 0.5
 class JobError(UserError):
     """A job request that can't be honoured right now; the message says why."""
@@ -104,6 +114,7 @@ class TrainingJob:
         self._lock = threading.Lock()
         self._process: subprocess.Popen | None = None  # only for a trainer this app started
         self._restart_notice = ""
+        self._followed: tuple = ("", None, None)  # the run whose progress and log are followed, and their followers
         self._waiting: list[Waiting] = []
         self._queue_thread: threading.Thread | None = None
         self._recover()
@@ -276,8 +287,11 @@ class TrainingJob:
         progress = output / PROGRESS_FILE
         if not progress.exists():
             progress = partial_dir(output) / PROGRESS_FILE
-        records = read_progress(progress)
-        log_tail = visible_log(tail(self.jobs_dir / f"{active.name}.log"))
+        if self._followed[0] != active.name:  # one follower per run: every page's tick reads what it holds
+            self._followed = (active.name, FollowedProgress(), FollowedFile(keep=LOG_LINES_SHOWN))
+        _, progress_file, log_file = self._followed
+        records = progress_file.records(progress)
+        log_tail = visible_log("\n".join(log_file.lines(self.jobs_dir / f"{active.name}.log")))
         if self._alive(active):
             return JobStatus("running", active.name, records, log_tail)
         if (output / METRICS_FILE).is_file():  # in place: finished, even if a stop reached its trainer as it exited
