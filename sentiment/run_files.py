@@ -139,14 +139,15 @@ def _mount_type(folder: Path) -> str:
     return kind
 
 
-def publish(partial: Path, output: Path) -> None:
-    """Put the complete run `partial` in place as `output`: a rename beside it; from a local work folder, a copy
-    with `metrics.json` last (a folder without it is no run), then the local folder is removed."""
+def publish(partial: Path, output: Path, last: str = METRICS_FILE) -> None:
+    """Put the complete folder `partial` (a run) in place as `output`: a rename beside it; from a local work
+    folder, a copy with `last` last (a run's `metrics.json`: a folder without it is no run), then the local folder
+    is removed. (A bucket renames a folder file by file, in no order: so what is bound for one is made locally.)"""
     if partial.parent == output.parent:
         partial.rename(output)
         return
     output.mkdir(parents=True)
-    for path in sorted(partial.rglob("*"), key=lambda path: path.name == METRICS_FILE):
+    for path in sorted(partial.rglob("*"), key=lambda path: path.name == last):
         target = output / path.relative_to(partial)
         if path.is_dir():
             target.mkdir(parents=True, exist_ok=True)

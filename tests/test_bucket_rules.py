@@ -39,6 +39,16 @@ SAVE_DECISION = PRELUDE + (
 PUBLISH = PRELUDE + (
     "from sentiment.run_files import partial_dir, publish\npublish(Path(sys.argv[3]), runs / 'copied')\n"
 )
+SAVE_CORRECTED = PRELUDE + (
+    "from sentiment.corpus.corrections import Overlay\n"
+    "from sentiment.serving.catalog import Catalog\n"
+    "from sentiment.serving.deployment import Deployment\n"
+    "from sentiment.serving.runbook import RunBook\n"
+    "catalog = Catalog(runs, 'sample', Deployment(), RunBook(runs))\n"
+    "data = catalog.dataset('sample')\n"
+    "label = next(name for name in data.label_names if name != data.label_names[data['train'][0]['label']])\n"
+    "print(catalog.save_corrected('sample', 'japanese', Overlay().decided(data, 'train', 0, label, 'reader')))\n"
+)
 SAVE_UPLOAD = PRELUDE + (
     "from sentiment.serving.catalog import Catalog\n"
     "from sentiment.serving.deployment import Deployment\n"
@@ -168,3 +178,28 @@ def test_an_upload_killed_at_any_step_is_no_dataset_or_the_whole_file(tmp_path, 
             assert path.name.endswith(".partial") or path.read_bytes() == upload.read_bytes(), (
                 f"killed at {steps[step - 1]}: {path.name} is half an upload under a dataset's name"
             )
+
+
+def test_a_corrected_copy_killed_at_any_step_is_no_dataset_or_the_whole_one(tmp_path, monkeypatch):
+    """A corrected copy is a folder: a bucket renames one file by file, so it is made locally and copied in with its
+    mark of completion last; a folder without the mark is no dataset, and the next copy writes it again."""
+    from sentiment.errors import UserError
+
+    monkeypatch.setenv("STORAGE_BUCKET_PATH", str(tmp_path / "bucket"))
+    runs = tmp_path / "bucket" / "runs"
+    runs.mkdir(parents=True)
+    steps = on_the_bucket(tmp_path, SAVE_CORRECTED)
+    choice = next(name for name in (runs / ".uploads").iterdir() if name.name.endswith("-corrected"))
+    whole = {split: len(rows) for split, rows in reader(runs).dataset("upload: " + choice.name).items()}
+    for step in range(1, len(steps) + 1):
+        shutil.rmtree(runs)
+        runs.mkdir()
+        on_the_bucket(tmp_path, SAVE_CORRECTED, kill_at=step)
+        try:
+            found = {split: len(rows) for split, rows in reader(runs).dataset("upload: " + choice.name).items()}
+        except UserError:
+            continue  # no dataset: the next copy writes it again
+        assert found == whole, f"killed at {steps[step - 1]}: half a dataset is offered"
+    assert steps[-1].endswith(".complete"), "the mark of completion is the last file the bucket gets"
+    on_the_bucket(tmp_path, SAVE_CORRECTED)  # after the last kill, a copy completes what is left
+    assert {split: len(rows) for split, rows in reader(runs).dataset("upload: " + choice.name).items()} == whole

@@ -26,8 +26,8 @@ from ..corpus.loading import (
     load_dataset,
     load_hub_dataset,
 )
-from ..errors import UserError, quoted
-from ..run_files import ABANDONED_SECONDS
+from ..errors import UserError, quoted, unknown_split
+from ..run_files import ABANDONED_SECONDS, publish, work_root
 from ..storage import keep_newest, partial_path, remove_abandoned
 from ..text.limits import MAX_UPLOAD_MB
 from ..training.runs import run_dataset
@@ -37,6 +37,7 @@ from .runbook import RunBook
 from .saved_decisions import SavedDecisions
 
 UPLOAD_PREFIX = "upload: "
+COMPLETE = ".complete"  # the last file a corrected copy gets: a folder without it is no dataset yet
 DATA_PREFIX = "data: "
 UPLOADS = ".uploads"
 CORRECTED = "-corrected"  # the suffix of a folder of a dataset with a reader's training-label decisions
@@ -44,8 +45,16 @@ DECISIONS = ".decisions"  # the server's own label decisions, one file per datas
 DECISION_VERSIONS_KEPT = 8  # parsed files of decisions kept (at most MAX_CORRECTIONS decisions each)
 # A Hub repository id: an optional owner and a name, each of letters, digits, '-', '_' and '.'.
 HUB_ID = re.compile(r"(?!.*\.\.)([A-Za-z0-9][\w.-]{0,95}/)?[A-Za-z0-9][\w.-]{0,95}", re.ASCII)
-NOT_OFFERED = (
-    "{name} is not a dataset this app offers: pick one from the list, give a Hub id (owner/name), or upload a file."
+NOT_OFFERED = Text(
+    "{name} is not a dataset this app offers: pick one from the list, give a Hub id (owner/name), or upload a file.",
+    "{name} はこのアプリで扱えるデータセットではありません。一覧から選ぶか、Hub の ID（owner/name）を入力するか、"
+    "ファイルをアップロードしてください。",
+)
+GONE = Text(
+    "The dataset this run was trained on is no longer on this server (uploads are kept for a while only): upload it "
+    "again and train a new run.",
+    "このモデルの学習に使ったデータセットは、もうこのサーバーにありません（アップロードは一定期間だけ保存されます）。"
+    "もう一度アップロードして、新しく学習してください。",
 )
 
 
@@ -75,15 +84,27 @@ class Catalog:
         """The source that `load_dataset` reads for a dataset chosen in the page, if the app offers it."""
         choice = (choice or "").strip()
         if not choice:
-            raise DataError("No dataset is chosen: pick the sample, a Hub id or a folder, or upload a CSV.")
+            raise DataError(
+                Text(
+                    "No dataset is chosen: pick the sample, a Hub id or a folder, or upload a CSV.",
+                    "データセットが選ばれていません。サンプル、Hub の ID、フォルダーのいずれかを選ぶか、CSV を"
+                    "アップロードしてください。",
+                )
+            )
         if choice in (SAMPLE, self.default_dataset):
             return choice
         if choice.startswith(UPLOAD_PREFIX):
             name = choice.removeprefix(UPLOAD_PREFIX)
             kept = self.runs_dir / UPLOADS / name
-            if Path(name).name == name and (kept.is_file() or (kept.name.endswith(CORRECTED) and kept.is_dir())):
+            if Path(name).name == name and (kept.is_file() or (kept.name.endswith(CORRECTED) and complete(kept))):
                 return str(kept.resolve())
-            raise DataError(f"The upload {quoted(name)} is no longer on this server: upload the file again.")
+            raise DataError(
+                Text(
+                    f"The upload {quoted(name)} is no longer on this server: upload the file again.",
+                    f"アップロードした {quoted(name)} は、もうこのサーバーにありません。"
+                    "もう一度アップロードしてください。",
+                )
+            )
         if choice in (folders := self._data_folders()):
             return str(folders[choice])
         if HUB_ID.fullmatch(choice):  # loaded from the Hub only, whether or not such a path exists here
@@ -114,7 +135,7 @@ class Catalog:
     def frame(self, choice: str, split: str):
         """A split as a pandas table with label names, kept for paging and searching."""
         if split not in SPLITS:
-            raise DataError(f"There is no {quoted(split)} split: choose train, validation or test.")
+            raise DataError(unknown_split(split))
         data = self.dataset(choice)
         return self._frames.get_or_make((self.resolve(choice), split), lambda: frame(data, split))
 
@@ -138,8 +159,12 @@ class Catalog:
         source, config = run_dataset(run_dir)
         if source != SAMPLE and not Path(source).exists() and not HUB_ID.fullmatch(source):
             raise UserError(
-                f"The dataset run {run_dir.name} was trained on is no longer on this server "
-                "(uploads are kept for a while only): upload it again and train a new run."
+                Text(
+                    f"The dataset run {run_dir.name} was trained on is no longer on this server "
+                    "(uploads are kept for a while only): upload it again and train a new run.",
+                    f"{run_dir.name} の学習に使ったデータセットは、もうこのサーバーにありません"
+                    "（アップロードは一定期間だけ保存されます）。もう一度アップロードして、新しく学習してください。",
+                )
             )
         return self.by_source(source, config)
 
@@ -160,18 +185,21 @@ class Catalog:
                 )
             )
         if source != SAMPLE and not Path(source).exists() and not HUB_ID.fullmatch(source):
-            raise UserError(
-                "The dataset this run was trained on is no longer on this server (uploads are kept for a while "
-                "only): upload it again and train a new run."
-            )
+            raise UserError(GONE)
         data = self.by_source(source, config)
         stem = file_stem(source, "dataset")
         folder = self.runs_dir / UPLOADS / f"{stem}-{decisions.digest()}{CORRECTED}"
         remove_abandoned(folder.parent, ABANDONED_SECONDS)
-        if not folder.is_dir():  # written aside, then renamed: a run never reads a half-written folder
-            partial = decisions.write(data, partial_path(folder))
+        remove_abandoned(work_root(folder.parent), ABANDONED_SECONDS)
+        if not complete(folder):
+            # Written aside with its mark of completion last, then put in place (publish): renamed beside it on a
+            # local disk; on a bucket, which renames a folder file by file, written locally and copied in, the
+            # mark last. A folder without the mark is a copy a killed server began: removed and written again.
+            shutil.rmtree(folder, ignore_errors=True)
+            partial = decisions.write(data, partial_path(work_root(folder.parent) / folder.name))
+            (partial / COMPLETE).write_text("", encoding="utf-8")
             try:
-                partial.rename(folder)
+                publish(partial, folder, last=COMPLETE)
             except OSError:  # another request wrote the same decisions first
                 shutil.rmtree(partial, ignore_errors=True)
         return UPLOAD_PREFIX + folder.name
@@ -217,10 +245,22 @@ class Catalog:
         path = Path(path)
         suffix = path.suffix.lower()
         if suffix not in (".csv", ".tsv", ".jsonl", ".parquet"):
-            raise DataError(f"{path.name} is not a CSV, TSV, JSON Lines or Parquet file: upload one of those.")
+            raise DataError(
+                Text(
+                    f"{path.name} is not a CSV, TSV, JSON Lines or Parquet file: upload one of those.",
+                    f"{path.name} は CSV・TSV・JSON Lines・Parquet のどのファイルでもありません。"
+                    "そのいずれかをアップロードしてください。",
+                )
+            )
         size = path.stat().st_size
         if size > MAX_UPLOAD_MB * 2**20:
-            raise DataError(f"{path.name} is {size / 2**20:.1f} MB; uploads are limited to {MAX_UPLOAD_MB} MB.")
+            raise DataError(
+                Text(
+                    f"{path.name} is {size / 2**20:.1f} MB; uploads are limited to {MAX_UPLOAD_MB} MB.",
+                    f"{path.name} は {size / 2**20:.1f} MB あります。"
+                    f"アップロードできるのは {MAX_UPLOAD_MB} MB までです。",
+                )
+            )
         data = load_dataset(str(path))  # read it now, so a bad file is reported at upload, by its own name
         digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
         stem = file_stem(path, "upload")
@@ -233,6 +273,11 @@ class Catalog:
         shutil.copyfile(path, kept)
         self._datasets.get_or_make(str(kept.resolve()), lambda: data)
         return UPLOAD_PREFIX + kept.name
+
+
+def complete(corrected: Path) -> bool:
+    """Whether a corrected copy was written whole (its mark of completion comes last)."""
+    return (corrected / COMPLETE).is_file()
 
 
 def file_stem(name: str | Path, fallback: str) -> str:
