@@ -106,3 +106,13 @@ def class_text(name: str) -> Text:
 
 def split_text(name: str) -> Text:
     return SPLIT_NAMES.get(name) or same(name)
+
+
+def splits_listed(names) -> Text:
+    """Splits as a sentence lists them: "train, validation, test" / "学習・検証・テスト"."""
+    return Text(", ".join(names), "・".join(split_text(name).ja for name in names))
+
+
+def classes_listed(names) -> Text:
+    """Classes as a sentence lists them: "positive, neutral, negative" / "ポジティブ・ニュートラル・ネガティブ"."""
+    return Text(", ".join(names), "・".join(class_text(name).ja for name in names))

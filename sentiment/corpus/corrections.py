@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..bilingual import Text
+from ..bilingual import Text, classes_listed, split_text, splits_listed
 from ..errors import UserError, quoted
 from .loading import SentimentData
 
@@ -70,16 +70,39 @@ class Overlay:
     def decided(self, data: SentimentData, split: str, index: int, label: str | None, by: str) -> Overlay:
         """This overlay with the reader's `label` for row `index` of `split` (None, or the given label: kept)."""
         if split not in data:
-            raise UserError(f"The dataset has no {quoted(split)} split; choose one of {', '.join(data)}.")
+            raise UserError(
+                Text(
+                    f"The dataset has no {quoted(split)} split; choose one of {', '.join(data)}.",
+                    f"このデータには {quoted(split)} という分割がありません。"
+                    f"{splits_listed(data).ja} から選んでください。",
+                )
+            )
         if not 0 <= index < len(data[split]):
-            raise UserError(f"The {split} split has no row {index}: pick a review from the list.")
+            raise UserError(
+                Text(
+                    f"The {split} split has no row {index}: pick a review from the list.",
+                    f"{split_text(split).ja}データに {index} 行目はありません。一覧からレビューを選んでください。",
+                )
+            )
         if label is not None and label not in data.label_names:
-            raise UserError(f"{quoted(label)} is not a label of this dataset: use {', '.join(data.label_names)}.")
+            raise UserError(
+                Text(
+                    f"{quoted(label)} is not a label of this dataset: use {', '.join(data.label_names)}.",
+                    f"{quoted(label)} はこのデータのラベルではありません。{classes_listed(data.label_names).ja} "
+                    "のいずれかを使ってください。",
+                )
+            )
         row = data[split][int(index)]
         key = row_key(split, row["text"])
         decisions = self.as_dict()
         if key not in decisions and len(decisions) >= MAX_CORRECTIONS:
-            raise UserError(f"{MAX_CORRECTIONS:,} reviews are decided already: download them, then start anew.")
+            raise UserError(
+                Text(
+                    f"{MAX_CORRECTIONS:,} reviews are decided already: download them, then start anew.",
+                    f"すでに {MAX_CORRECTIONS:,} 件のレビューを判断済みです。ダウンロードしてから、"
+                    "新しく始めてください。",
+                )
+            )
         given = data.label_names[row["label"]]
         label = label or given
         at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -94,8 +117,12 @@ class Overlay:
         decisions = self.as_dict() | newer.as_dict()
         if len(decisions) > MAX_CORRECTIONS:
             raise UserError(
-                f"Together they are {len(decisions):,} decided reviews, more than the {MAX_CORRECTIONS:,} kept: "
-                "download them as CSV instead."
+                Text(
+                    f"Together they are {len(decisions):,} decided reviews, more than the {MAX_CORRECTIONS:,} kept: "
+                    "download them as CSV instead.",
+                    f"合わせると判断済みのレビューが {len(decisions):,} 件になり、保存できる {MAX_CORRECTIONS:,} 件を"
+                    "超えます。代わりに CSV としてダウンロードしてください。",
+                )
             )
         return Overlay(tuple(decisions.items()))
 

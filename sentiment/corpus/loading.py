@@ -19,6 +19,7 @@ from urllib.parse import urlparse
 import datasets
 import pandas as pd
 
+from ..bilingual import Text, same, split_text
 from ..errors import UserError, quoted
 from ..text.limits import MAX_DATASET_ROWS, MAX_TEXT_CHARS, cap_text, has_content, is_capped
 
@@ -78,7 +79,12 @@ def load_dataset(source: str = DEFAULT_SOURCE, config: str | None = DEFAULT_CONF
     if path.is_file():
         return _finish({"train": read_file(path)}, path.name, [])
     if _looks_like_path(source):
-        raise DataError(f"No folder or file at {quoted(source)}: check the path.")
+        raise DataError(
+            Text(
+                f"No folder or file at {quoted(source)}: check the path.",
+                f"{quoted(source)} にフォルダーもファイルもありません。パスを確認してください。",
+            )
+        )
     return load_hub_dataset(source, config)
 
 
@@ -123,9 +129,18 @@ def load_hub_dataset(source: str, config: str | None = DEFAULT_CONFIG) -> Sentim
                 f"sentences) stands in for {DEFAULT_SOURCE}."
             )
             return _with_notices(sample, [notice, *sample.notices])
-        raise DataError(f"The Hugging Face Hub can't be reached, so the dataset {quoted(source)} can't be loaded.")
+        raise DataError(
+            Text(
+                f"The Hugging Face Hub can't be reached, so the dataset {quoted(source)} can't be loaded.",
+                f"Hugging Face Hub に接続できないため、データセット {quoted(source)} を読み込めません。",
+            )
+        )
     not_loaded = DataError(
-        f"Could not load {quoted(source)} ({quoted(config)}) from the Hub: check the dataset id and configuration."
+        Text(
+            f"Could not load {quoted(source)} ({quoted(config)}) from the Hub: check the dataset id and configuration.",
+            f"{quoted(source)}（{quoted(config)}）を Hub から読み込めませんでした。データセットの ID と設定を"
+            "確認してください。",
+        )
     )
     if Path(source).exists():  # `datasets` would read a local path of that name: answer as for a missing id
         raise not_loaded
@@ -158,11 +173,23 @@ def _read_folder(folder: Path) -> dict[str, datasets.Dataset]:
         split = _split_name(path.name.split(".")[0])
         if split and path.suffix in SUFFIXES:
             if split in splits:
-                raise DataError(f"{folder.name} has two files for the {split} split: keep one.")
+                raise DataError(
+                    Text(
+                        f"{folder.name} has two files for the {split} split: keep one.",
+                        f"{folder.name} には{split_text(split).ja}データのファイルが 2 つあります。"
+                        "1 つだけ残してください。",
+                    )
+                )
             splits[split] = read_file(path)
     if not splits:
         names = ", ".join(f"{stem}.csv" for stems in SPLIT_STEMS.values() for stem in stems[:1])
-        raise DataError(f"{folder.name} has no data files: name them by split ({names}, also .tsv/.jsonl/.parquet).")
+        raise DataError(
+            Text(
+                f"{folder.name} has no data files: name them by split ({names}, also .tsv/.jsonl/.parquet).",
+                f"{folder.name} にデータファイルがありません。分割ごとの名前を付けてください（{names}。"
+                ".tsv/.jsonl/.parquet も使えます）。",
+            )
+        )
     return splits
 
 
@@ -171,14 +198,29 @@ def read_file(path: Path) -> datasets.Dataset:
     frame = read_frame(Path(path))
     missing = [column for column in ("text", "label") if column not in frame.columns]
     if missing:
-        raise DataError(f"{path.name} has no {' or '.join(missing)} column: it needs the columns text and label.")
+        raise DataError(
+            Text(
+                f"{path.name} has no {' or '.join(missing)} column: it needs the columns text and label.",
+                f"{path.name} に {'・'.join(missing)} 列がありません。text と label の列が必要です。",
+            )
+        )
     sources = frame["source"].astype(str) if "source" in frame.columns else [path.name] * len(frame)
     labels = [_label_id(value, path, row) for row, value in enumerate(frame["label"], start=1)]
     for row, text in enumerate(frame["text"], start=1):
         if not isinstance(text, str) or not has_content(text):
-            raise DataError(f"{path.name}, row {row}: the text is empty; fill it in or remove the row.")
+            raise DataError(
+                Text(
+                    f"{path.name}, row {row}: the text is empty; fill it in or remove the row.",
+                    f"{path.name} の {row} 行目: テキストが空です。入力するか、その行を削除してください。",
+                )
+            )
     if frame.empty:
-        raise DataError(f"{path.name} has no rows.")
+        raise DataError(
+            Text(
+                f"{path.name} has no rows.",
+                f"{path.name} に行がありません。text と label の行を 1 行以上入れてください。",
+            )
+        )
     columns = {"text": list(frame["text"]), "label": labels, "source": list(sources)}
     return datasets.Dataset.from_dict(columns, features=FEATURES)
 
@@ -194,7 +236,13 @@ def read_frame(path: Path, max_rows: int = MAX_DATASET_ROWS, name: str | None = 
 
         text = decode(path.read_bytes(), name)
         if not text.strip():
-            raise DataError(f"{name} is empty: save it with a header line (text,label) and at least one row per line.")
+            raise DataError(
+                Text(
+                    f"{name} is empty: save it with a header line (text,label) and at least one row per line.",
+                    f"{name} は空です。見出し行（text,label）と、"
+                    "1 行に 1 件ずつ 1 行以上のデータを入れて保存してください。",
+                )
+            )
         buffer = StringIO(text)
         try:
             if path.suffix in (".jsonl", ".json"):
@@ -205,7 +253,13 @@ def read_frame(path: Path, max_rows: int = MAX_DATASET_ROWS, name: str | None = 
         except ValueError as error:
             raise DataError(_parse_problem(name, path.suffix, error)) from error
     if len(frame) > max_rows:
-        raise DataError(f"{name} has more than {max_rows:,} rows: this app reads up to {max_rows:,}; send fewer.")
+        raise DataError(
+            Text(
+                f"{name} has more than {max_rows:,} rows: this app reads up to {max_rows:,}; send fewer.",
+                f"{name} は {max_rows:,} 行を超えています。このアプリが読めるのは {max_rows:,} 行までです。"
+                "行を減らしてください。",
+            )
+        )
     return frame
 
 
@@ -213,7 +267,12 @@ def texts_in_file(path: Path, max_rows: int = MAX_DATASET_ROWS) -> list[str]:
     """The `text` column of a file to classify, refused past `max_rows` before it is all read."""
     table = read_frame(path, max_rows=max_rows)
     if "text" not in table.columns:
-        raise UserError(f"{path.name} has no text column: it needs a column named text.")
+        raise UserError(
+            Text(
+                f"{path.name} has no text column: it needs a column named text.",
+                f"{path.name} に text 列がありません。text という名前の列が必要です。",
+            )
+        )
     return [str(text) for text in table["text"]]
 
 
@@ -223,12 +282,23 @@ def _read_parquet(path: Path, max_rows: int, name: str) -> pd.DataFrame:
     try:
         rows = parquet.ParquetFile(path).metadata.num_rows  # counted from the footer, before reading
         if rows > max_rows:
-            raise DataError(f"{name} has {rows:,} rows: this app reads up to {max_rows:,}; send fewer.")
+            raise DataError(
+                Text(
+                    f"{name} has {rows:,} rows: this app reads up to {max_rows:,}; send fewer.",
+                    f"{name} は {rows:,} 行あります。このアプリが読めるのは {max_rows:,} 行までです。"
+                    "行を減らしてください。",
+                )
+            )
         return pd.read_parquet(path)
     except DataError:
         raise
     except Exception as error:  # pyarrow's errors vary by what is wrong with the file
-        raise DataError(f"{name} is not a readable Parquet file: save it again as Parquet, or as CSV.") from error
+        raise DataError(
+            Text(
+                f"{name} is not a readable Parquet file: save it again as Parquet, or as CSV.",
+                f"{name} は読み取れる Parquet ファイルではありません。Parquet か CSV で保存し直してください。",
+            )
+        ) from error
 
 
 def decode(raw: bytes, name: str) -> str:
@@ -244,18 +314,31 @@ def decode(raw: bytes, name: str) -> str:
         except UnicodeDecodeError:
             continue
     if not readings:
-        raise DataError(f"{name} is not UTF-8, cp932 (Shift-JIS) or EUC-JP text: save it as UTF-8.")
+        raise DataError(
+            Text(
+                f"{name} is not UTF-8, cp932 (Shift-JIS) or EUC-JP text: save it as UTF-8.",
+                f"{name} は UTF-8・cp932（Shift-JIS）・EUC-JP のいずれのテキストでもありません。"
+                "UTF-8 で保存してください。",
+            )
+        )
     return max(readings, key=lambda text: sum("\u3041" <= char <= "\u3096" for char in text))
 
 
-def _parse_problem(name: str, suffix: str, error: ValueError) -> str:
+def _parse_problem(name: str, suffix: str, error: ValueError) -> Text:
     """The parser's complaint in the user's terms: which line, and what to check (not pandas' own text)."""
     if suffix in (".jsonl", ".json"):
-        return f"{name} is not JSON Lines: each line must be one JSON object with text and label."
+        return Text(
+            f"{name} is not JSON Lines: each line must be one JSON object with text and label.",
+            f"{name} は JSON Lines ではありません。"
+            "各行を text と label を持つ 1 つの JSON オブジェクトにしてください。",
+        )
     line = re.search(r"line (\d+)", str(error))
-    where = f" near line {line.group(1)}" if line else ""
+    where = Text(f" near line {line.group(1)}", f"（{line.group(1)} 行目付近）") if line else same("")
     kind = suffix[1:].upper()
-    return f"{name} could not be read as {kind}{where}: check the quoting and that every row has the same columns."
+    return Text(
+        f"{name} could not be read as {kind}{where.en}: check the quoting and that every row has the same columns.",
+        f"{name} を {kind} として読めませんでした{where.ja}。引用符と、どの行も同じ列を持つことを確認してください。",
+    )
 
 
 def _label_id(value, path: Path, row: int) -> int:
@@ -265,7 +348,13 @@ def _label_id(value, path: Path, row: int) -> int:
     if text.lstrip("-").isdigit() and int(text) in range(len(LABELS)):
         return int(text)
     allowed = ", ".join(LABELS)
-    raise DataError(f"{path.name}, row {row}: unknown label {quoted(value)}; use {allowed} (or 0, 1, 2).")
+    raise DataError(
+        Text(
+            f"{path.name}, row {row}: unknown label {quoted(value)}; use {allowed} (or 0, 1, 2).",
+            f"{path.name} の {row} 行目: {quoted(value)} は使えないラベルです。{allowed}（または 0, 1, 2）を"
+            "使ってください。",
+        )
+    )
 
 
 def _finish(splits: dict[str, datasets.Dataset], source: str, notices: list[str]) -> SentimentData:
@@ -273,8 +362,12 @@ def _finish(splits: dict[str, datasets.Dataset], source: str, notices: list[str]
     rows = sum(len(split) for split in splits.values())
     if len(splits) < len(SPLITS) and rows < MIN_ROWS_TO_CARVE:
         raise DataError(
-            f"{source} has only {rows} rows: at least {MIN_ROWS_TO_CARVE} are needed to carve the missing "
-            "validation and test splits; add rows or give the splits as files."
+            Text(
+                f"{source} has only {rows} rows: at least {MIN_ROWS_TO_CARVE} are needed to carve the missing "
+                "validation and test splits; add rows or give the splits as files.",
+                f"{source} には {rows} 行しかありません。足りない validation と test の分割を切り出すには "
+                f"{MIN_ROWS_TO_CARVE} 行以上が必要です。行を増やすか、分割をファイルで渡してください。",
+            )
         )
     if "train" not in splits:
         names = " + ".join(splits)

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from sklearn.linear_model import SGDClassifier
 
+from ..bilingual import Text, split_text, splits_listed
 from ..errors import quoted
 from ..models.teacher import out_of_fold_probabilities
 from .loading import DataError, SentimentData
@@ -41,14 +42,19 @@ class TooFewReviews(DataError):
 @dataclass
 class Suspects:
     table: pd.DataFrame  # COLUMNS plus `flagged` and `p_<label>` for each label; most doubtful first
-    notices: list[str]
+    notices: list[Text]
 
     def reasons(self, index: int, neighbours: int = 3) -> tuple[dict[str, float], list[str]]:
         """Why row `index` is doubted: its class probabilities, and the texts of the most doubted other reviews of
         its confusion cell (the same given label, the same suggested one)."""
         row = self.table[self.table["index"] == index]
         if row.empty:
-            raise DataError(f"Row {index} is not among the ranked reviews: pick a review from the list.")
+            raise DataError(
+                Text(
+                    f"Row {index} is not among the ranked reviews: pick a review from the list.",
+                    f"{index} 行目は順位付けしたレビューに含まれていません。一覧からレビューを選んでください。",
+                )
+            )
         row = row.iloc[0]
         probabilities = {c.removeprefix("p_"): float(row[c]) for c in self.table.columns if c.startswith("p_")}
         cell = self.table[
@@ -121,19 +127,34 @@ def find_suspects(data: SentimentData, split: str, views: list[np.ndarray] = (),
     """The reviews of `data[split]` whose label the models doubt. `views` are other models' probabilities for
     the split's rows (label order as the dataset's); a split larger than `limit` is ranked on a seeded sample."""
     if split not in data:
-        raise DataError(f"The dataset has no {quoted(split)} split; choose one of {', '.join(data)}.")
+        raise DataError(
+            Text(
+                f"The dataset has no {quoted(split)} split; choose one of {', '.join(data)}.",
+                f"このデータには {quoted(split)} という分割がありません。{splits_listed(data).ja} から選んでください。",
+            )
+        )
     rows, notices = data[split], []
     index = np.arange(len(rows))
     if len(rows) > limit:
         index = np.sort(np.random.default_rng(0).choice(len(rows), size=limit, replace=False))
         rows = rows.select(index)
         views = [np.asarray(view)[index] for view in views]
-        notices.append(f"The {split} split has {len(data[split]):,} rows: a seeded sample of {limit:,} was ranked.")
+        notices.append(
+            Text(
+                f"The {split} split has {len(data[split]):,} rows: a seeded sample of {limit:,} was ranked.",
+                f"{split_text(split).ja}データは {len(data[split]):,} 行あるため、シード固定で抽出した {limit:,} 行を"
+                "順位付けしました。",
+            )
+        )
     ngram = ngram_view(rows["text"], rows["label"], len(data.label_names))
     if ngram is None:
         raise TooFewReviews(
-            f"The {split} split has too few reviews of some label to judge its labels: every label needs at "
-            "least 5 reviews."
+            Text(
+                f"The {split} split has too few reviews of some label to judge its labels: every label needs at "
+                "least 5 reviews.",
+                f"{split_text(split).ja}データには、レビューが少なすぎるラベルがあるため、ラベルを判定できません。"
+                "どのラベルにも 5 件以上のレビューが必要です。",
+            )
         )
     table = rank(rows["text"], rows["label"], data.label_names, [ngram, *views], index)
     return Suspects(table, notices)

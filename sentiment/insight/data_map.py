@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..bilingual import Text
 from ..errors import UserError, quoted
 from ..run_files import DATA_MAP_FILE
 
@@ -65,8 +66,15 @@ def read_data_map(run_dir: Path) -> DataMap:
     path = Path(run_dir) / DATA_MAP_FILE
     if not path.is_file():
         raise UserError(
-            f"{Path(run_dir).name} has no data map: only full fine-tuning records one (runs trained before it was "
-            "added have none); pick a full run or train one."
+            Text(
+                f"{Path(run_dir).name} has no data map: only full fine-tuning records one (runs trained before it "
+                "was added have none); pick a full run or train one.",
+                f"{Path(run_dir).name} にはデータマップがありません。"
+                "データマップを記録するのは全体のファインチューニング"
+                "だけです（この機能より前に学習したモデルにもありません）。"
+                "全体をファインチューニングしたモデルを選ぶか、"
+                "新しく学習してください。",
+            )
         )
     record = json.loads(path.read_text(encoding="utf-8"))
     # An epoch a run stopped inside of left some reviews unseen (NaN): they count over the epochs they had.
@@ -93,7 +101,12 @@ def region_reviews(data_map: DataMap, name: str) -> pd.DataFrame:
     """The reviews of one region, the most typical first (easy: most confident; hard: least; ambiguous: most
     variable)."""
     if name not in REGIONS:
-        raise UserError(f"{quoted(name)} is not a region of the data map: pick one of {', '.join(REGIONS)}.")
+        raise UserError(
+            Text(
+                f"{quoted(name)} is not a region of the data map: pick one of {', '.join(REGIONS)}.",
+                f"{quoted(name)} はデータマップの領域ではありません。{', '.join(REGIONS)} のいずれかを選んでください。",
+            )
+        )
     chosen = data_map.reviews[data_map.reviews["region"] == name]
     key, ascending = {"easy-to-learn": ("confidence", False), "ambiguous": ("variability", False)}.get(
         name, ("confidence", True)

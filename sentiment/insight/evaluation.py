@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
+from ..bilingual import Text, classes_listed, splits_listed
 from ..errors import UserError, quoted
 from ..run_files import ANSWERS_FILE, METRICS_FILE, PREDICTIONS_FILE
 from ..storage import write_csv
@@ -29,7 +30,13 @@ class Report:
         labels = self.metrics["confusion_matrix"]["labels"]
         for name in (gold, predicted):
             if name not in labels:
-                raise UserError(f"{quoted(name)} is not a class of this run: pick one of {', '.join(labels)}.")
+                raise UserError(
+                    Text(
+                        f"{quoted(name)} is not a class of this run: pick one of {', '.join(labels)}.",
+                        f"{quoted(name)} はこのモデルのクラスではありません。{classes_listed(labels).ja} の"
+                        "いずれかを選んでください。",
+                    )
+                )
         return self.rows[(self.rows["gold"] == gold) & (self.rows["predicted"] == predicted)]
 
     def save(self, folder: Path) -> None:
@@ -85,7 +92,13 @@ def evaluate(run_dir: str | Path, dataset, split: str = "validation", classifier
     from .inference import load_classifier
 
     if split not in dataset:
-        raise UserError(f"The dataset has no {split} split; choose one of {', '.join(dataset)}.")
+        raise UserError(
+            Text(
+                f"The dataset has no {split} split; choose one of {', '.join(dataset)}.",
+                f"このデータには {quoted(split)} という分割がありません。"
+                f"{splits_listed(dataset).ja} から選んでください。",
+            )
+        )
     classifier = classifier or load_classifier(run_dir)
     rows = dataset[split]
     gold = _gold_ids(rows, classifier.label_names)
@@ -128,7 +141,7 @@ def class_probabilities(classifier, texts: list[str], label_names: list[str]) ->
     """The classifier's probabilities for `texts`, one column per name of `label_names`, in that order."""
     missing = sorted(set(label_names) - set(classifier.label_names))
     if missing:
-        raise UserError(f"The model has no label {', '.join(missing)}; it knows {', '.join(classifier.label_names)}.")
+        raise UserError(missing_labels(missing, classifier.label_names))
     predictions = classifier.predict(texts)
     return np.array([[p.probabilities[name] for name in label_names] for p in predictions])
 
@@ -140,12 +153,20 @@ def probabilities_by_text(rows: pd.DataFrame, texts: list[str], label_names: lis
     return np.array([by_text[text] for text in texts])
 
 
+def missing_labels(missing: list[str], known: list[str]) -> Text:
+    return Text(
+        f"The model has no label {', '.join(missing)}; it knows {', '.join(known)}.",
+        f"このモデルには {classes_listed(missing).ja} のラベルがありません。"
+        f"知っているのは {classes_listed(known).ja} です。",
+    )
+
+
 def _gold_ids(rows, label_names: list[str]) -> list[int]:
     """Gold labels as the model's ids, matched by name so a differently ordered dataset still scores right."""
     names = rows.features["label"].names
     missing = sorted(set(names) - set(label_names))
     if missing:
-        raise UserError(f"The model has no label {', '.join(missing)}; it knows {', '.join(label_names)}.")
+        raise UserError(missing_labels(missing, label_names))
     return [label_names.index(names[label]) for label in rows["label"]]
 
 

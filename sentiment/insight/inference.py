@@ -18,6 +18,7 @@ from pathlib import Path
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+from ..bilingual import Text
 from ..models.baseline import NgramClassifier, is_ngram_run
 from ..models.precision import cpu_has_bf16
 from ..models.prediction import Prediction, RunError, check_texts
@@ -36,7 +37,12 @@ class Classifier:
     ):
         run_dir = Path(run_dir)
         if not (run_dir / "config.json").is_file():
-            raise RunError(f"{run_dir.name} is not a trained model folder (it has no config.json).")
+            raise RunError(
+                Text(
+                    f"{run_dir.name} is not a trained model folder (it has no config.json).",
+                    f"{run_dir.name} は学習済みモデルのフォルダーではありません（config.json がありません）。",
+                )
+            )
         self.run_dir = run_dir
         self.lock = threading.Lock()  # held by work that hooks the model (attribution) and work beside it
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")

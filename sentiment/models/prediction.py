@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..bilingual import Text
 from ..errors import UserError
 from ..text.limits import has_content
 
@@ -27,11 +28,22 @@ def check_texts(texts: list[str]) -> None:
     """Refuse empty input: a model asked about nothing (blank, or only control or zero-width characters)
     would still answer, confidently."""
     if not texts:
-        raise UserError("There is no text to classify: type a review or give one text per line.")
+        raise UserError(
+            Text(
+                "There is no text to classify: type a review or give one text per line.",
+                "分類するテキストがありません。レビューを入力するか、1 行に 1 件ずつテキストを入れてください。",
+            )
+        )
     for number, text in enumerate(texts, start=1):
         if not isinstance(text, str) or not has_content(text):
-            where = "The text" if len(texts) == 1 else f"Text {number}"
-            raise UserError(f"{where} is empty: type a review to classify.")
+            one = len(texts) == 1
+            where = Text("The text", "テキスト") if one else Text(f"Text {number}", f"{number} 件目のテキスト")
+            raise UserError(
+                Text(
+                    f"{where.en} is empty: type a review to classify.",
+                    f"{where.ja}が空です。分類するレビューを入力してください。",
+                )
+            )
 
 
 def prediction_table(predictions: list[Prediction]) -> pd.DataFrame:

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..bilingual import Text
+from ..bilingual import Text, classes_listed, split_text
 from ..corpus.corrections import TABLE_COLUMNS, Overlay
 from ..corpus.loading import SentimentData, texts_in_file
 from ..corpus.suspects import Suspects, TooFewReviews, doubted, find_suspects
 from ..corpus.token_stats import DatasetTokenStats, token_statistics
-from ..errors import UserError, quoted
+from ..errors import UserError, quoted, unknown_split
 from ..insight.attribution import Attribution, integrated_gradients
 from ..insight.data_map import DataMap, read_data_map, region_reviews
 from ..insight.evaluation import Report, comparison, evaluate, probabilities_by_text, saved_report
@@ -104,9 +104,19 @@ class Analyses:
     def comparison(self, run_names: list[str], split: str) -> tuple[pd.DataFrame, dict[str, dict], str]:
         """Several runs scored on the same split: a table, each run's metrics, and a caution if their data differ."""
         if not run_names:
-            raise UserError("No runs are chosen: pick two or more runs to compare.")
+            raise UserError(
+                Text(
+                    "No runs are chosen: pick two or more runs to compare.",
+                    "モデルが選ばれていません。比べるモデルを 2 つ以上選んでください。",
+                )
+            )
         if len(run_names) > MAX_COMPARED:
-            raise UserError(f"{len(run_names)} runs are chosen: compare at most {MAX_COMPARED} at a time.")
+            raise UserError(
+                Text(
+                    f"{len(run_names)} runs are chosen: compare at most {MAX_COMPARED} at a time.",
+                    f"{len(run_names)} 個のモデルが選ばれています。一度に比べられるのは {MAX_COMPARED} 個までです。",
+                )
+            )
         metrics = {name: self.evaluation(name, split).metrics for name in run_names}
         infos = {run.name: run for run in self.runbook.runs()}
         reports = {
@@ -130,7 +140,13 @@ class Analyses:
         model = self.pool.unquantised(run_name)
         check_texts([text])
         if label is not None and label not in model.label_names:
-            raise UserError(f"{quoted(label)} is not a class of this run: pick one of {', '.join(model.label_names)}.")
+            raise UserError(
+                Text(
+                    f"{quoted(label)} is not a class of this run: pick one of {', '.join(model.label_names)}.",
+                    f"{quoted(label)} はこのモデルのクラスではありません。{classes_listed(model.label_names).ja} の"
+                    "いずれかを選んでください。",
+                )
+            )
         # The prediction is the one Classify showed (kept per text): it read the whole text, where "Why?" may read
         # only its head, and asking the model again cost a second of a long text's "Why?".
         label = label or self.pool.classify(run_name, text)[0].label
@@ -154,7 +170,7 @@ class Analyses:
         run_dir = trained.run_dir
         data = self.catalog.run_data(run_dir)
         if split not in data:
-            raise UserError(f"There is no {quoted(split)} split: choose train, validation or test.")
+            raise UserError(unknown_split(split))
         rows = data[split].select(sample_rows(len(data[split])))
         run = self.runbook.info(run_dir.name)
         # A head-only run's encoder was frozen: the model it started from reads every review as the run does
@@ -186,7 +202,7 @@ class Analyses:
         def rank() -> dict[str, str]:
             data = self.catalog.run_data(run_dir)
             if split not in data:
-                raise UserError(f"There is no {quoted(split)} split: choose train, validation or test.")
+                raise UserError(unknown_split(split))
             return doubted_in(self.evaluation(run_name, split), data, split)
 
         return self._suspects.get_or_make((run_key(run_dir), split), rank)
@@ -248,7 +264,11 @@ class Analyses:
         first, second = self.evaluation(before, split).rows, self.evaluation(after, split).rows
         if sorted(first["text"]) != sorted(second["text"]):
             raise UserError(
-                f"{before} and {after} were not scored on the same {split} reviews: pick a run and its retrain."
+                Text(
+                    f"{before} and {after} were not scored on the same {split} reviews: pick a run and its retrain.",
+                    f"{before} と {after} は同じ{split_text(split).ja}データのレビューで評価されていません。"
+                    "モデルと、その再学習版を選んでください。",
+                )
             )
         paired = first[["text", "gold", "predicted"]].merge(
             second[["text", "predicted"]].drop_duplicates("text"), on="text", suffixes=("_before", "_after")
@@ -274,7 +294,13 @@ class Analyses:
         """A copy of the run's model card to download."""
         run_dir = self.runbook.resolve(run_name)
         if (run := self.runbook.info(run_name)) is not None and not run.has_card:
-            raise UserError(f"{run_name} was trained before model cards were written: train it again to get one.")
+            raise UserError(
+                Text(
+                    f"{run_name} was trained before model cards were written: train it again to get one.",
+                    f"{run_name} はモデルカードを書く機能より前に学習されました。"
+                    "カードが必要なら学習し直してください。",
+                )
+            )
         return self.downloads.copy(run_dir / CARD_FILE, f"{run_name}-{CARD_FILE}")
 
     # Tokenizers side by side
@@ -303,8 +329,12 @@ def started_from(settings: dict, trained: Classifier):
         return starting_model(settings, trained.tokenizer, trained.label_names)
     except OSError as error:
         raise UserError(
-            f"The model run {trained.run_dir.name} started from ({quoted(settings['model'])}) can't be loaded here: "
-            "it needs the Hugging Face Hub."
+            Text(
+                f"The model run {trained.run_dir.name} started from ({quoted(settings['model'])}) can't be loaded "
+                "here: it needs the Hugging Face Hub.",
+                f"{trained.run_dir.name} の学習の出発点になったモデル（{quoted(settings['model'])}）は、ここでは"
+                "読み込めません。Hugging Face Hub への接続が必要です。",
+            )
         ) from error
 
 

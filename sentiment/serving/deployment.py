@@ -32,6 +32,14 @@ from ..training.config import TrainConfig
 from .guards import LOOPBACK, PRIVATE_NETWORKS, Network, PasswordThrottle, networks, visitor_address
 
 PASSWORD_VARIABLE = "TRAIN_PASSWORD"
+# The bounds a visitor's settings meet, as a Japanese sentence names them.
+BOUND_NAMES = {
+    "epochs": "エポック数",
+    "max_steps": "最大ステップ数",
+    "train_examples": "学習に使う例の数",
+    "max_length": "最大トークン長",
+    "batch_size": "バッチサイズ",
+}
 LESSON = Text(
     "On this public server anyone may train lesson-size runs: the sample dataset with the starter model (full or "
     "head only) or the n-gram baseline, recipe settings, up to {steps} steps.",
@@ -162,7 +170,12 @@ class Deployment:
     def check_may_stop(self, owner: str | None, session: str, password: str | None, visitor: str = "") -> None:
         """On a public server only the page that started the run, or the password holder, may stop it."""
         if self.public and owner != session and not self.holds_password(password, visitor):
-            raise UserError("Only the page that started this run can stop it (or someone with the training password).")
+            raise UserError(
+                Text(
+                    "Only the page that started this run can stop it (or someone with the training password).",
+                    "この学習を止められるのは、学習を始めたページ（または学習用パスワードを知っている人）だけです。",
+                )
+            )
 
     def bounded(self, config: TrainConfig) -> TrainConfig:
         """`config` within this server's bounds: a value asked beyond one is refused; on a public server
@@ -179,7 +192,12 @@ class Deployment:
         for name, value in asked.items():
             limit = getattr(bounds, name)
             if value is not None and value > limit:
-                raise UserError(f"{name.replace('_', ' ')} can be at most {limit:,} on this server, not {value:,}.")
+                raise UserError(
+                    Text(
+                        f"{name.replace('_', ' ')} can be at most {limit:,} on this server, not {value:,}.",
+                        f"このサーバーでは{BOUND_NAMES[name]}は {limit:,} までです（{value:,} は指定できません）。",
+                    )
+                )
         if not self.public:
             return config
         return dataclasses.replace(

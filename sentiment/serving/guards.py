@@ -23,6 +23,7 @@ from pathlib import Path
 from python_multipart.multipart import parse_options_header
 from starlette.formparsers import MultiPartException
 
+from ..bilingual import Text
 from ..errors import UserError
 
 FREE_GUESSES = 3  # a typo or two costs nothing
@@ -45,7 +46,13 @@ def networks(named) -> tuple[Network, ...]:
         try:
             found.append(ipaddress.ip_network(name.strip(), strict=False))
         except ValueError:
-            raise UserError(f"{name!r} is not an address or a network (like 10.0.0.5 or 10.0.0.0/8).") from None
+            raise UserError(
+                Text(
+                    f"{name!r} is not an address or a network (like 10.0.0.5 or 10.0.0.0/8).",
+                    f"{name!r} はアドレスでもネットワークでもありません（10.0.0.5 や 10.0.0.0/8 のように書いてくださ"
+                    "い）。",
+                )
+            ) from None
     return tuple(found)
 
 
@@ -96,8 +103,10 @@ class PasswordThrottle:
             wait = math.ceil(self.delay(failures) - (self.clock() - last))
             if wait > 0:
                 raise UserError(
-                    f"Too many wrong passwords from your address: wait {wait} s, then try again. "
-                    f"/ パスワードの誤りが続いたため、{wait} 秒待ってから再度お試しください。"
+                    Text(
+                        f"Too many wrong passwords from your address: wait {wait} s, then try again.",
+                        f"パスワードの誤りが続いたため、{wait} 秒待ってから再度お試しください。",
+                    )
                 )
             right = guess_is_right()
             if right:

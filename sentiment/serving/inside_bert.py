@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 
 from ..bilingual import Text
-from ..errors import UserError, quoted
+from ..errors import UserError, quoted, unknown_split
 from ..insight.inference import Classifier
 from ..insight.layers import LayerView, has_layers, layer_view
 from ..insight.maps import sample_rows
@@ -158,7 +158,7 @@ class InsideBert:
     def _probe(self, trained: Classifier, settings: dict, split: str, frozen: bool) -> LayerProbe:
         data = self.catalog.run_data(trained.run_dir)
         if split not in data:
-            raise UserError(f"There is no {quoted(split)} split: choose train, validation or test.")
+            raise UserError(unknown_split(split))
         rows = data[split].select(sample_rows(len(data[split]), PROBE_REVIEWS))
         bf16 = trained.precision == "bf16"
         encoders = {"after": (trained.model, trained.tokenizer, bf16)}

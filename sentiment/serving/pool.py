@@ -86,7 +86,12 @@ class ModelPool:
             return load_tokenizer(str(run_dir))
         if choice in self._models_with_tokenizers():
             return load_tokenizer(choice)
-        raise UserError(f"Unknown tokenizer {quoted(choice)}: pick one from the list.")
+        raise UserError(
+            Text(
+                f"Unknown tokenizer {quoted(choice)}: pick one from the list.",
+                f"{quoted(choice)} というトークナイザーはありません。一覧から選んでください。",
+            )
+        )
 
     def tokenization(
         self, choice: str, text: str, max_length: int | None, second: str
@@ -134,7 +139,11 @@ class ModelPool:
         bounds = self.deployment.bounds
         if len(texts) > bounds.batch_rows:
             raise UserError(
-                f"There are {len(texts):,} texts; this server classifies up to {bounds.batch_rows:,} at a time."
+                Text(
+                    f"There are {len(texts):,} texts; this server classifies up to {bounds.batch_rows:,} at a time.",
+                    f"テキストが {len(texts):,} 件あります。このサーバーが一度に分類できるのは {bounds.batch_rows:,} 件"
+                    "までです。",
+                )
             )
         # What would be tokenized (after NFKC, which makes '㌖' six characters), counted until past the bound: a
         # hostile batch costs no more than that.
@@ -143,9 +152,14 @@ class ModelPool:
             characters += len(unicodedata.normalize("NFKC", cap_text(text)))
             if characters > bounds.batch_chars:
                 raise UserError(
-                    f"These texts have more than {bounds.batch_chars:,} characters together once normalised (NFKC, "
-                    "which makes ㌖ six); this server "
-                    f"classifies up to {bounds.batch_chars:,} at a time: send fewer or shorter texts."
+                    Text(
+                        f"These texts have more than {bounds.batch_chars:,} characters together once normalised "
+                        f"(NFKC, which makes ㌖ six); this server classifies up to {bounds.batch_chars:,} at a time: "
+                        "send fewer or shorter texts.",
+                        f"これらのテキストは正規化（NFKC。㌖ は 6 文字になります）すると合わせて "
+                        f"{bounds.batch_chars:,} 文字を超えます。このサーバーが一度に分類できるのは "
+                        f"{bounds.batch_chars:,} 文字までです。件数を減らすか、短くしてください。",
+                    )
                 )
         model = self.classifier(run_name)
         if isinstance(model, Classifier):  # the n-gram baseline reads characters, not tokens: the bound above holds it
@@ -177,7 +191,13 @@ class ModelPool:
         where the run is served in bf16, else fp32; see inference.unquantised_precision)."""
         run_dir = self.runbook.resolve(run_name)
         if (run := self.runbook.info(run_name)) is not None and not run.reads_tokens:
-            raise UserError("The n-gram baseline has no tokens or hidden states to show: pick a BERT run.")
+            raise UserError(
+                Text(
+                    "The n-gram baseline has no tokens or hidden states to show: pick a BERT run.",
+                    "n-gram ベースラインには、表示できるトークンや隠れ状態がありません。BERT の学習済みモデルを"
+                    "選んでください。",
+                )
+            )
         precision = unquantised_precision(run_dir)
         return self._unquantised.get_or_make(run_key(run_dir), lambda: Classifier(run_dir, precision=precision))
 

@@ -81,7 +81,12 @@ class TrainingDesk:
             # server only the password holder gets this far (start_from_page).
             return spec
         raise UserError(
-            f"{quoted(spec)} is not a model this app offers: pick one from the list, or give a Hub id (owner/name)."
+            Text(
+                f"{quoted(spec)} is not a model this app offers: pick one from the list, or give a Hub id (owner/name"
+                ").",
+                f"{quoted(spec)} はこのアプリで使えるモデルではありません。一覧から選ぶか、Hub の ID（owner/name）を"
+                "入力してください。",
+            )
         )
 
     def start(

@@ -22,6 +22,7 @@ import random
 import unicodedata
 from dataclasses import dataclass, field
 
+from ..bilingual import Text
 from ..errors import UserError
 from .limits import LEARN_TEXTS, cap_text, has_content, is_capped
 from .morphology import IPADIC, UNIDIC, mecab_words, sudachi_morphemes
@@ -254,7 +255,12 @@ class TokenizerLab:
     def compare(self, text: str) -> Comparison:
         """`text` split by every tokenizer; a tokenizer that fails gets one sentence in its row."""
         if not has_content(text or ""):
-            raise UserError("The text is empty: type some Japanese to compare the tokenizers.")
+            raise UserError(
+                Text(
+                    "The text is empty: type some Japanese to compare the tokenizers.",
+                    "テキストが空です。トークナイザーを比べる日本語を入力してください。",
+                )
+            )
         capped, text = is_capped(text), cap_text(text)
         reference = Reference(text)
         return Comparison(
@@ -278,7 +284,13 @@ def learning_texts(texts: list[str]) -> list[str]:
     and at most LEARN_TEXTS of them (a seeded sample), so a 120,000-review dataset is learned in seconds."""
     texts = [cap_text(text) for text in texts if has_content(text)]
     if not texts:
-        raise UserError("The dataset's training split has no text to learn the tokenizers from.")
+        raise UserError(
+            Text(
+                "The dataset's training split has no text to learn the tokenizers from.",
+                "このデータの学習データには、トークナイザーが学習できるテキストがありません。"
+                "別のデータセットを選んでください。",
+            )
+        )
     if len(texts) > LEARN_TEXTS:
         texts = random.Random(0).sample(texts, LEARN_TEXTS)
     return texts

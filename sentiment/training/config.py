@@ -44,6 +44,14 @@ STARTER_RECIPE = {
 # The source tutorial names two ways to build the classifier; the baseline gives both a yardstick.
 METHODS = ("full", "head", "ngram")
 WHOLE_NUMBERS = {"epochs", "max_steps", "batch_size", "max_length", "train_examples", "eval_examples", "seed"}
+SETTING_NAMES = {  # as a Japanese sentence names a setting
+    "epochs": "エポック数",
+    "learning_rate": "学習率",
+    "batch_size": "バッチサイズ",
+    "max_length": "最大トークン長",
+    "train_examples": "学習に使う例の数",
+    "eval_examples": "評価に使う例の数",
+}
 
 
 def _help(text: str, **kwargs):
@@ -104,21 +112,61 @@ class TrainConfig:
 
     def __post_init__(self):
         if self.method not in METHODS:
-            raise UserError(f"method must be one of {', '.join(METHODS)}, not {quoted(self.method)}.")
+            raise UserError(
+                Text(
+                    f"method must be one of {', '.join(METHODS)}, not {quoted(self.method)}.",
+                    f"学習方法（method）は {', '.join(METHODS)} のいずれかにしてください（{quoted(self.method)} は"
+                    "使えません）。",
+                )
+            )
         if self.precision not in PRECISIONS:
-            raise UserError(f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}.")
+            raise UserError(
+                Text(
+                    f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}.",
+                    f"精度（precision）は {', '.join(PRECISIONS)} のいずれかにしてください（{self.precision!r} は"
+                    "使えません）。",
+                )
+            )
         for name in ("epochs", "learning_rate", "batch_size", "max_length", "train_examples", "eval_examples"):
             value = getattr(self, name)
             if value is not None and value <= 0:
-                raise UserError(f"{name} must be positive, not {value}.")
+                raise UserError(
+                    Text(
+                        f"{name} must be positive, not {value}.",
+                        f"{SETTING_NAMES[name]}（{name}）は正の数にしてください（{value} は使えません）。",
+                    )
+                )
         if self.learning_rate is not None and self.learning_rate > 1:
-            raise UserError(f"learning_rate is far too large at {self.learning_rate:g}: try 2e-5 to 1e-3.")
+            raise UserError(
+                Text(
+                    f"learning_rate is far too large at {self.learning_rate:g}: try 2e-5 to 1e-3.",
+                    f"学習率（learning_rate）{self.learning_rate:g} は大きすぎます。2e-5 から 1e-3 の間で"
+                    "試してください。",
+                )
+            )
         if self.warmup is not None and not 0 <= self.warmup < 1:
-            raise UserError(f"warmup is a share of the steps, from 0 up to 1, not {self.warmup}.")
+            raise UserError(
+                Text(
+                    f"warmup is a share of the steps, from 0 up to 1, not {self.warmup}.",
+                    f"ウォームアップ（warmup）はステップ数に対する割合で、0 以上 1 未満です（{self.warmup} は"
+                    "使えません）。",
+                )
+            )
         if self.distill is not None and not 0 <= self.distill <= 1:
-            raise UserError(f"distill is a weight from 0 to 1, not {self.distill}.")
+            raise UserError(
+                Text(
+                    f"distill is a weight from 0 to 1, not {self.distill}.",
+                    f"蒸留の重み（distill）は 0 から 1 の間です（{self.distill} は使えません）。",
+                )
+            )
         if self.starter_hidden % 64:
-            raise UserError(f"starter_hidden must be a multiple of 64, not {self.starter_hidden}.")
+            raise UserError(
+                Text(
+                    f"starter_hidden must be a multiple of 64, not {self.starter_hidden}.",
+                    f"スターターの隠れ層サイズ（starter_hidden）は 64 の倍数にしてください（{self.starter_hidden} は"
+                    "使えません）。",
+                )
+            )
         if self.output is not None:
             check_run_name(Path(self.output).name)
 
@@ -156,8 +204,12 @@ def check_run_name(name: str) -> str:
     """`name` if it is a valid run name, else one sentence saying what a run name may be."""
     if not RUN_NAME.fullmatch(name or "") or name.endswith(PARTIAL_SUFFIX) or len(name.encode()) > RUN_NAME_BYTES:
         raise UserError(
-            f"{quoted(name)} can't be a run name: use up to 100 letters, digits, '-', '_' and '.' "
-            f"(not first; up to 33 Japanese characters), not ending in {PARTIAL_SUFFIX}."
+            Text(
+                f"{quoted(name)} can't be a run name: use up to 100 letters, digits, '-', '_' and '.' "
+                f"(not first; up to 33 Japanese characters), not ending in {PARTIAL_SUFFIX}.",
+                f"{quoted(name)} はモデル名に使えません。英字・数字・'-'・'_'・'.'（先頭以外）で 100 文字まで"
+                f"（日本語なら 33 文字まで）にし、末尾を {PARTIAL_SUFFIX} にしないでください。",
+            )
         )
     if len(look_alike_scripts(name)) > 1:
         raise UserError(

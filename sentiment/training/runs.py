@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from ..bilingual import Text
 from ..errors import UserError, quoted
 from ..run_files import CARD_FILE, CONFIG_FILE, DATA_MAP_FILE, EXAMPLES_KEY, METRICS_FILE, PARTIAL_SUFFIX, RUN_NAME
 
@@ -128,13 +129,28 @@ def shown_source(source: str) -> str:
 def resolve_run(runs_dir: Path, name: str) -> Path:
     """The folder of the finished run `name`, refusing anything that leads out of `runs_dir`."""
     if not name or not name.strip():
-        raise UserError("No run is selected: train one in the Train tab first, or pick one from the list.")
+        raise UserError(
+            Text(
+                "No run is selected: train one in the Train tab first, or pick one from the list.",
+                "モデルが選ばれていません。まず学習タブで学習するか、一覧から選んでください。",
+            )
+        )
     # The name rule first: it keeps odd names (too long, a null byte, a path) away from the filesystem.
     candidate = runs_dir / name
     if not RUN_NAME.fullmatch(name) or candidate.is_symlink():
-        raise UserError(f"{quoted(name)} is not a run name: pick a run from the list.")
+        raise UserError(
+            Text(
+                f"{quoted(name)} is not a run name: pick a run from the list.",
+                f"{quoted(name)} はモデル名ではありません。一覧からモデルを選んでください。",
+            )
+        )
     if candidate.resolve().parent != runs_dir.resolve() or not (candidate / METRICS_FILE).is_file():
-        raise UserError(f"There is no finished run called {quoted(name)}: pick one from the list.")
+        raise UserError(
+            Text(
+                f"There is no finished run called {quoted(name)}: pick one from the list.",
+                f"{quoted(name)} という学習済みモデルはありません。一覧から選んでください。",
+            )
+        )
     return candidate
 
 
