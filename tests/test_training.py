@@ -166,3 +166,34 @@ def test_progress_records_read_back_as_written_and_old_files_read_too(trained_ru
     )
     (old,) = read_progress(tmp_path / "progress.jsonl")
     assert old.event == "eval" and old.step == 3 and old.scores == {"eval_accuracy": 0.5} and old.is_step
+
+
+def test_an_ngram_run_imports_no_torch(tmp_path):
+    """The app's n-gram child (`python -m sentiment train config.json`) never imports torch or the Trainer: about
+    2 s and 100 MB of every baseline run's start. skops, which walks scikit-learn's modules, still trusts the same
+    types as in a process that has torch."""
+    import subprocess
+    import sys
+
+    import skops.io._trusted_types
+
+    from .conftest import ROOT
+
+    config = tmp_path / "ngram.json"
+    config.write_text(json.dumps({"dataset": "sample", "method": "ngram", "output": str(tmp_path / "run")}))
+    child = (
+        "import json, sys\n"
+        "from sentiment.cli import main\n"
+        "code = main(['train', sys.argv[1]])\n"
+        "import skops.io._trusted_types as trusted\n"
+        "loaded = sorted({name.split('.')[0] for name in sys.modules} & {'torch', 'accelerate'})\n"
+        "print(json.dumps([code, loaded, 'transformers.trainer' in sys.modules, trusted.SKLEARN_ESTIMATOR_TYPE_NAMES]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", child, str(config)], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    code, loaded, trainer, trusted = json.loads(result.stdout.strip().splitlines()[-1])
+    assert code == 0 and (tmp_path / "run" / "metrics.json").is_file()
+    assert loaded == [] and not trainer
+    assert trusted == skops.io._trusted_types.SKLEARN_ESTIMATOR_TYPE_NAMES

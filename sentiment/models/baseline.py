@@ -9,6 +9,8 @@ trusts (scikit-learn's own), and refuses a file that asks for anything else.
 from __future__ import annotations
 
 import json
+import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -26,10 +28,27 @@ def fit(texts: list[str], labels: list[int]):
 
 
 def save(model, label_names: list[str], folder: Path) -> None:
-    import skops.io  # here, not at the top: 0.6 s of every trainer's and app's start-up, for n-gram runs only
-
-    skops.io.dump(model, folder / MODEL_FILE)
+    _skops_without_torch().dump(model, folder / MODEL_FILE)
     (folder / LABELS_FILE).write_text(json.dumps({"labels": list(label_names)}, ensure_ascii=False), encoding="utf-8")
+
+
+def _skops_without_torch():
+    """skops.io, imported here, not at the top: 0.6 s of every trainer's and app's start-up, for n-gram runs only.
+
+    Importing it walks every scikit-learn module for the types it trusts, and one of them
+    (sklearn.externals.array_api_compat.torch, which holds no estimator) imports torch: 2 s and 100 MB an n-gram
+    trainer has no use for. In a process that has not imported torch and runs no other thread (the trainer),
+    torch reads as absent for that walk, which passes over a package it can't import."""
+    if "torch" in sys.modules or "skops.io" in sys.modules or threading.active_count() > 1:
+        import skops.io
+
+        return skops.io
+    sys.modules["torch"] = None  # `import torch` raises ImportError until it is removed again
+    try:
+        import skops.io
+    finally:
+        del sys.modules["torch"]
+    return skops.io
 
 
 def is_ngram_run(run_dir: Path) -> bool:

@@ -6,7 +6,10 @@ so every saved run reloads with names.
 
 from __future__ import annotations
 
-from transformers import AutoConfig, AutoModelForSequenceClassification, BertConfig, BertForSequenceClassification
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # transformers' models import torch: an n-gram run never needs them
+    from transformers import BertForSequenceClassification
 
 STARTER = "starter"
 BERT_BASE_WORK = 12 * 768**2  # layers × hidden²: what a token costs BERT-base, the unit of the servers' work bounds
@@ -22,11 +25,15 @@ def label_maps(label_names: list[str]) -> dict:
 
 def load_model(spec: str, label_names: list[str]):
     """A pretrained model (Hub id or local folder) with a classification head for `label_names`."""
+    from transformers import AutoModelForSequenceClassification
+
     return AutoModelForSequenceClassification.from_pretrained(spec, **label_maps(label_names))
 
 
 def positions(spec: str) -> int:
     """How many tokens a pretrained model (Hub id or local folder) reads at most: its position table."""
+    from transformers import AutoConfig
+
     return AutoConfig.from_pretrained(spec).max_position_embeddings
 
 
@@ -35,6 +42,7 @@ def build_starter_model(
 ) -> BertForSequenceClassification:
     """A small BERT, randomly initialised, over the starter tokenizer's vocabulary."""
     import torch
+    from transformers import BertConfig, BertForSequenceClassification
 
     torch.manual_seed(seed)
     config = BertConfig(

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:  # imported where a precision is resolved: an n-gram run never imports torch
+    import torch
 
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 CPU_BF16_FLAGS = {"avx512_bf16", "amx_bf16"}  # /proc/cpuinfo's names for AVX512-BF16 and AMX's bf16 tiles
@@ -24,6 +26,8 @@ def cpu_has_bf16() -> bool:
     # kernels use, "AVX512" both on an AMX Xeon and on a Skylake that has no bf16 instruction at all.
     # torch.cpu's probes ask cpuinfo for the exact features (and they see what the hypervisor passes
     # through, as oneDNN does); they are private, so /proc/cpuinfo's flags stand in where they are missing.
+    import torch
+
     probes = [getattr(torch.cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]
     if all(callable(probe) for probe in probes):
         return any(probe() for probe in probes)
@@ -42,6 +46,8 @@ def cpu_has_bf16() -> bool:
 def resolve_precision(choice: str, device: str | torch.device | None = None) -> str:
     """`choice` as the precision to compute in on `device` (the GPU if there is one, else the CPU): "auto"
     becomes "bf16", "fp16" or "fp32"; an explicit choice is kept, except fp16, which a CPU can't train in."""
+    import torch
+
     device = torch.device(device if device is not None else "cuda" if torch.cuda.is_available() else "cpu")
     if choice not in PRECISIONS:
         raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {choice!r}.")

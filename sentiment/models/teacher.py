@@ -13,13 +13,16 @@ near-certain memory of the training set.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import torch
-import torch.nn.functional as F
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline, make_pipeline
+
+if TYPE_CHECKING:  # the loss is a BERT run's: the n-gram teacher and baseline import no torch
+    import torch
 
 TEACHER_COLUMN = "teacher_probs"
 FOLDS = 5
@@ -49,6 +52,8 @@ def distillation_loss(
     logits: torch.Tensor, labels: torch.Tensor, teacher_probs: torch.Tensor, weight: float
 ) -> torch.Tensor:
     """(1 - weight) x cross-entropy with the gold labels + weight x KL divergence from the teacher."""
+    import torch.nn.functional as F
+
     logits = logits.float()  # in fp32 even under bf16 autocast, like the Trainer's own loss
     gold = F.cross_entropy(logits, labels)
     taught = F.kl_div(F.log_softmax(logits, dim=-1), teacher_probs.float(), reduction="batchmean")

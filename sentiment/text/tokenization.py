@@ -14,8 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from transformers import AutoTokenizer, BertJapaneseTokenizer, PreTrainedTokenizerBase
+if TYPE_CHECKING:  # transformers' auto classes import torch: imported where a tokenizer is made
+    from transformers import BertJapaneseTokenizer, PreTrainedTokenizerBase
 
 from .limits import cap_text, is_capped
 from .scripts import normalization_changes
@@ -31,6 +33,8 @@ BASE_ALPHABET = [chr(c) for c in (*range(0x3041, 0x3097), *range(0x30A1, 0x30FB)
 
 def load_tokenizer(spec: str = SOURCE_MODEL) -> PreTrainedTokenizerBase:
     """A tokenizer from a Hub id or a local folder (a model folder or a training run)."""
+    from transformers import AutoTokenizer
+
     return AutoTokenizer.from_pretrained(spec)
 
 
@@ -68,6 +72,8 @@ def build_starter_tokenizer(
     its hash maps are randomly seeded, and two processes learned 2,648 and 2,649 entries from the
     sample, with different ids.)
     """
+    from transformers import BertJapaneseTokenizer
+
     word_tokenizer = _mecab_tokenizer(mecab_kwargs)
     words: Counter[str] = Counter()
     for text in texts:

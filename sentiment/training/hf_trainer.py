@@ -1,15 +1,20 @@
 """What the Trainer is given for a BERT run (full fine-tuning): its subclass, which learns from the n-gram teacher
-and feeds the data map, and the metrics it reports at each evaluation."""
+and feeds the data map, the metrics it reports at each evaluation, and the hooks that write its progress. (Only
+a BERT run imports this module, and with it torch and the Trainer.)"""
 
 from __future__ import annotations
+
+import time
 
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
 from torch.utils.data import SequentialSampler
-from transformers import Trainer
+from transformers import Trainer, TrainerCallback
 
 from ..models.teacher import TEACHER_COLUMN, distillation_loss
+from ..run_files import ProgressRecord
 from .cartography import EXAMPLE_COLUMN, DataMapCallback
+from .progress import Progress
 
 
 class SentimentTrainer(Trainer):
@@ -56,3 +61,39 @@ def trainer_metrics(eval_prediction) -> dict:
         "f1_weighted": f1_score(gold, predicted, average="weighted"),
         "f1_macro": f1_score(gold, predicted, average="macro"),
     }
+
+
+def _log_kind(logs: dict) -> str:
+    if any(key.startswith("eval_") for key in logs):
+        return "eval"
+    return "summary" if "train_runtime" in logs else "log"
+
+
+class ProgressCallback(TrainerCallback):
+    """The Trainer's start and logs, written as records into the run's `progress`."""
+
+    def __init__(self, progress: Progress):
+        self.progress = progress
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self.train_started = time.monotonic()
+        self.progress.emit(ProgressRecord("start", step=0, total_steps=state.max_steps, epochs=args.num_train_epochs))
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        logs = logs or {}
+        seconds = time.monotonic() - self.train_started
+        per_step = seconds / state.global_step if state.global_step else 0.0
+        numbers = {key: value for key, value in logs.items() if isinstance(value, int | float)}
+        self.progress.emit(
+            ProgressRecord(
+                _log_kind(logs),
+                step=state.global_step,
+                total_steps=state.max_steps,
+                epoch=numbers.pop("epoch", round(state.epoch or 0.0, 3)),  # the Trainer's own, when it logs one
+                remaining=round(per_step * (state.max_steps - state.global_step), 1),
+                examples_per_second=round(state.global_step * args.train_batch_size * args.world_size / seconds, 2)
+                if seconds
+                else 0.0,
+                scores=numbers,
+            )
+        )

@@ -14,24 +14,22 @@ from __future__ import annotations
 
 import json
 import math
+import random
 import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from sklearn.metrics import accuracy_score, f1_score
-from transformers import DataCollatorWithPadding, TrainingArguments, set_seed
-from transformers.trainer_callback import PrinterCallback
 
 from ..corpus.loading import SentimentData
 from ..errors import UserError
 from ..insight.evaluation import report, save_answers
-from ..insight.inference import agreements
 from ..insight.slices import report_slices
-from ..models import baseline, head
+from ..models import baseline
 from ..models.bert import build_starter_model, load_model
 from ..models.precision import resolve_precision
 from ..run_files import (
@@ -47,9 +45,7 @@ from ..run_files import (
 )
 from ..text.tokenization import load_tokenizer
 from .cards import write_model_card
-from .cartography import EXAMPLE_COLUMN, DataMapCallback
 from .config import TrainConfig
-from .hf_trainer import SentimentTrainer, trainer_metrics
 from .prepared import (
     build_inputs,
     capped_length,
@@ -59,7 +55,10 @@ from .prepared import (
     splits,
     starter_tokenizer,
 )
-from .progress import ProgressCallback
+from .progress import Progress
+
+if TYPE_CHECKING:  # torch and the Trainer are imported where a BERT run needs them: an n-gram run imports neither
+    from transformers import TrainingArguments
 
 SHARED_TOKENIZER = ".starter-tokenizer"  # inside the partial folder, for the other ranks
 
@@ -106,10 +105,10 @@ def train(
         _claim(partial)
     try:
         started = time.monotonic()
-        set_seed(config.seed)
+        _seed(config)
         data, train_split, eval_split = splits(config) if prepared is None else prepared_splits(prepared, config)
         test_split = held_out_test(data, config)
-        progress = ProgressCallback(partial / PROGRESS_FILE if is_main else None, on_event)
+        progress = Progress(partial / PROGRESS_FILE if is_main else None, on_event)
         if config.method == "full":
             outcome = _fine_tune(
                 config, data, train_split, eval_split, test_split, partial, trainer_args, progress, is_main, prepared
@@ -135,6 +134,13 @@ def _fine_tune(
     config, data, train_split, eval_split, test_split, partial, trainer_args, progress, is_main, prepared
 ) -> Outcome:
     """The source's method: every layer learns, through the Trainer."""
+    import torch
+    from transformers import DataCollatorWithPadding
+    from transformers.trainer_callback import PrinterCallback
+
+    from .cartography import EXAMPLE_COLUMN, DataMapCallback
+    from .hf_trainer import ProgressCallback, SentimentTrainer, trainer_metrics
+
     with trainer_args.main_process_first(desc="building the tokenizer"):
         partial.mkdir(parents=True, exist_ok=True)  # the other ranks, once rank 0 has made it
         inputs = load_inputs(prepared) if prepared is not None else None
@@ -161,7 +167,7 @@ def _fine_tune(
         data_collator=DataCollatorWithPadding(tokenizer, pad_to_multiple_of=8 if torch.cuda.is_available() else None),
         processing_class=tokenizer,
         compute_metrics=trainer_metrics,
-        callbacks=[progress] if data_map is None else [progress, data_map],
+        callbacks=[ProgressCallback(progress)] if data_map is None else [ProgressCallback(progress), data_map],
     )
     trainer.remove_callback(PrinterCallback)  # progress is reported through ProgressCallback
     trainer.train()
@@ -178,11 +184,15 @@ def _fine_tune(
 
 
 def softmax(logits) -> np.ndarray:
+    import torch
+
     return torch.softmax(torch.from_numpy(np.asarray(logits, dtype=np.float32)), dim=-1).numpy()
 
 
 def _train_head(config, data, train_split, eval_split, test_split, partial, progress) -> Outcome:
     """The source's other method: the encoder frozen, only the classification head fitted (head.py)."""
+    from ..models import head
+
     tokenizer = _tokenizer(config, train_split["text"], partial, True)
     model = _model(config, tokenizer, data.label_names)
     shutil.rmtree(partial / SHARED_TOKENIZER, ignore_errors=True)
@@ -240,6 +250,18 @@ def _eval_record(outcome: Outcome, step: int) -> ProgressRecord:
     return ProgressRecord("eval", step=step, total_steps=step, epoch=1.0, scores=scores)
 
 
+def _seed(config: TrainConfig) -> None:
+    """Seed every generator the run draws from: transformers' set_seed (Python, NumPy, torch) for a BERT run;
+    Python's and NumPy's for an n-gram run, which imports no torch."""
+    if config.method == "ngram":
+        random.seed(config.seed)
+        np.random.seed(config.seed)
+        return
+    from transformers import set_seed
+
+    set_seed(config.seed)
+
+
 def _claim(partial: Path) -> None:
     """Make the run's partial folder, refusing one that exists: another trainer may be writing it."""
     try:
@@ -283,6 +305,9 @@ def _loading(config: TrainConfig, load):
 
 
 def training_arguments(config: TrainConfig, folder: Path) -> TrainingArguments:
+    import torch
+    from transformers import TrainingArguments
+
     precision = _precision(config.precision, config.method)
     return TrainingArguments(
         output_dir=str(folder),
@@ -316,6 +341,8 @@ def _precision(choice: str, method: str) -> str:
     head bf16 where the CPU has bf16 instructions (its features measured against fp32: docs/benchmarks.md),
     while full fine-tuning stays in fp32 there: bf16 has not been checked to keep a pretrained model's accuracy
     when every layer learns on a CPU."""
+    import torch
+
     if choice == "auto" and method == "full" and not torch.cuda.is_available():
         return "fp32"
     try:
@@ -329,6 +356,8 @@ def _save_run(
 ) -> None:
     result = report(outcome.texts, outcome.labels, outcome.probabilities, data.label_names, "validation")
     if config.method != "ngram":
+        from ..insight.inference import agreements
+
         predicted = list(result.rows["predicted"])
         result.metrics.update(agreements(folder, list(result.rows["text"]), predicted))
     result.metrics["train_seconds"] = round(seconds, 1)
