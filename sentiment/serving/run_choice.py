@@ -7,6 +7,8 @@ from __future__ import annotations
 from ..bilingual import Text
 from ..errors import UserError
 from ..markup import literal
+from ..training.runs import RunInfo
+from .catalog import CORRECTED
 from .runbook import RunBook
 from .terms import STARTER
 
@@ -35,13 +37,20 @@ TOKENS_FROM_BEST = Text(
 
 def default_run(runbook: RunBook) -> str | None:
     """The run a picker starts on: the most accurate on its validation split, the newest of equals."""
-    best = runbook.best()
+    best = _shared_best(runbook)
     return best.name if best else None
+
+
+def _shared_best(runbook: RunBook) -> RunInfo | None:
+    """The best run every visitor may open on: not a run trained on one reader's corrected labels (its reader's
+    page compares it with the run it repeats; no picker opens on it)."""
+    shared = [run for run in runbook.runs() if not run.source.endswith(CORRECTED)]
+    return max(shared, key=lambda run: run.accuracy, default=None)  # max keeps the first, the newest, of a tie
 
 
 def default_reason(runbook: RunBook) -> Text | str:
     """Why a picker starts where it does, for its help line: '' while there are no runs."""
-    best = runbook.best()
+    best = _shared_best(runbook)
     if best is None:
         return ""
     return Text(

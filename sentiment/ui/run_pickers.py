@@ -53,22 +53,17 @@ def fresh_picker(studio) -> gr.Dropdown:
 
 
 def refresh_runs(studio, current: str | None, seen: list[str] | None):
-    """A run picker's new choices: a run that appeared since the page last looked is selected (a BERT run
-    before an n-gram one: it is most likely the one just trained); otherwise the current choice stays, untouched
-    (an update could overwrite a choice a shared link has just made)."""
+    """A run picker's choices as runs come and go. Its value is the visitor's: it changes only where it has none yet
+    (the page opened before there was a run: the default is chosen then, once) or its run is gone (the default
+    again). A run someone else has just trained joins the list without being selected, and the help line, which
+    says why the picker opened where it did, stays as the page opened."""
     choices = studio.runbook.choices()
     names = [name for _, name in choices]
     if seen is not None and names == seen and current in names:
         return gr.skip(), names
-    new = [name for name in names if name not in (seen or [])]
-    bert = {name for _, name in studio.runbook.choices(bert_only=True)}
-    fresh = next((name for name in new if name in bert), new[0] if new else None)
-    if fresh and seen is not None:
-        value = fresh
-    elif current in names:
-        value = current
-    else:
-        value = default_run(studio.runbook)
+    if current in names:
+        return gr.Dropdown(choices=choices), names
+    value = default_run(studio.runbook)
     return gr.Dropdown(choices=choices, value=value, info=str(default_reason(studio.runbook))), names
 
 
