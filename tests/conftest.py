@@ -96,6 +96,17 @@ def stop_process_tree(process: subprocess.Popen | psutil.Process, timeout: float
         process.wait(timeout)
 
 
+STAND_IN_TRAINER = Path(__file__).resolve().parent / "stand_in_trainer.py"
+
+
+@pytest.fixture()
+def stand_in_trainer(monkeypatch):
+    """Jobs started during the test run tests/stand_in_trainer.py instead of the real trainer: it writes the
+    progress, metrics and folder a job reads, obeys SIGTERM, and starts in a fraction of a second. For tests of
+    a job's bookkeeping; the real child stays covered by the tests whose point it is."""
+    monkeypatch.setattr("sentiment.training.jobs.TRAINER_COMMAND", (sys.executable, str(STAND_IN_TRAINER), "train"))
+
+
 def copy_run(run: Path, runs: Path) -> Path:
     """A copy of `run` inside the runs folder `runs`: tests that write to a run never touch the shared one."""
     return Path(shutil.copytree(run, runs / run.name))

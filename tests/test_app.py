@@ -174,9 +174,10 @@ def test_runs_resolve_only_inside_the_runs_folder(client, name):
         client.predict(name, "validation", "counts", api_name="/evaluate")
 
 
-def test_training_start_queue_stop_and_restart_across_two_apps_on_one_runs_folder(client, app_runs):
+def test_training_start_queue_stop_and_restart_across_two_apps_on_one_runs_folder(client, app_runs, stand_in_trainer):
     """One runs folder, one trainer: a second app on it (a restart that overlaps, a second worker) sees the
-    first app's run, queues its own start behind it instead of training beside it, and either app may stop it."""
+    first app's run, queues its own start behind it instead of training beside it, and either app may stop it.
+    The first app's run is the stand-in trainer; the second app (a process of its own) trains its run for real."""
     wait_for_training(client)
     with served_app(app_runs, log_name="second-app.log") as second_url:
         second = Client(second_url, verbose=False)

@@ -28,7 +28,7 @@ from sentiment.training.trainer import TrainingError, train
 from .conftest import free_port, wait_until
 
 
-def test_a_lessons_time_limit_follows_this_machines_pace(trained_run, tmp_path):
+def test_a_lessons_time_limit_follows_this_machines_pace(trained_run, tmp_path, stand_in_trainer):
     """Three times the lesson's expected length at the pace of the last timed run of its model and method, from 3
     up to 10 minutes; 3 before any was timed."""
     from sentiment.corpus.loading import load_dataset
@@ -161,7 +161,7 @@ def test_uploads_beyond_the_quota_are_removed_oldest_first(tmp_path):
 
 
 @pytest.mark.slow
-def test_runs_started_from_the_page_beyond_the_quota_are_removed_oldest_first(tmp_path):
+def test_runs_started_from_the_page_beyond_the_quota_are_removed_oldest_first(tmp_path, stand_in_trainer):
     runs = tmp_path / "runs"
     studio = Studio(runs, deployment=Deployment(bounds=dataclasses.replace(LOCAL, runs_kept=2)))
     for age, name in enumerate(["old", "newer"]):  # two finished runs the page started earlier
@@ -182,7 +182,7 @@ def test_runs_started_from_the_page_beyond_the_quota_are_removed_oldest_first(tm
     assert studio.desk.status().state == "finished"
 
 
-def test_a_public_launch_keeps_its_quotas_and_limits_a_run_to_its_minutes(tmp_path, monkeypatch):
+def test_a_public_launch_keeps_its_quotas_and_limits_a_run_to_its_minutes(tmp_path, monkeypatch, stand_in_trainer):
     """The bounds a public launch really gets, none replaced: 20 uploads, 50 downloads, 20 runs started from
     the page, and a run trained with the password stopped after 30 minutes."""
     monkeypatch.delenv("SPACE_ID", raising=False)
@@ -210,7 +210,7 @@ def test_a_public_launch_keeps_its_quotas_and_limits_a_run_to_its_minutes(tmp_pa
     studio.desk.job.stop()
 
 
-def test_a_start_from_the_page_checks_the_password_once(tmp_path, monkeypatch):
+def test_a_start_from_the_page_checks_the_password_once(tmp_path, monkeypatch, stand_in_trainer):
     """Before the form is read, and not again when the run is admitted."""
     studio = Studio(tmp_path / "runs", deployment=Deployment.from_launch(public=True, train_password="pw"))
     checks = []
@@ -257,7 +257,7 @@ def test_an_app_restart_cleans_up_after_a_trainer_that_died(tmp_path):
         job.stop()
 
 
-def test_a_run_past_the_time_limit_is_stopped(tmp_path):
+def test_a_run_past_the_time_limit_is_stopped(tmp_path, stand_in_trainer):
     job = TrainingJob(tmp_path)
     slow = TrainConfig(model="starter", dataset="sample", output=str(tmp_path / "slow"), epochs=50)
     job.submit(slow, max_minutes=0.05)
@@ -307,13 +307,13 @@ def test_uploads_that_runs_were_trained_on_outlive_the_upload_quota(tmp_path):
     assert studio.analyses.evaluation("on-upload", "test").metrics["examples"] > 0
 
 
-def test_a_stop_is_recorded_before_another_apps_queue_starts_its_run(tmp_path):
+def test_a_stop_is_recorded_before_another_apps_queue_starts_its_run(tmp_path, stand_in_trainer):
     """Two apps on one runs folder: the second one's queue starts its run the moment the first one's trainer
     ends. The first app's record of the stop must not land on top of the new run's, or both pages would show
     "stopped" while the new run trains unseen."""
     first, second = TrainingJob(tmp_path), TrainingJob(tmp_path)
     running = TrainConfig(model="starter", dataset="sample", output=str(tmp_path / "to-stop"), epochs=50)
-    queued = TrainConfig(model="starter", dataset="sample", method="ngram", output=str(tmp_path / "queued"))
+    queued = TrainConfig(model="starter", dataset="sample", output=str(tmp_path / "queued"), epochs=50)
     first.submit(running)
     end_trainer, started = first._end, []
 
@@ -333,7 +333,7 @@ def test_a_stop_is_recorded_before_another_apps_queue_starts_its_run(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_trainer_killed_on_its_own_leaves_no_partial_folder_and_its_name_free(tmp_path):
+def test_a_trainer_killed_on_its_own_leaves_no_partial_folder_and_its_name_free(tmp_path, stand_in_trainer):
     job = TrainingJob(tmp_path)
     config = TrainConfig(model="starter", dataset="sample", output=str(tmp_path / "killed"), epochs=50)
     job.submit(config)

@@ -67,6 +67,8 @@ STOP_GRACE_SECONDS = 8.0
 MAX_WAITING = 10
 LOG_LINES_SHOWN = 30  # the end of a run's log that the page shows
 QUEUE_POLL_SECONDS = 0.5
+# The trainer's command line, the config file's path appended: train.py's code path in a process of its own.
+TRAINER_COMMAND = (sys.executable, "-m", "sentiment", "train")
 class JobError(UserError):
     """A job request that can't be honoured right now; the message says why."""
 
@@ -206,7 +208,7 @@ class TrainingJob:
             if not window:
                 with (self.jobs_dir / f"{output.name}.log").open("wb") as log:
                     self._process = subprocess.Popen(
-                        [sys.executable, "-m", "sentiment", "train", str(config_file)],
+                        [*TRAINER_COMMAND, str(config_file)],
                         stdout=log,
                         stderr=subprocess.STDOUT,
                         # The app's own folder, so relative paths (runs, datasets) name the same files there.
