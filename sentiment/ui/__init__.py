@@ -85,7 +85,10 @@ def build_app(studio) -> gr.Blocks:
         # Runs finished since the page opened appear when a tab that lists them is opened.
         for tab, parts in ((evaluate_tab, evaluate), (classify_tab, classify)):
             pickers = [parts.run, parts.seen]
-            tab.select(over(studio, refresh_runs), pickers, pickers, queue=False, api_visibility="private")
+            # (in the visitor's language: the picker's help line says why it opens on the run it does)
+            tab.select(
+                over(studio, user_errors(refresh_runs)), pickers, pickers, queue=False, api_visibility="private"
+            )
         _refresh_choices(evaluate_tab, evaluate.compared, studio.runbook.choices)
         # The run to retrain keeps its choice: a retrain that appeared is not what the visitor retrains next.
         _refresh_choices(dataset_tab, dataset.review_run, studio.runbook.choices)

@@ -12,6 +12,7 @@ import os
 import time
 import typing
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import gradio as gr
@@ -21,6 +22,7 @@ from ..bilingual import Text, class_text, language_of, shown, speaking
 from ..errors import UserError
 from .i18n import t
 from .run_pickers import refresh_runs
+from .tables import given_table, shown_value
 
 logger = logging.getLogger(__name__)
 # Where set, every request that costs at least this many seconds of its thread's CPU is logged with its handler's
@@ -28,6 +30,7 @@ logger = logging.getLogger(__name__)
 # request's cost. (The server runs PyTorch on one thread per request, so the thread's CPU is the request's.)
 LOG_CPU_OVER = float(os.environ["STUDIO_LOG_CPU_S"]) if os.environ.get("STUDIO_LOG_CPU_S") else None
 TITLE = Text("Please check", "確認してください")
+_handling: ContextVar[bool] = ContextVar("handling", default=False)  # inside a handler the page called
 UNEXPECTED = Text(
     "The server could not complete that request: check the input and try again.",
     "処理できませんでした。入力を確認してもう一度お試しください。",
@@ -88,16 +91,21 @@ def user_errors(function):
     server and the page gets one general sentence.
 
     The language is the one the request's Accept-Language asks for first (gradio keeps the request of the
-    event it is running); every `Text` the handler returns, or formats, reads in it. Called from another
-    handler, a handler speaks the caller's language; with no request (the API from Python), English."""
+    event it is running); every `Text` the handler returns, or formats, reads in it, and so do the headers and
+    class names of the tables it returns (tables.py; a table the page sends back reaches it in English). Called
+    from another handler, a handler speaks the caller's language; with no request (the API from Python), English."""
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
         request = LocalContext.request.get(None)
         language = language_of(request.headers.get("accept-language", "")) if request is not None else None
         with speaking(language) if language else contextlib.nullcontext(), _cpu_logged(function.__name__):
+            outermost = _handling.set(True) if not _handling.get() else None
             try:
-                return shown(function(*args, **kwargs))
+                if outermost is None:  # called from another handler: tables stay as the parts made them
+                    return shown(function(*args, **kwargs))
+                args = tuple(given_table(arg) for arg in args)
+                return shown_value(shown(function(*args, **kwargs)))
             except UserError as error:
                 # Toasts render HTML: escaped, a message shows exactly as written, names included.
                 message = html.escape(str(error), quote=False)
@@ -105,6 +113,9 @@ def user_errors(function):
             except Exception:
                 logger.exception("%s failed", function.__name__)
                 raise gr.Error(str(UNEXPECTED), title=str(TITLE), print_exception=False) from None
+            finally:
+                if outermost is not None:
+                    _handling.reset(outermost)
 
     return wrapper
 

@@ -156,7 +156,9 @@ def build_evaluate_tab(studio, tabs) -> EvaluateTab:
         gr.Markdown(t(*INTRO))
         with gr.Row():
             run = run_picker(studio, t("Run", "学習済みモデル"))
-            split = gr.Dropdown(SPLITS, value="validation", label=t("Split", "分割"))
+            # A split typed in (or sent through the API) that the data lacks gets the app's own sentence, in the
+            # visitor's language, instead of gradio's English list of choices.
+            split = gr.Dropdown(SPLITS, value="validation", label=t("Split", "分割"), allow_custom_value=True)
             go = gr.Button(t("Evaluate", "評価"), variant="primary", elem_id="evaluate-button")
             copy = gr.Button(t("Copy link", "リンクをコピー"), size="md")
         notice = gr.Markdown(elem_id="evaluate-run-notice")

@@ -14,6 +14,7 @@ from ..serving.terms import LESSON_STEPS, RUN_COLUMNS, SOURCE_MODEL, STARTER, WH
 from .common import Action, over, user_errors
 from .i18n import t
 from .plots import training_curves
+from .tables import VALUES
 
 # The options a page may set, shown with the help text of TrainConfig; blank means the recipe default.
 FORM_FIELDS = ("epochs", "learning_rate", "batch_size", "max_length", "train_examples", "seed")
@@ -125,6 +126,7 @@ def throughput_text(status) -> Text | str:
 
 def runs_table(studio) -> pd.DataFrame:
     table = pd.DataFrame([run.row() for run in studio.runbook.runs()], columns=RUN_COLUMNS)
+    table["method"] = [str(VALUES["method"].get(method, method)) for method in table["method"]]
     return table.rename(columns={column: str(header) for column, header in RUN_HEADERS.items()})
 
 
