@@ -41,19 +41,18 @@ import random
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections import defaultdict
 from pathlib import Path
 
 import httpx
 import psutil
 from common import ROOT, bert_run, machine, reviews, split_80_20, write_split_folder
+from harness import NotServing, answers, start_app
 
 # The app and its trainer run offline on the starter and the sample; no telemetry leaves the machine.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -525,38 +524,20 @@ def train_all(commands: list[list[str]]) -> None:
             raise SystemExit(f"Training a run for the class failed:\n{errors[-3000:]}")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def serve(folder: Path, password: str, model: Path | None) -> tuple[str, subprocess.Popen, Path]:
     """A public server on 127.0.0.1 only; its URL, process and log."""
-    port = free_port()
     log_path = folder / "app.log"
     # The password comes from the environment, as a Space's secret would: on the command line `ps` shows it.
     # gradio's own files (uploads) go to the temporary folder too, so nothing of the class outlives it.
     # Every request's own CPU is logged (ui/common.py), for the costliest request.
     environment = {**os.environ, "TRAIN_PASSWORD": password, "GRADIO_TEMP_DIR": str(folder / "gradio")}
     environment["STUDIO_LOG_CPU_S"] = "0"
-    command = [sys.executable, "app.py", "--runs", str(folder / "runs"), "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--model", str(model)] if model else []
-    with log_path.open("w") as log:  # --no-first-runs: the class's runs are trained before it starts
-        server = subprocess.Popen(
-            [*command, "--public", "--no-first-runs", "--trusted-proxy", "127.0.0.1"],
-            cwd=ROOT,
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 120
-    while not answers(url):
-        if server.poll() is not None or time.monotonic() > deadline:
-            server.kill()
-            raise SystemExit(f"The app did not start serving:\n{log_path.read_text()[-3000:]}")
-        time.sleep(0.5)
+    flags = ["--host", "127.0.0.1", *(["--model", str(model)] if model else [])]
+    flags += ["--public", "--no-first-runs", "--trusted-proxy", "127.0.0.1"]  # the runs are trained before class
+    try:
+        url, server = start_app(folder / "runs", *flags, log=log_path, env=environment)
+    except NotServing as error:
+        raise SystemExit(str(error)) from None
     return url, server, log_path
 
 
@@ -566,14 +547,6 @@ def settle(pid: int, busy_share: float = 10.0, limit: float = 60) -> None:
     process, deadline = psutil.Process(pid), time.monotonic() + limit
     while process.cpu_percent(interval=0.5) > busy_share and time.monotonic() < deadline:
         pass
-
-
-def answers(url: str, timeout: float = 2) -> bool:
-    try:
-        urllib.request.urlopen(url, timeout=timeout).close()
-        return True
-    except OSError:
-        return False
 
 
 class MemoryWatch:

@@ -16,24 +16,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, machine
+from common import machine
+from harness import start_app
 
 EXAMPLE = "このイヤホン、音がすごくクリアで買ってよかったです！"
 FIRST_RUNS = ("ngram-sample", "full-starter-sample")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def one_round(timeout: float) -> dict:
@@ -41,24 +33,13 @@ def one_round(timeout: float) -> dict:
     from gradio_client.exceptions import AppError
 
     with tempfile.TemporaryDirectory() as folder:
-        runs, port = Path(folder) / "runs", free_port()
+        runs = Path(folder) / "runs"
         environment = {**os.environ, "HF_HUB_OFFLINE": "1"}
         started = time.monotonic()
-        server = subprocess.Popen(
-            [sys.executable, "app.py", "--runs", str(runs), "--port", str(port)],
-            cwd=ROOT,
-            env=environment,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        url, server = start_app(runs, env=environment, timeout=timeout)
         try:
-            client = None
-            while client is None:
-                try:
-                    client = Client(f"http://127.0.0.1:{port}/", verbose=False)
-                except Exception:  # not serving yet
-                    time.sleep(0.5)
             served = time.monotonic() - started
+            client = Client(url, verbose=False)
             first = None
             while first is None and time.monotonic() - started < timeout:
                 names = [name for name in FIRST_RUNS if (runs / name / "metrics.json").is_file()]

@@ -9,22 +9,15 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import psutil
 from common import ROOT, SHARED_REVIEWS, add_shape_options, bert_run, emit, machine, reviews, shape_name
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from harness import start_app
 
 
 def as_finished_run(folder: Path) -> Path:
@@ -52,21 +45,8 @@ def megabytes(value: int) -> float:
 def app_memory(runs: Path, classifications: int, texts: list[str]) -> dict:
     from gradio_client import Client
 
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "app.py", "--runs", str(runs), "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    url, server = start_app(runs)
     try:
-        url = f"http://127.0.0.1:{port}/"
-        for _ in range(240):
-            try:
-                urllib.request.urlopen(url, timeout=2)
-                break
-            except OSError:
-                time.sleep(0.5)
         process = psutil.Process(server.pid)
         started_rss = process.memory_info().rss
         client = Client(url, verbose=False)

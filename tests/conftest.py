@@ -11,6 +11,8 @@ from pathlib import Path
 import psutil
 import pytest
 
+from bench.harness import free_port, start_app, stop_process_tree
+
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 # Two workers share two cores, and most tests start more processes (apps, trainers): one torch thread each.
@@ -79,23 +81,6 @@ def no_trainer_outlives_the_tests():
         stop_process_tree(child)
 
 
-def stop_process_tree(process: subprocess.Popen | psutil.Process, timeout: float = 20) -> None:
-    """Stop `process` and every process under it (an app's trainer), then reap them; kill what won't stop."""
-    try:
-        family = [*psutil.Process(process.pid).children(recursive=True), psutil.Process(process.pid)]
-    except psutil.NoSuchProcess:
-        family = []
-    for member in family:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            member.terminate()
-    _, alive = psutil.wait_procs(family, timeout)
-    for member in alive:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            member.kill()
-    if isinstance(process, subprocess.Popen):
-        process.wait(timeout)
-
-
 STAND_IN_TRAINER = Path(__file__).resolve().parent / "stand_in_trainer.py"
 
 
@@ -129,14 +114,6 @@ def trained_run(tmp_path_factory, worker_id) -> Path:
     return output
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def app_runs(trained_run, tmp_path_factory) -> Path:
     """The app's runs folder, holding one trained run to start with."""
@@ -148,31 +125,11 @@ def app_runs(trained_run, tmp_path_factory) -> Path:
 def serve_app(
     runs: Path, *flags: str, log_name: str = "app.log", first_runs: bool = False
 ) -> tuple[str, subprocess.Popen]:
-    """`python app.py --runs RUNS FLAGS…` serving offline on a free port; its URL and process. The first runs
-    (trained when no run has finished) only where a test asks for them: other tests want an idle trainer."""
+    """`python app.py --runs RUNS FLAGS…` serving offline on a free port (bench/harness.py, as the benchmarks
+    serve it), its log beside the runs folder; its URL and process. The first runs (trained when no run has
+    finished) only where a test asks for them: other tests want an idle trainer."""
     flags = flags if first_runs else (*flags, "--no-first-runs")
-    import time
-    import urllib.request
-
-    port = free_port()
-    log_path = runs.parent / log_name
-    with log_path.open("w") as log:
-        server = subprocess.Popen(
-            [sys.executable, "app.py", "--runs", str(runs), "--port", str(port), *flags],
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return url, server
-        except OSError:
-            assert server.poll() is None, log_path.read_text()
-            assert time.monotonic() < deadline, "the app did not start serving"
-            time.sleep(0.5)
+    return start_app(runs, *flags, log=runs.parent / log_name)
 
 
 @contextlib.contextmanager
