@@ -30,12 +30,12 @@ def positions_per_epoch(lengths: list[int], order: list[int], batch: int = BATCH
     return real, padded - real
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--num-proc", type=int, default=2)
     parser.add_argument("--rows", type=int, default=None, help="use only this many reviews (tiny runs, tests)")
-    options = parser.parse_args()
+    options = parser.parse_args(argv)
     datasets.disable_progress_bars()
     datasets.disable_caching()  # each repeat really tokenizes
 

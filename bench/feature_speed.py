@@ -106,7 +106,7 @@ def accuracy(values: dict[str, np.ndarray], labels: np.ndarray, seeds: list[int]
     return {"train_reviews": len(train), "held_out_reviews": len(held_out), "split_seeds": seeds, **result}
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reviews", type=int, default=384, help="how many shared reviews (all: 3000)")
     parser.add_argument("--repeats", type=int, default=3, help="timed passes of each variant, alternating")
@@ -126,7 +126,7 @@ def main() -> None:
         "--model", help="a run folder (model and tokenizer) instead of the random BERT-base shape: a learned encoder"
     )
     parser.add_argument("--tiny", action="store_true", help="1 layer x 64, 24 reviews, 1 repeat (tests)")
-    options = parser.parse_args()
+    options = parser.parse_args(argv)
     if options.tiny:
         options.layers, options.hidden, options.reviews, options.repeats = 1, 64, 24, 1
 

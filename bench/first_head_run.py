@@ -22,10 +22,10 @@ from pathlib import Path
 from common import add_shape_options, bert_run, emit, machine, reviews, shape_name, split_80_20, write_split_folder
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add_shape_options(parser)
-    options = parser.parse_args()
+    options = parser.parse_args(argv)
 
     from sentiment.serving.training_desk import FIRST_RUN_SECONDS, HEAD_PACE, first_head_size
     from sentiment.training.config import TrainConfig

@@ -71,11 +71,11 @@ def one_round(timeout: float) -> dict:
             server.wait(30)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=600, help="seconds a round may take")
-    options = parser.parse_args()
+    options = parser.parse_args(argv)
     rounds = [one_round(options.timeout) for _ in range(options.rounds)]
     for number, result in enumerate(rounds, start=1):
         print(f"round {number}: {result}")

@@ -44,13 +44,13 @@ def agreement(plain, fast, texts: list[str]) -> float:
     return round(sum(x == y for x, y in zip(a, b, strict=True)) / len(a), 4)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reviews", type=int, default=200, help="reviews timed one at a time")
     parser.add_argument("--bulk", type=int, default=600, help="reviews classified in one call")
     parser.add_argument("--run", default=None, help="a trained run for the agreement figure")
     add_shape_options(parser)
-    options = parser.parse_args()
+    options = parser.parse_args(argv)
 
     from sentiment.insight.inference import Classifier
 

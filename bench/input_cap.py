@@ -36,12 +36,12 @@ def mecab_survives(length: int, character: str) -> bool:
     return result.returncode == 0
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--crash-lengths", type=int, nargs="+", default=[100_000, 150_000, 160_000, 200_000, 300_000])
     parser.add_argument("--lengths", type=int, nargs="+", default=[1_000, 10_000, 300_000])
     parser.add_argument("--repeats", type=int, default=5)
-    options = parser.parse_args()
+    options = parser.parse_args(argv)
 
     from sentiment.insight.inference import Classifier
     from sentiment.text.limits import MAX_TEXT_CHARS

@@ -43,11 +43,11 @@ def texts_of_length(tokenizer, texts: list[str], low: int, high: int) -> list[st
     return [text for text, length in zip(texts, lengths, strict=True) if low <= length <= high]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=3, help="timings of each variant")
     add_shape_options(parser)
-    options = parser.parse_args()
+    options = parser.parse_args(argv)
     torch.set_num_threads(1)
     table = reviews(options.rows)
     texts = list(table["text"])

@@ -47,10 +47,10 @@ def held_out_accuracy(texts: list[str], train_labels: np.ndarray, truth: np.ndar
     return round(float((predicted == truth).mean()), 3)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=None, help="use only this many reviews (tiny runs)")
-    options = parser.parse_args()
+    options = parser.parse_args(argv)
 
     from sentiment.corpus.loading import load_dataset
     from sentiment.corpus.suspects import find_suspects

@@ -115,11 +115,11 @@ def train_with_map(folder: Path, output: Path, epochs: float) -> dict:
     }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=None, help="use only this many reviews (tiny runs)")
     parser.add_argument("--epochs", type=float, default=10, help="epochs of the starter run (its recipe: 10)")
-    options = parser.parse_args()
+    options = parser.parse_args(argv)
 
     from sklearn.linear_model import LogisticRegression
 

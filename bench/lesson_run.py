@@ -44,11 +44,11 @@ def one_run(flags: list[str], output: Path) -> dict:
     return {"wall_s": round(wall, 1), "train_s": round(metrics["train_seconds"], 1), "accuracy": metrics["accuracy"]}
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--max_steps", type=int, default=None, help="cut the starter's run (a quick check)")
-    options = parser.parse_args()
+    options = parser.parse_args(argv)
     starter = RUNS["starter"] + (["--max_steps", str(options.max_steps)] if options.max_steps else [])
     rounds = {"starter": [], "ngram": []}
     with tempfile.TemporaryDirectory() as folder:

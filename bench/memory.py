@@ -100,12 +100,12 @@ def training_memory(scratch: Path, steps: int, rows: int | None) -> dict:
     return {"peak_mb": megabytes(peak), "steps": steps, "seconds": round(time.perf_counter() - started, 1)}
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--classifications", type=int, default=1000)
     parser.add_argument("--train-steps", type=int, default=60, help="steps of the starter training run")
     add_shape_options(parser)
-    options = parser.parse_args()
+    options = parser.parse_args(argv)
     table = reviews(options.rows)
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)

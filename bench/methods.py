@@ -62,7 +62,7 @@ def full_rate(folder: Path, output: Path, model: str, steps: int, precision: str
     return next(record["train_samples_per_second"] for record in records if record["event"] == "summary")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_shape_options(parser)
     parser.add_argument("--full-steps", type=int, default=16, help="steps timed for full fine-tuning's rate")
@@ -74,7 +74,7 @@ def main() -> None:
         "AMX): see bench/feature_speed.py",
     )
     parser.add_argument("--starter-steps", type=int, default=-1, help="cap the starter's full run (tiny runs, tests)")
-    options = parser.parse_args()
+    options = parser.parse_args(argv)
     train, held_out = split_80_20(reviews(options.rows))
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)

@@ -74,12 +74,12 @@ def train_starter(folder: Path, output: Path, options: list[str]) -> dict:
     }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=None, help="use only this many reviews (tiny runs, tests)")
     parser.add_argument("--keep", default=None, help="keep the first seed's run in this folder (for inference_latency)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[42, 1, 2], help="train once per seed")
-    known, options = parser.parse_known_args()
+    known, options = parser.parse_known_args(argv)
     train, held_out = split_80_20(reviews(known.rows))
     with tempfile.TemporaryDirectory() as scratch:
         folder = write_split_folder(Path(scratch) / "data", train, held_out)

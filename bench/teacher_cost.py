@@ -36,10 +36,10 @@ def synthetic_split(table, rows: int, seed: int = 0) -> tuple[list[str], list[in
     return made_texts, made_labels
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[2400, 24000, 120000], help="training rows")
-    options = parser.parse_args()
+    options = parser.parse_args(argv)
     table = reviews()
     measured = []
     for rows in sorted(options.sizes):  # ascending, so the process's peak memory is this size's

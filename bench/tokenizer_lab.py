@@ -21,11 +21,11 @@ from common import emit, machine, median_seconds, reviews, split_80_20
 COMPARED_CHARS = 200
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=None, help="Reviews to use (default: all 3,000).")
     parser.add_argument("--repeats", type=int, default=20, help="Timed comparisons (median reported).")
-    options = parser.parse_args()
+    options = parser.parse_args(argv)
 
     from sentiment.corpus.token_stats import token_statistics
     from sentiment.text.compare import TokenizerLab

@@ -98,13 +98,13 @@ def run(name: str, train_set, collator, args, steps: int, model_factory) -> dict
     }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--source-steps", type=int, default=3)
     parser.add_argument("--our-steps", type=int, default=24)
     parser.add_argument("--batch-size", type=int, default=16)
     add_shape_options(parser)
-    options = parser.parse_args()
+    options = parser.parse_args(argv)
     datasets.disable_progress_bars()
 
     from transformers import DataCollatorWithPadding, default_data_collator

@@ -44,12 +44,12 @@ def peak_rss_during(work, *args) -> tuple[object, float]:
     return result, (max(peak[0], process.memory_info().rss) - before) / 2**20
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=3, help="explanations of each text under each budget")
     parser.add_argument("--no-unbounded", action="store_true", help="skip the unbounded explanations (minutes)")
     add_shape_options(parser)
-    options = parser.parse_args()
+    options = parser.parse_args(argv)
     torch.set_num_threads(1)
     texts = list(reviews(options.rows)["text"])
     tokenizer = build_starter_tokenizer(texts, vocab_size=4000)

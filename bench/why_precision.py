@@ -21,12 +21,12 @@ from sentiment.insight.attribution import integrated_gradients
 from sentiment.text.tokenization import build_starter_tokenizer
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--texts", type=int, default=6, help="reviews explained")
     parser.add_argument("--repeats", type=int, default=2, help="explanations of each review in each precision")
     add_shape_options(parser)
-    options = parser.parse_args()
+    options = parser.parse_args(argv)
     torch.set_num_threads(1)
     texts = list(reviews(options.rows)["text"])
     tokenizer = build_starter_tokenizer(texts, vocab_size=4000)

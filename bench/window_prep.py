@@ -33,11 +33,11 @@ def folder_bytes(folder: Path) -> int:
     return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=40, help="copies of the 3,000 reviews to train on")
     parser.add_argument("--rows", type=int, default=None, help="use only this many reviews (tiny runs, tests)")
-    options = parser.parse_args()
+    options = parser.parse_args(argv)
 
     from sentiment.training.config import TrainConfig
     from sentiment.training.prepared import load_inputs, prepare, prepared_splits

@@ -1,4 +1,4 @@
-"""Command lines: `train.py` (training) and `python -m sentiment evaluate|examples|predict|overview|suspects`.
+"""Command lines: `train.py` (training) and `python -m sentiment evaluate|examples|predict|overview|suspects|notebook`.
 
 Each does what a tab of the page does, with the same code: the Evaluate tab's metrics and a confusion
 cell's examples, the Classify tab's texts and batch CSV, the Dataset tab's overview and doubted labels.
@@ -126,8 +126,16 @@ def main(argv: list[str] | None = None) -> int:
         "--model", help="Optional: a run folder whose predictions join the n-gram view (one that did not train on "
         "this split, or it will vouch for the labels it learned)."
     )
+    notebook = commands.add_parser(
+        "notebook", help="Write a finished run as a Jupyter notebook that trains it again (notebook.ipynb)."
+    )
+    notebook.add_argument("--model", required=True, help="A trained run folder (from train.py).")
+    notebook.add_argument(
+        "--output", help="Where to write it (default: notebook.ipynb in the run folder, kept there once written)."
+    )
     args = parser.parse_args(argv)
     commands = {
+        "notebook": _notebook,
         "evaluate": _evaluate,
         "examples": _examples,
         "overview": _overview,
@@ -135,6 +143,15 @@ def main(argv: list[str] | None = None) -> int:
         "suspects": _suspects,
     }
     return _guarded(lambda: commands[args.command](args))
+
+
+def _notebook(args) -> int:
+    from pathlib import Path
+
+    from .training.notebook import notebook_file
+
+    print(notebook_file(Path(args.model), Path(args.output) if args.output else None))
+    return 0
 
 
 def _evaluate(args) -> int:

@@ -1,0 +1,779 @@
+"""The cells of a run's notebook (notebook.py puts them in order): markdown in Japanese and English, and code that
+uses `datasets`, `transformers`, `scikit-learn` and `pandas` only. Each code cell reads the names the cells before
+it defined, as a learner's notebook does; the templates that depend on the run are functions of its settings."""
+
+from __future__ import annotations
+
+import json
+
+
+def md(ja: str, en: str) -> str:
+    return f"{ja}\n\n*{en}*"
+
+
+def title(name: str, settings: dict, metrics: dict) -> str:
+    method = {
+        "full": "全層ファインチューニング / full fine-tuning",
+        "head": "ヘッドのみ / head only",
+        "ngram": "n-gram ベースライン / n-gram baseline",
+    }[settings.get("method", "full")]
+    accuracy = f"{metrics['accuracy']:.4f}" if "accuracy" in metrics else "?"
+    model = "—" if settings.get("method") == "ngram" else f"`{settings.get('model')}`"
+    return (
+        f"# {name}\n\n"
+        f"**日本語:** 日本語感情分析スタジオで学習した実行「{name}」を、もう一度学習するノートブックです。"
+        "元のチュートリアル（データセットを読み、トークナイズし、BERT "
+        "を `Trainer` でファインチューニングし、混同行列を描き、"
+        "モデルを保存して新しい文を分類する）と同じ順序で、この実行の設定とシードをそのまま使います。"
+        "このプロジェクトのパッケージは使いません。\n\n"
+        f"**English:** this notebook trains the run “{name}” of Japanese Sentiment Studio again, in the source "
+        "tutorial's order (load the dataset, tokenize, fine-tune BERT with the `Trainer`, draw the confusion matrix, "
+        "save the model and classify new text), with this run's exact settings and seed. It uses `datasets`, "
+        "`transformers`, `scikit-learn` and `pandas`, not the app's own package.\n\n"
+        f"| | |\n|---|---|\n| method / 手法 | {method} |\n| model / モデル | {model} |\n"
+        f"| dataset / データ | `{settings.get('dataset')}` ({settings.get('dataset_source', '')}) |\n"
+        f"| seed / シード | {settings.get('seed')} |\n| validation "
+        f"accuracy in the app / アプリでの検証正解率 | {accuracy} |\n\n"
+        "Open in Colab / Colab で開く: push the run folder (with this file) to the Hub, or upload this file to "
+        "Colab (*File → Upload notebook*). "
+        "Hub にこのファイルを含む実行フォルダを push するか、このファイルを Colab にアップロードしてください。"
+    )
+
+
+def differences(settings: dict) -> str:
+    """Where this run departs from the source tutorial, one line each, in both languages."""
+    method, starter = settings.get("method", "full"), settings.get("model") == "starter"
+    lines = []
+    if method == "ngram":
+        lines.append(
+            (
+                "BERT は使いません。文字 1〜3-gram の TF-IDF "
+                "とロジスティック回帰（scikit-learn）だけの、比較の基準となるモデルです。",
+                "No BERT: TF-IDF over character 1-3-grams and a logistic regression (scikit-learn), the yardstick "
+                "every other run is measured against.",
+            )
+        )
+    else:
+        lines.append(
+            (
+                "パディングはバッチごと（`DataCollatorWithPadding`）"
+                "。チュートリアルはデータセット全体の最長の長さに揃えていました。",
+                "Padding per batch (`DataCollatorWithPadding`); the "
+                "tutorial padded every review to the longest one in the "
+                "whole dataset.",
+            )
+        )
+    if method == "full" and settings.get("group_by_length", True):
+        lines.append(
+            (
+                '長さの近いレビューを同じバッチにまとめます（`train_sampling_strategy="group_by_length"`）。',
+                'Batches group reviews of similar length (`train_sampling_strategy="group_by_length"`).',
+            )
+        )
+    if method != "ngram":
+        lines.append(
+            (
+                f"精度（precision）: `{settings.get('precision', 'auto')}`。"
+                "auto は GPU では bf16（なければ fp16）、CPU では"
+                "全層学習は fp32、ヘッドのみは bf16 命令のある CPU で bf16 です。",
+                f"Precision: `{settings.get('precision', 'auto')}`; auto "
+                f"is bf16 on a GPU (fp16 without bf16), fp32 for full "
+                "fine-tuning on a CPU, and bf16 for a head-only run on a CPU with bf16 instructions.",
+            )
+        )
+    if method == "head":
+        lines.append(
+            (
+                "ヘッドのみ: エンコーダーは固定し、各レビューの pooled "
+                "`[CLS]` ベクトルにロジスティック回帰を当てはめ、その重みを"
+                "分類層にコピーします。保存されるのは普通のモデルフォルダーです。",
+                "Head only: the encoder is frozen; a logistic regression fitted on each review's pooled `[CLS]` vector "
+                "becomes the classification layer, so what is saved is an ordinary model folder.",
+            )
+        )
+    if starter:
+        lines.append(
+            (
+                "スターター: 事前学習済みモデルの代わりに、学習テキストから数えて作る "
+                "MeCab + WordPiece の語彙と、ランダムに"
+                "初期化した小さな BERT を使います（Hub なしで動きます）。",
+                "Starter: instead of a pretrained model, a MeCab + WordPiece vocabulary counted from the training "
+                "texts and a small randomly initialised BERT (works without the Hub).",
+            )
+        )
+    if method == "full" and settings.get("distill"):
+        lines.append(
+            (
+                f"n-gram 教師: 損失は (1 − {settings['distill']:g}) "
+                f"× 正解ラベルとの交差エントロピー + {settings['distill']:g} × "
+                "文字 n-gram モデルの確率（5 分割の out-of-fold）との KL ダイバージェンスです。",
+                f"The n-gram teacher: the loss is (1 − {settings['distill']:g}) × cross-entropy with the gold labels + "
+                f"{settings['distill']:g} × KL divergence from a character n-gram model's out-of-fold probabilities.",
+            )
+        )
+    for name, ja in (("train_examples", "学習"), ("eval_examples", "検証")):
+        if settings.get(name):
+            lines.append(
+                (
+                    f"{ja}データはシード付きで {settings[name]} 件に絞っています。",
+                    f"The {'training' if name == 'train_examples' else 'validation'} split is cut to a seeded "
+                    f"sample of {settings[name]}.",
+                )
+            )
+    ja = "\n".join(f"- {line[0]}" for line in lines)
+    en = "\n".join(f"- {line[1]}" for line in lines)
+    return f"## チュートリアルとの違い / Where this run differs from the tutorial\n\n{ja}\n\n{en}"
+
+
+INSTALL_MD = md(
+    "## 1. インストール\n足りないパッケージだけを、"
+    "このアプリと同じバージョンで入れます（Colab ではほとんど入っています）。",
+    "Install: only the missing packages, at the versions this app uses (Colab has most of them).",
+)
+
+
+def install(packages: dict) -> str:
+    return f"""import importlib.metadata
+import subprocess
+import sys
+
+PACKAGES = {packages!r}
+missing = []
+for name, version in PACKAGES.items():
+    try:
+        installed = importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        installed = None
+    if installed is None or (version and name in ("transformers", "datasets") and installed != version):
+        missing.append(f"{{name}}=={{version}}" if version else name)
+if missing:
+    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", *missing])
+print("installed:" if missing else "nothing to install", *missing)"""
+
+
+SETTINGS_MD = md(
+    "## 2. 設定\nこの実行の設定です（アプリの train_config.json と同じ値）。シードで乱数を固定します。",
+    "Settings: this run's values, as the app's train_config.json holds them; the seed fixes every random draw.",
+)
+SETTING_NAMES = (
+    "method",
+    "model",
+    "dataset",
+    "dataset_config",
+    "seed",
+    "epochs",
+    "max_steps",
+    "step_limit",
+    "learning_rate",
+    "batch_size",
+    "max_length",
+    "warmup",
+    "distill",
+    "weight_decay",
+    "train_examples",
+    "eval_examples",
+    "precision",
+    "group_by_length",
+    "starter_vocab_size",
+    "starter_layers",
+    "starter_hidden",
+    "logging_steps",
+)
+
+
+def settings_code(name: str, settings: dict, metrics: dict) -> str:
+    lines = [f"{key.upper()} = {settings.get(key)!r}" for key in SETTING_NAMES]
+    seeding = (
+        "import random\n\nimport numpy as np\n\nrandom.seed(SEED)\nnp.random.seed(SEED)"
+        if settings.get("method") == "ngram"
+        else "from transformers import set_seed\n\nset_seed(SEED)  # Python, NumPy and torch"
+    )
+    return "\n".join(
+        [
+            f"RUN_NAME = {name!r}",
+            *lines,
+            f"DATASET_SOURCE = {settings.get('dataset_source', '')!r}",
+            f"RUN_ACCURACY = {metrics.get('accuracy')!r}  # what the run reached in the app (validation)",
+            'OUTPUT_DIR = f"{RUN_NAME}-notebook"  # the folder this notebook saves its model in',
+            f"SETTINGS = {{name.lower(): globals()[name] for name in {[key.upper() for key in SETTING_NAMES]!r}}}",
+            'SETTINGS["dataset_source"] = DATASET_SOURCE',
+            "",
+            seeding,
+        ]
+    )
+
+
+LOAD_MD = md(
+    "## 3. データセットを読む\nラベルは `ClassLabel`（positive, neutral, negative の順）です。",
+    "Load the dataset: the label is a `ClassLabel` in the order positive, neutral, negative.",
+)
+_FEATURES = """import datasets
+
+LABELS = ["positive", "neutral", "negative"]
+FEATURES = datasets.Features(
+    {"text": datasets.Value("string"), "label": datasets.ClassLabel(names=LABELS), "source": datasets.Value("string")}
+)
+"""
+
+
+def load_sample(rows: dict) -> str:
+    literal = json.dumps(rows, ensure_ascii=False, indent=0)
+    return (
+        "# The app's bundled sample (written here whole, so the notebook runs anywhere) / アプリ同梱のサンプル\n"
+        + _FEATURES
+        + f"ROWS = {literal}\n"
+        + """dataset = datasets.DatasetDict(
+    {
+        split: datasets.Dataset.from_dict(
+            {
+                "text": [row[0] for row in rows],
+                "label": [LABELS.index(row[1]) for row in rows],
+                "source": [row[2] for row in rows],
+            },
+            features=FEATURES,
+        )
+        for split, rows in ROWS.items()
+    }
+)
+dataset"""
+    )
+
+
+def load_hub(source: str, config: str | None) -> str:
+    return (
+        f"# From the Hugging Face Hub / Hub から\n{_FEATURES}"
+        + f"""SPLITS = {{"train": "train", "validation": "validation", "valid": "validation", "dev": "validation"}}
+SPLITS["test"] = "test"
+SOURCE = {source!r}
+try:
+    raw = datasets.load_dataset({source!r}, {config!r})
+except Exception:  # a dataset built by a loading script: the Hub serves its Parquet export on this branch
+    raw = datasets.load_dataset({source!r}, {config!r}, revision="refs/convert/parquet")
+dataset = datasets.DatasetDict(
+    {{
+        SPLITS[name]: (split if "source" in split.column_names else split.add_column("source", [SOURCE] * len(split)))
+        .select_columns(["text", "label", "source"])
+        .cast(FEATURES)
+        for name, split in raw.items()
+        if name in SPLITS
+    }}
+)
+dataset"""
+    )
+
+
+def load_local(files: dict) -> str:
+    code = (
+        "# Local files on the machine that trained the run: on Colab, upload them and change the paths\n"
+        "# 学習したマシンのローカルファイル: Colab ではアップロードしてパスを書き換えてください\n"
+        + _FEATURES
+        + f"""from pathlib import Path
+
+import pandas as pd
+
+FILES = {json.dumps(files, ensure_ascii=False, indent=4)}
+
+
+def read(path):
+    if path.endswith(".parquet"):
+        return pd.read_parquet(path)
+    if path.endswith((".jsonl", ".json")):
+        return pd.read_json(path, lines=True, dtype=False)
+    return pd.read_csv(path, sep="\\t" if path.endswith(".tsv") else ",", dtype=str, keep_default_na=False)
+
+
+def label_id(value):
+    text = str(value).strip().lower()
+    return LABELS.index(text) if text in LABELS else int(text)
+
+
+splits = {{}}
+for name, path in FILES.items():
+    frame = read(path)
+    sources = frame["source"].astype(str) if "source" in frame.columns else [Path(path).name] * len(frame)
+    columns = {{"text": list(frame["text"]), "label": [label_id(v) for v in frame["label"]], "source": list(sources)}}
+    splits[name] = datasets.Dataset.from_dict(columns, features=FEATURES)
+"""
+    )
+    if set(files) != {"train", "validation", "test"}:
+        code += """
+
+def carve(pool, names):
+    # As the app carves a missing split: 80/10/10 (or 90/10), seeded, stratified by label where it can
+    held_out = 0.1 * (len(names) - 1)
+    try:
+        parts = pool.train_test_split(test_size=held_out, seed=42, stratify_by_column="label")
+    except ValueError:
+        parts = pool.train_test_split(test_size=held_out, seed=42)
+    if len(names) == 2:
+        return {names[0]: parts["train"], names[1]: parts["test"]}
+    rest = parts["test"].train_test_split(test_size=0.5, seed=42)
+    return {names[0]: parts["train"], names[1]: rest["train"], names[2]: rest["test"]}
+
+
+if "train" not in splits:
+    splits = carve(datasets.concatenate_datasets(list(splits.values())), ("train", "validation", "test"))
+missing = [name for name in ("validation", "test") if name not in splits]
+if missing:
+    splits.update(carve(splits["train"], ("train", *missing)))
+"""
+    splits = '{name: splits[name] for name in ("train", "validation", "test")}'
+    return code + f"\ndataset = datasets.DatasetDict({splits})\ndataset"
+
+
+LOOK_MD = md(
+    "## 4. データを見る\n分割ごとの件数とラベルの内訳、最初の数行です。",
+    "Look at the data: rows and labels per split, and the first rows.",
+)
+LOOK = """import pandas as pd
+
+frames = {name: split.to_pandas() for name, split in dataset.items()}
+labels_by_split = pd.DataFrame(
+    {name: frame["label"].map(dict(enumerate(LABELS))).value_counts() for name, frame in frames.items()}
+).reindex(LABELS).fillna(0).astype(int)
+print(labels_by_split)
+frames["train"].head()"""
+
+CUT_MD = md(
+    "## 5. 学習と検証に使う行\n`train_examples` / `eval_examples` が設定されていれば、シード付きの標本に絞ります。",
+    "The rows to train and validate on: a seeded sample where `train_examples` / `eval_examples` is set.",
+)
+CUT = """def subsample(split, count):
+    if count is None or count >= len(split):
+        return split
+    return split.shuffle(seed=SEED).select(range(count))
+
+
+train_split = subsample(dataset["train"], TRAIN_EXAMPLES)
+eval_split = subsample(dataset["validation"], EVAL_EXAMPLES)
+print(len(train_split), "training,", len(eval_split), "validation reviews")"""
+
+TOKENIZER_MD = md(
+    "## 6. トークナイザー\nMeCab で単語に分け、WordPiece でサブワードに分けます。",
+    "The tokenizer: MeCab splits words, WordPiece splits them into pieces.",
+)
+TOKENIZER = """from transformers import AutoTokenizer
+
+tokenizer = AutoTokenizer.from_pretrained(MODEL)
+print(tokenizer.tokenize(train_split[0]["text"]))"""
+
+STARTER_TOKENIZER_MD = md(
+    "## 6. トークナイザー（スターター）\n事前学習済みの語彙の代わりに、"
+    "学習テキストの MeCab 単語と文字を数えて WordPiece の語彙を作ります。"
+    "特殊トークン、すべての文字（単独と `##` 付き）、2 "
+    "回以上現れる単語の多い順（同数は文字列順）で、語彙数に達するまで。",
+    "The tokenizer (starter): instead of a pretrained vocabulary, a WordPiece vocabulary counted from the training "
+    "texts' MeCab words and characters: the special tokens, every character alone and as `##`, then the most frequent "
+    "words seen at least twice (ties in text order) until it has the vocabulary size.",
+)
+
+
+def starter_tokenizer(special_tokens: list[str]) -> str:
+    ranges = "(*range(0x3041, 0x3097), *range(0x30A1, 0x30FB), *range(0x21, 0x7F))"  # tokenization.BASE_ALPHABET
+    return f"""from collections import Counter
+from pathlib import Path
+
+from transformers import BertJapaneseTokenizer
+from transformers.models.bert_japanese.tokenization_bert_japanese import MecabTokenizer
+
+mecab = MecabTokenizer(do_lower_case=False, mecab_dic="ipadic")  # fugashi + the IPA dictionary
+words = Counter()
+for text in train_split["text"]:
+    words.update(mecab.tokenize(text))
+characters = Counter()
+for word, count in words.items():
+    for character in word:
+        characters[character] += count
+
+
+def by_frequency(counts):
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+kana_and_ascii = [chr(c) for c in {ranges}]
+alphabet = [c for c, _ in by_frequency(characters)] + [c for c in kana_and_ascii if c not in characters]
+vocab = [*{special_tokens!r}, *alphabet, *(f"##{{c}}" for c in alphabet)]
+known = set(vocab)
+frequent = [w for w, n in by_frequency(words) if n >= 2 and len(w) > 1 and w not in known]
+vocab += frequent[: max(0, STARTER_VOCAB_SIZE - len(vocab))]
+Path("starter-vocab.txt").write_text("".join(f"{{token}}\\n" for token in vocab), encoding="utf-8")
+tokenizer = BertJapaneseTokenizer(
+    "starter-vocab.txt",
+    do_lower_case=False,
+    word_tokenizer_type="mecab",
+    subword_tokenizer_type="wordpiece",
+    mecab_kwargs={{"mecab_dic": "ipadic"}},
+    model_max_length=MAX_LENGTH,
+)
+print(len(tokenizer), "entries;", tokenizer.tokenize(train_split[0]["text"]))"""
+
+
+MODEL_MD = md(
+    "## 7. モデル\nラベル名（`id2label` / `label2id`）"
+    "はモデルを作るときに渡すので、保存したモデルは名前付きで読み込めます。",
+    "The model: the label names (`id2label` / `label2id`) are set when it is created, so the saved model "
+    "reloads with names.",
+)
+_LABEL_MAPS = """id2label = dict(enumerate(LABELS))
+label2id = {name: index for index, name in id2label.items()}
+"""
+MODEL = (
+    "from transformers import AutoModelForSequenceClassification\n\n"
+    + _LABEL_MAPS
+    + """model = AutoModelForSequenceClassification.from_pretrained(
+    MODEL, num_labels=len(LABELS), id2label=id2label, label2id=label2id
+)
+max_length = min(MAX_LENGTH, model.config.max_position_embeddings)  # never past the position table"""
+)
+STARTER_MODEL = (
+    "import torch\nfrom transformers import BertConfig, BertForSequenceClassification\n\n"
+    + _LABEL_MAPS
+    + """torch.manual_seed(SEED)
+config = BertConfig(
+    vocab_size=len(tokenizer),
+    hidden_size=STARTER_HIDDEN,
+    num_hidden_layers=STARTER_LAYERS,
+    num_attention_heads=STARTER_HIDDEN // 64,
+    intermediate_size=STARTER_HIDDEN * 4,
+    max_position_embeddings=MAX_LENGTH,
+    pad_token_id=tokenizer.pad_token_id,
+    num_labels=len(LABELS),
+    id2label=id2label,
+    label2id=label2id,
+)
+model = BertForSequenceClassification(config)  # a small BERT, randomly initialised
+max_length = min(MAX_LENGTH, model.config.max_position_embeddings)
+print(sum(p.numel() for p in model.parameters()), "parameters")"""
+)
+
+TOKENIZE_MD = md(
+    "## 8. 分割をトークナイズ\nパディングせずに（バッチごとにコレーターが揃えます）、各レビューの長さを記録します。",
+    "Tokenize the splits without padding (the collator pads each batch), recording each review's length.",
+)
+TOKENIZE = """def encode(batch):
+    encoded = tokenizer(batch["text"], truncation=True, max_length=max_length)
+    encoded["length"] = [len(ids) for ids in encoded["input_ids"]]
+    return encoded
+
+
+train_set = train_split.map(encode, batched=True, remove_columns=["source"])
+eval_set = eval_split.map(encode, batched=True, remove_columns=["source"]).sort("length")
+train_set"""
+
+TEACHER_MD = md(
+    "## 8b. n-gram 教師\n各学習レビューに、"
+    "そのレビューを学習していない文字 n-gram モデル（5 分割）のクラス確率を付けます。",
+    "The n-gram teacher: each training review gets the class probabilities of a character n-gram model "
+    "that did not train on it (5 folds).",
+)
+TEACHER = """import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.pipeline import make_pipeline
+
+teacher = make_pipeline(
+    TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True, min_df=2),
+    LogisticRegression(C=4.0, max_iter=2000),
+)
+labels = train_split["label"]
+if len(labels) >= 10 and np.bincount(labels, minlength=len(LABELS)).min() >= 5:
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED)
+    teacher_probs = cross_val_predict(teacher, train_split["text"], labels, cv=folds, method="predict_proba")
+    print("the teacher's out-of-fold accuracy:", float(np.mean(teacher_probs.argmax(axis=1) == np.asarray(labels))))
+    train_set = train_set.add_column("teacher_probs", teacher_probs.astype(np.float32).tolist())
+else:
+    print("Too few training examples per label for the n-gram teacher: learning from the labels only.")"""
+
+METRICS_MD = md("## 9. 評価指標", "Metrics: accuracy and F1, at each evaluation.")
+METRICS = """import numpy as np
+from sklearn.metrics import accuracy_score, f1_score
+
+
+def compute_metrics(eval_prediction):
+    predicted = np.argmax(eval_prediction.predictions, axis=-1)
+    gold = eval_prediction.label_ids
+    return {
+        "accuracy": accuracy_score(gold, predicted),
+        "f1_weighted": f1_score(gold, predicted, average="weighted"),
+        "f1_macro": f1_score(gold, predicted, average="macro"),
+    }"""
+
+TRAINER_MD = md(
+    "## 10. `TrainingArguments` と `Trainer`\nこの実行の設定とシードそのままです。",
+    "`TrainingArguments` and `Trainer`, with this run's exact settings and seed.",
+)
+
+
+def trainer_code(settings: dict) -> str:
+    precision = settings.get("precision", "auto")
+    rule = {
+        "auto": "BF16 = cuda and torch.cuda.is_bf16_supported()  # auto: bf16 on a GPU that has it, else fp16;\n"
+        "FP16 = cuda and not BF16  # full fine-tuning on a CPU stays in fp32",
+        "bf16": "BF16, FP16 = True, False",
+        "fp16": "BF16, FP16 = False, True  # a GPU only",
+        "fp32": "BF16, FP16 = False, False",
+    }[precision]
+    code = f"""import math
+
+import torch
+import torch.nn.functional as F
+from torch.utils.data import SequentialSampler
+from transformers import DataCollatorWithPadding, Trainer, TrainingArguments
+
+cuda = torch.cuda.is_available()
+{rule}
+
+
+class SentimentTrainer(Trainer):
+    def _set_signature_columns_if_needed(self):
+        super()._set_signature_columns_if_needed()
+        self._signature_columns += ["teacher_probs"]  # keep the teacher's column in the batches
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        teacher_probs = inputs.pop("teacher_probs", None)
+        if teacher_probs is None:  # evaluation, or no teacher
+            return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+        labels = inputs.pop("labels")
+        outputs = model(**inputs)
+        logits = outputs.logits.float()
+        gold = F.cross_entropy(logits, labels)
+        taught = F.kl_div(F.log_softmax(logits, dim=-1), teacher_probs.float(), reduction="batchmean")
+        loss = (1 - DISTILL) * gold + DISTILL * taught
+        return (loss, outputs) if return_outputs else loss
+
+    def _get_eval_sampler(self, eval_dataset):
+        return SequentialSampler(eval_dataset)  # evaluation keeps its order, so predictions match their texts
+
+
+args = TrainingArguments(
+    output_dir=OUTPUT_DIR,
+    num_train_epochs=EPOCHS,
+    max_steps=MAX_STEPS,
+    learning_rate=LEARNING_RATE,
+    per_device_train_batch_size=BATCH_SIZE,
+    per_device_eval_batch_size=BATCH_SIZE * 2,
+    weight_decay=WEIGHT_DECAY,
+    warmup_steps=WARMUP,  # under 1: a share of the steps
+    eval_strategy="epoch",
+    save_strategy="no",
+    logging_strategy="steps",
+    logging_steps=LOGGING_STEPS,
+    logging_first_step=True,
+    report_to="none",
+    seed=SEED,
+    bf16=BF16,
+    fp16=FP16,
+    train_sampling_strategy="group_by_length" if GROUP_BY_LENGTH else "random",
+    length_column_name="length",
+    optim="adamw_torch_fused" if cuda else "adamw_torch",
+    dataloader_pin_memory=cuda,
+    use_cpu=not cuda,
+)"""
+    if settings.get("step_limit"):
+        code += """
+# The server's bound: stop at STEP_LIMIT steps where the epochs would take more
+planned = args.max_steps if args.max_steps > 0 else math.ceil(math.ceil(len(train_set) / BATCH_SIZE) * EPOCHS)
+if planned > STEP_LIMIT:
+    args.max_steps = STEP_LIMIT"""
+    return (
+        code
+        + """
+trainer = SentimentTrainer(
+    model=model,
+    args=args,
+    train_dataset=train_set,
+    eval_dataset=eval_set,
+    data_collator=DataCollatorWithPadding(tokenizer, pad_to_multiple_of=8 if cuda else None),  # pads per batch
+    processing_class=tokenizer,
+    compute_metrics=compute_metrics,
+)"""
+    )
+
+
+TRAIN_MD = md("## 11. 学習", "Train, then predict the validation split.")
+TRAIN = """trainer.train()
+logits = trainer.predict(eval_set).predictions
+probabilities = torch.softmax(torch.from_numpy(np.asarray(logits, dtype=np.float32)), dim=-1).numpy()
+eval_texts, eval_labels = eval_set["text"], eval_set["label"]"""
+
+HEAD_MD = md(
+    "## 8–11. ヘッドのみの学習\nエンコーダーは固定したまま、"
+    "各レビューを一度だけ通して pooled `[CLS]` ベクトル（分類層が読むもの）を取り、"
+    "長さ順に並べてバッチごとにパディングします。"
+    "標準化したベクトルにロジスティック回帰を当てはめ、その重みを元のベクトルに効くように"
+    "畳み込んで `model.classifier` にコピーします。",
+    "Head only: the encoder stays frozen; each review goes through it once for its pooled `[CLS]` vector (what the "
+    "classification layer reads), sorted by length and padded per batch. A logistic regression on the standardised "
+    "vectors is folded back to act on the raw ones and copied into `model.classifier`.",
+)
+
+
+def head_code(precision: str) -> str:
+    rule = {
+        "auto": """if torch.cuda.is_available():
+    BF16 = torch.cuda.is_bf16_supported()
+else:  # a CPU: bf16 only with bf16 instructions (AVX512-BF16 or AMX); emulated it is slower than fp32
+    probes = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    BF16 = any(getattr(torch.cpu, probe, lambda: False)() for probe in probes)""",
+        "bf16": "BF16 = True",
+        "fp16": "BF16 = False",
+        "fp32": "BF16 = False",
+    }[precision]
+    return f"""import numpy as np
+import torch
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
+
+{rule}  # bf16 for the training features only; the validation features in fp32
+device = next(model.parameters()).device
+
+
+def pooled_features(texts, bf16=False, batch_size=64):
+    encoded = tokenizer(list(texts), truncation=True, max_length=max_length)
+    order = np.argsort([len(ids) for ids in encoded["input_ids"]], kind="stable")  # similar lengths together
+    result = np.zeros((len(texts), model.config.hidden_size), dtype=np.float32)
+    model.eval()
+    with torch.inference_mode(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+        for start in range(0, len(order), batch_size):
+            rows = order[start : start + batch_size]
+            chosen = {{key: [values[i] for i in rows] for key, values in encoded.items()}}
+            batch = tokenizer.pad(chosen, return_tensors="pt")
+            result[rows] = model.base_model(**batch.to(device)).pooler_output.float().cpu().numpy()
+    return result
+
+
+train_features = pooled_features(train_split["text"], bf16=BF16)
+eval_features = pooled_features(eval_split["text"])
+scaler = StandardScaler().fit(train_features)
+regression = LogisticRegression(max_iter=2000, random_state=SEED)
+regression.fit(scaler.transform(train_features), train_split["label"])
+scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
+weight = regression.coef_ / scale  # (W / σ) x + (b − W μ / σ) = W (x − μ) / σ + b
+bias = regression.intercept_ - weight @ scaler.mean_
+if weight.shape[0] == 1:  # two classes: scikit-learn keeps one row; the layer needs one per class
+    weight, bias = np.vstack([-weight / 2, weight / 2]), np.array([-bias[0] / 2, bias[0] / 2])
+weight, bias = weight.astype(np.float32), bias.astype(np.float32)
+with torch.no_grad():
+    model.classifier.weight.copy_(torch.from_numpy(weight))
+    model.classifier.bias.copy_(torch.from_numpy(bias))
+probabilities = torch.softmax(torch.from_numpy(eval_features @ weight.T + bias), dim=-1).numpy()
+eval_texts, eval_labels = eval_split["text"], eval_split["label"]"""
+
+
+NGRAM_MD = md(
+    "## 6–11. n-gram ベースライン\n単語内の文字 1〜3-gram の TF-IDF とロジスティック回帰。"
+    "トークナイザーも `Trainer` も使いません。",
+    "The n-gram baseline: TF-IDF over character 1-3-grams within words and a logistic regression; no "
+    "tokenizer, no `Trainer`.",
+)
+NGRAM = """import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+
+model = make_pipeline(
+    TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True, min_df=2),
+    LogisticRegression(C=4.0, max_iter=2000),
+)
+model.fit(train_split["text"], train_split["label"])
+probabilities = np.zeros((len(eval_split), len(LABELS)))
+probabilities[:, model.classes_] = model.predict_proba(eval_split["text"])  # a column per label, even unseen ones
+eval_texts, eval_labels = eval_split["text"], eval_split["label"]"""
+
+EVALUATE_MD = md(
+    "## 12. 評価\n検証データの正解率とクラスごとの指標。アプリでの実行の値と並べます。",
+    "Evaluate: accuracy and per-class scores on the validation split, beside the run's in the app.",
+)
+EVALUATE = """import numpy as np
+from sklearn.metrics import accuracy_score, classification_report, f1_score
+
+classes = list(range(len(LABELS)))
+gold = np.asarray(eval_labels)
+predicted = probabilities.argmax(axis=1)
+accuracy = float(accuracy_score(gold, predicted))
+print(f"accuracy {accuracy:.4f}; the run in the app: {RUN_ACCURACY}")
+print(classification_report(gold, predicted, labels=classes, target_names=LABELS, zero_division=0, digits=4))"""
+
+MATRIX_MD = md(
+    "## 13. 混同行列（正解ラベルで正規化）\n各行（正解ラベル）をその行の合計で割ります。",
+    "The confusion matrix, normalised by true label: each row divided by its total.",
+)
+MATRIX = """from sklearn.metrics import ConfusionMatrixDisplay, confusion_matrix
+
+counts = confusion_matrix(gold, predicted, labels=classes)
+totals = counts.sum(axis=1, keepdims=True)
+normalized = np.divide(counts, totals, out=np.zeros(counts.shape), where=totals > 0).round(4)
+print(counts)
+ConfusionMatrixDisplay(normalized, display_labels=LABELS).plot(cmap="Blues", values_format=".2f");"""
+
+SAVE_MD = md(
+    "## 14. 保存\nモデルとトークナイザー（`config.json` に "
+    "`id2label` / `label2id`）に加えて、アプリが実行として読むファイル"
+    "（metrics.json, train_config.json, 検証の答え）"
+    "も書きます。このフォルダーをアプリの runs フォルダーにコピーすると実行として開けます。",
+    "Save the model and tokenizer (`config.json` holds `id2label` / `label2id`), and the files the app reads as a run "
+    "(metrics.json, train_config.json, the validation answers): copy this folder into the app's runs folder and it "
+    "opens there as a run.",
+)
+_RUN_FILES = """import json
+
+import pandas as pd
+from sklearn.metrics import precision_recall_fscore_support
+
+precision, recall, f1, support = precision_recall_fscore_support(gold, predicted, labels=classes, zero_division=0)
+metrics = {
+    "split": "validation",
+    "examples": len(gold),
+    "accuracy": accuracy,
+    "f1_weighted": float(f1_score(gold, predicted, labels=classes, average="weighted", zero_division=0)),
+    "f1_macro": float(f1_score(gold, predicted, labels=classes, average="macro", zero_division=0)),
+    "per_class": {
+        name: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
+        for name, p, r, f, s in zip(LABELS, precision, recall, f1, support)
+    },
+    "confusion_matrix": {"labels": LABELS, "counts": counts.tolist(), "normalized": normalized.tolist()},
+}
+answers = pd.DataFrame(
+    {"text": list(eval_texts), "gold": [LABELS[g] for g in gold]}
+    | {f"p_{name}": probabilities[:, i].astype(np.float64) for i, name in enumerate(LABELS)}
+)
+answers.to_parquet(output / "answers-validation.parquet", index=False)
+(output / "train_config.json").write_text(json.dumps(SETTINGS, ensure_ascii=False, indent=2), encoding="utf-8")
+(output / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=2), encoding="utf-8")  # last
+print(sorted(path.name for path in output.iterdir()))"""
+SAVE = (
+    """from pathlib import Path
+
+output = Path(OUTPUT_DIR)
+model.save_pretrained(output)
+tokenizer.save_pretrained(output)
+"""
+    + _RUN_FILES
+)
+SAVE_NGRAM = (
+    """from pathlib import Path
+
+import skops.io  # scikit-learn models saved without pickle
+
+output = Path(OUTPUT_DIR)
+output.mkdir(parents=True, exist_ok=True)
+skops.io.dump(model, output / "ngram.skops")
+(output / "labels.json").write_text(json.dumps({"labels": LABELS}), encoding="utf-8")
+""".replace("import skops.io", "import json\n\nimport skops.io", 1)
+    + _RUN_FILES
+)
+
+CLASSIFY_MD = md("## 15. 読み込み直して分類", "Reload the saved model and classify new text.")
+CLASSIFY = """from transformers import pipeline
+
+classify = pipeline("text-classification", model=OUTPUT_DIR, top_k=None, device=-1)
+texts = ["この商品は最高です。また買います。", "思っていたより悪くないけど、値段が高い。"]
+for text, scores in zip(texts, classify(texts)):
+    print(text, "→", scores[0]["label"], round(scores[0]["score"], 3))"""
+CLASSIFY_NGRAM = """import skops.io
+
+reloaded = skops.io.load(Path(OUTPUT_DIR) / "ngram.skops")
+texts = ["この商品は最高です。また買います。", "思っていたより悪くないけど、値段が高い。"]
+for text, row in zip(texts, reloaded.predict_proba(texts)):
+    print(text, "→", LABELS[reloaded.classes_[row.argmax()]], round(float(row.max()), 3))"""
