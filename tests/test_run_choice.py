@@ -120,7 +120,7 @@ def test_the_data_map_is_off_in_place_for_a_run_that_has_none(page, url):
     choose_run(page, "Run", BASELINE)
     expect(page.locator("#data-map-note")).to_contain_text("only full fine-tuning records a data map")
     expect(page.get_by_role("button", name="Draw the data map of the run above")).to_be_disabled()
-    expect(page.locator("#map-note")).to_contain_text("the best BERT run")
+    expect(page.locator("#map-note")).to_contain_text("a BERT run is needed for the maps")  # no other run in its place
     assert page.get_by_text("Error", exact=True).count() == 0
 
 
@@ -149,3 +149,20 @@ def test_a_weak_run_says_so_first_in_the_data_map_the_doubted_labels_and_why(url
     assert why.startswith("⚠ " + WEAK_SENTENCE)
     baseline_cell, _ = client.predict(BASELINE, "validation", "positive", "negative", api_name="/cell_examples")
     assert WEAK_SENTENCE not in baseline_cell, "the baseline is the floor, not weak"
+
+
+def test_why_explains_the_baseline_with_its_own_reasons_and_nothing_answers_in_its_place(url):
+    """Issue 46: "Why?" explains the run whose answer is shown: the baseline by its own weights, exactly, over the
+    text's characters; the layers and the probe, which it has not, say so instead of showing another run."""
+    from gradio_client import Client
+
+    client = Client(url, verbose=False)
+    answer = client.predict(BASELINE, REVIEW, api_name="/classify")[0]["label"]
+    caption, words, characters = client.predict(BASELINE, REVIEW, "predicted", api_name="/explain")
+    assert f"Why **{answer}**: MeCab words, then characters" in caption and "add up exactly" in caption
+    assert "best BERT run" not in caption and "starter" not in caption
+    assert "最高" in words and "買" in characters
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match=r"is the n-gram baseline.*a BERT run is needed for the layer view"):
+        client.predict(BASELINE, REVIEW, 1, "average", api_name="/layers")

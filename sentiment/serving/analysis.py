@@ -7,6 +7,7 @@ bounds; none trains or loads a model of its own but through the model pool.
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -22,6 +23,7 @@ from ..insight.data_map import DataMap, read_data_map, region_reviews
 from ..insight.evaluation import Report, comparison, evaluate, probabilities_by_text, saved_report
 from ..insight.inference import Classifier
 from ..insight.maps import ModelMap, model_map, sample_rows
+from ..insight.ngram_reasons import ngram_attribution
 from ..insight.slices import report_slices
 from ..models.bert import starting_model
 from ..models.prediction import check_texts, prediction_table
@@ -29,6 +31,7 @@ from ..run_files import CARD_FILE
 from ..storage import Downloads
 from ..text.compare import Comparison, TokenizerLab
 from ..text.limits import UNBOUNDED, affordable_rows
+from ..text.morphology import mecab_nodes
 from .cache import PER_TEXT_BYTES, SharedCache, run_key
 from .catalog import Catalog
 from .deployment import Deployment
@@ -134,10 +137,14 @@ class Analyses:
 
     # Why? and the maps
     def attribution(self, run_name: str, text: str, label: str | None = None) -> Attribution:
-        """How much each token and MeCab word of `text` moved the run toward `label` (default: its prediction).
+        """How much each token and MeCab word of `text` moved the run toward `label` (default: its prediction):
+        for a BERT run by Integrated Gradients over its tokens, for the n-gram baseline by its own weights over
+        the characters (ngram_reasons.py). The run explained is always the run asked about.
 
         Answers are kept per run, text and class: a class asking "Why?" of the same example pays once."""
-        model = self.pool.unquantised(run_name)
+        run = self.runbook.info(run_name)
+        reads_characters = run is not None and not run.reads_tokens
+        model = self.pool.classifier(run_name) if reads_characters else self.pool.unquantised(run_name)
         check_texts([text])
         if label is not None and label not in model.label_names:
             raise UserError(
@@ -150,7 +157,11 @@ class Analyses:
         # The prediction is the one Classify showed (kept per text): it read the whole text, where "Why?" may read
         # only its head, and asking the model again cost a second of a long text's "Why?".
         label = label or self.pool.classify(run_name, text)[0].label
-        key = (run_key(model.run_dir), hashlib.sha256(text.encode()).hexdigest(), label)
+        key = (run_key(self.runbook.resolve(run_name)), hashlib.sha256(text.encode()).hexdigest(), label)
+        if reads_characters:
+            words = [node.surface for node in mecab_nodes(text)]
+            reasons = partial(ngram_attribution, model.model, text, model.label_names.index(label), label, words)
+            return self._attributions.get_or_make(key, reasons)
         return self._attributions.get_or_make(key, lambda: self._attribute(model, text, label))
 
     def _attribute(self, model: Classifier, text: str, label: str) -> Attribution:

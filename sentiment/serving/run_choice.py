@@ -27,12 +27,6 @@ NO_DATA_MAP = Text(
 FULL_RUN_HINT = Text(
     " Pick a full run above, for example **{full}**.", " 上で全体の学習（たとえば **{full}**）を選んでください。"
 )
-TOKENS_FROM_BEST = Text(
-    "**{run}** is the n-gram baseline, with no tokens or hidden states: {what} answers with **{bert}**, the best "
-    "BERT run ({accuracy} on its validation split).",
-    "**{run}** は n-gram ベースラインでトークンも隠れ状態もないため、{what}は最も正確な BERT の学習済みモデル "
-    "**{bert}**（検証データの正解率 {accuracy}）で答えます。",
-)
 
 
 def default_run(runbook: RunBook) -> str | None:
@@ -67,16 +61,12 @@ def is_ngram(runbook: RunBook, run_name: str | None) -> bool:
 
 
 def token_run(runbook: RunBook, run_name: str | None, what: Text) -> tuple[str | None, Text | str]:
-    """The run that answers what needs tokens or hidden states (`what`: "Why?", the maps, the layers) for the
-    picked run: the run itself, or for the n-gram baseline the best BERT run, with the sentence that says so."""
+    """The run that answers what needs tokens or hidden states (`what`: the maps, the layers, the probe) for the
+    picked run: the run itself, never another in its place; for the n-gram baseline, none, with the sentence that
+    says why and what to pick. ("Why?" reads the baseline's own reasons: ngram_reasons.py.)"""
     if not is_ngram(runbook, run_name):
         return run_name, ""
-    bert = runbook.best(bert_only=True)
-    if bert is None:
-        return None, NOT_BERT.format(run=literal(run_name or ""), what=what)
-    return bert.name, TOKENS_FROM_BEST.format(
-        run=literal(run_name or ""), what=what, bert=literal(bert.name), accuracy=f"{bert.accuracy:.2f}"
-    )
+    return None, NOT_BERT.format(run=literal(run_name or ""), what=what)
 
 
 def has_data_map(runbook: RunBook, run_name: str | None) -> bool:
@@ -95,8 +85,8 @@ def data_map_unavailable(runbook: RunBook, run_name: str | None) -> Text | str:
 
 
 def answering_run(runbook: RunBook, run_name: str | None, what: Text) -> tuple[str, Text | str]:
-    """`token_run` for a handler: the run that answers and the sentence saying so, or that sentence as the
-    visitor's error where no run can answer."""
+    """`token_run` for a handler: the run itself and '' (no other run answers in its place), or the sentence
+    saying why it can't as the visitor's error."""
     answering, instead = token_run(runbook, run_name, what)
     if answering is None:
         raise UserError(instead)

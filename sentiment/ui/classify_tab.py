@@ -10,7 +10,7 @@ import gradio as gr
 from ..bilingual import Text, join
 from ..errors import UserError
 from ..markup import literal
-from ..serving.run_choice import answering_run, default_run, quality_note, token_run, weak_note
+from ..serving.run_choice import is_ngram, quality_note, weak_note
 from ..serving.terms import LABELS, MAX_TEXT_CHARS
 from .common import (
     ANALYSIS,
@@ -66,7 +66,6 @@ WRONG_EXAMPLE = Text(
     " · ✗ This model gets this example wrong: a person would call it {expected}.",
     " · ✗ このモデルはこの例を誤って分類しています（人が読めば{expected}です）。",
 )
-WHY = Text('"Why?"', "「理由を見る」")
 WEAK_WHY = Text(
     "The words it leans on show what it has learned, which may not be what a reader would see.",
     "このモデルが頼る単語は、学んだことを示しますが、人が読み取るものとは違うかもしれません。",
@@ -130,9 +129,8 @@ def build_classify_tab(studio, tabs) -> ClassifyTab:
                 label=t("Class to explain", "説明するクラス"),
                 scale=3,
             )
-            opening = default_run(studio.runbook)
-            explain = gr.Button(t("Why?", "理由を見る"), scale=1, interactive=_can_explain(studio, opening))
-        why = gr.Markdown(t(_why_note(studio, opening) or ""), elem_id="why-caption")
+            explain = gr.Button(t("Why?", "理由を見る"), scale=1)
+        why = gr.Markdown(elem_id="why-caption")
         word_scores = gr.HTML(elem_id="why-words")
         token_scores = gr.HTML(elem_id="why-tokens")
         what_if = what_if_components()
@@ -224,17 +222,26 @@ def explain_prediction(studio, run_name: str, value: str, chosen: str):
     chosen = PREDICTED if chosen == FORMER_PREDICTED else chosen
     if chosen not in (PREDICTED, *LABELS):
         raise UserError(NO_SUCH_CLASS.format(chosen=chosen))
-    answering, instead = answering_run(studio.runbook, run_name, WHY)
-    result = studio.analyses.attribution(answering, value, None if chosen == PREDICTED else chosen)
+    result = studio.analyses.attribution(run_name, value, None if chosen == PREDICTED else chosen)
     total = sum(result.token_scores)
-    caption = Text(
-        f"Why **{class_name(result.label)}**: MeCab words, then WordPiece tokens. The scores add up to how far "
-        f"the {result.label} logit rose from an all-`[PAD]` text ({total:+.2f}; "
-        f"approximation error {result.delta:+.3f}, {result.steps} steps).",
-        f"**{class_name(result.label)}** の理由: MeCab の単語、次に WordPiece のトークン。スコアの合計は、すべて "
-        f"`[PAD]` の文と比べてこのクラスのロジットがどれだけ上がったかです（{total:+.2f}、近似誤差 "
-        f"{result.delta:+.3f}、{result.steps} ステップ）。",
-    )
+    if is_ngram(studio.runbook, run_name):  # the baseline's own reasons: exact, over characters
+        caption = Text(
+            f"Why **{class_name(result.label)}**: MeCab words, then characters. Each character n-gram the baseline "
+            f"reads counts its weight in the regression times its TF-IDF value, shared over its characters; the "
+            f"scores add up exactly to how far the {result.label} logit rose from an empty text ({total:+.2f}).",
+            f"**{class_name(result.label)}** の理由: MeCab の単語、次に文字。ベースラインが読む文字 n-gram ごとに、"
+            f"回帰の重みと TF-IDF 値の積をその文字に分けています。スコアの合計は、空の文と比べてこのクラスの"
+            f"ロジットがどれだけ上がったかに正確に一致します（{total:+.2f}）。",
+        )
+    else:
+        caption = Text(
+            f"Why **{class_name(result.label)}**: MeCab words, then WordPiece tokens. The scores add up to how far "
+            f"the {result.label} logit rose from an all-`[PAD]` text ({total:+.2f}; "
+            f"approximation error {result.delta:+.3f}, {result.steps} steps).",
+            f"**{class_name(result.label)}** の理由: MeCab の単語、次に WordPiece のトークン。スコアの合計は、"
+            f"すべて `[PAD]` の文と比べてこのクラスのロジットがどれだけ上がったかです（{total:+.2f}、近似誤差 "
+            f"{result.delta:+.3f}、{result.steps} ステップ）。",
+        )
     if result.cut:
         caption += Text(
             f" ✂ Only the first {len(result.tokens)} tokens are explained: this server bounds the work of one "
@@ -242,16 +249,16 @@ def explain_prediction(studio, run_name: str, value: str, chosen: str):
             f" ✂ この公開サーバーは 1 回の説明の計算量を制限しているため、先頭 {len(result.tokens)} トークン"
             "のみ説明します。",
         )
-    weak = weak_note(studio.runbook, answering, WEAK_WHY)
-    caption = join("\n\n", [note for note in (instead, weak, caption) if note])
+    weak = weak_note(studio.runbook, run_name, WEAK_WHY)
+    caption = join("\n\n", [note for note in (weak, caption) if note])
     words = render_scores(zip(result.words, result.word_scores, strict=True))
     return caption, words, render_scores(zip(result.tokens, result.token_scores, strict=True))
 
 
 @user_errors
 def why_available(studio, run_name: str):
-    """An n-gram run can't say why: the page says once which run answers instead, or that none can."""
-    return gr.Button(interactive=_can_explain(studio, run_name)), _why_note(studio, run_name), "", ""
+    """Another run picked: the explanation shown was another run's, so it goes (every run can say why)."""
+    return gr.Button(interactive=True), "", "", ""
 
 
 @user_errors
@@ -261,10 +268,3 @@ def explain_variant(studio, run_name: str, chosen: str, table, event: gr.SelectD
     caption, words, tokens = explain_prediction(studio, run_name, variant, chosen)
     return f"「{variant}」: {caption}", words, tokens
 
-
-def _why_note(studio, run_name: str | None) -> Text | str:
-    return token_run(studio.runbook, run_name, WHY)[1]
-
-
-def _can_explain(studio, run_name: str | None) -> bool:
-    return token_run(studio.runbook, run_name, WHY)[0] is not None
