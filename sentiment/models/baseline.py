@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..bilingual import Text
 from ..text.limits import cap_text, is_capped
 from .prediction import Prediction, RunError, check_texts
 from .teacher import ngram_classifier
@@ -76,7 +77,12 @@ class NgramClassifier:
         try:
             self.model = skops.io.load(run_dir / MODEL_FILE)
         except Exception as error:  # skops refuses untrusted types; a damaged file fails in many ways
-            raise RunError(f"{run_dir.name} holds an n-gram model that can't be loaded safely.") from error
+            raise RunError(
+                Text(
+                    f"{run_dir.name} holds an n-gram model that can't be loaded safely.",
+                    f"{run_dir.name} の n-gram モデルは安全に読み込めません。学習し直してください。",
+                )
+            ) from error
         self.label_names = json.loads((run_dir / LABELS_FILE).read_text(encoding="utf-8"))["labels"]
 
     def probabilities(self, texts: list[str]) -> np.ndarray:

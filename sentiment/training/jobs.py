@@ -136,7 +136,13 @@ class TrainingJob:
                 return 0
             self._check_name(Path(config.output))
             if len(self._waiting) >= MAX_WAITING:
-                raise JobError(f"{MAX_WAITING} runs are waiting to train already: try again when one has finished.")
+                raise JobError(
+                    Text(
+                        f"{MAX_WAITING} runs are waiting to train already: try again when one has finished.",
+                        f"すでに {MAX_WAITING} 件の学習が待機しています。どれかが終わってから、"
+                        "もう一度お試しください。",
+                    )
+                )
             self._waiting.append(waiting)
             if self._queue_thread is None:
                 self._queue_thread = threading.Thread(target=self._serve_queue, daemon=True)
@@ -159,13 +165,26 @@ class TrainingJob:
 
     def _check_name(self, output: Path) -> None:
         if output.exists():
-            raise JobError(f"A run called {output.name} already exists: choose another name.")
+            raise JobError(
+                Text(
+                    f"A run called {output.name} already exists: choose another name.",
+                    f"{output.name} という学習はすでにあります。別の名前にしてください。",
+                )
+            )
         if partial_dir(output).exists():
             raise JobError(
-                f"A run called {output.name} is still being written, or was left unfinished: choose another name."
+                Text(
+                    f"A run called {output.name} is still being written, or was left unfinished: choose another name.",
+                    f"{output.name} という学習は書き込み中か、途中で終わったままです。別の名前にしてください。",
+                )
             )
         if output.name in self._waiting_names():
-            raise JobError(f"A run called {output.name} is waiting to train already: choose another name.")
+            raise JobError(
+                Text(
+                    f"A run called {output.name} is waiting to train already: choose another name.",
+                    f"{output.name} という学習はすでに待機中です。別の名前にしてください。",
+                )
+            )
         if (other := self._names_read().get(name_key(output.name))) is not None:
             raise JobError(
                 Text(
@@ -198,7 +217,10 @@ class TrainingJob:
             active = read_active(self.jobs_dir)
             if active and self._alive(active):
                 raise JobError(
-                    f"A training run ({active.name}) is already in progress: stop it or wait for it to finish."
+                    Text(
+                        f"A training run ({active.name}) is already in progress: stop it or wait for it to finish.",
+                        f"学習（{active.name}）がすでに進行中です。止めるか、終わるまでお待ちください。",
+                    )
                 )
             self._check_name(output)
             config_file = self.jobs_dir / f"{output.name}.json"
@@ -232,9 +254,14 @@ class TrainingJob:
         with self._lock, start_lock(self.jobs_dir):
             active = read_active(self.jobs_dir)
             if active is None or not self._alive(active):
-                raise JobError("No training run is in progress.")
+                raise JobError(Text("No training run is in progress.", "進行中の学習はありません。"))
             if not self._end(active):  # it ended on its own a moment ago: report that, not a stop
-                raise JobError(f"Run {active.name} had already ended; there was nothing to stop.")
+                raise JobError(
+                    Text(
+                        f"Run {active.name} had already ended; there was nothing to stop.",
+                        f"{active.name} の学習はすでに終わっていたため、止めるものはありませんでした。",
+                    )
+                )
             active.stopped = reason
             write_active(self.jobs_dir, active)
             remove_unfinished(self.runs_dir / active.name)

@@ -25,13 +25,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
 
+from ..bilingual import Text
 from ..corpus.loading import SentimentData
 from ..errors import UserError
 from ..insight.evaluation import report, save_answers
 from ..insight.slices import report_slices
 from ..models import baseline
 from ..models.bert import build_starter_model, load_model
-from ..models.precision import resolve_precision
+from ..models.precision import PRECISIONS, resolve_precision
 from ..run_files import (
     CONFIG_FILE,
     DATA_MAP_FILE,
@@ -97,7 +98,12 @@ def train(
     config = config.resolved()
     output, partial = Path(config.output), partial_dir(config.output)
     if output.exists():
-        raise TrainingError(f"{output} already exists: choose another output folder.")
+        raise TrainingError(
+            Text(
+                f"{output} already exists: choose another output folder.",
+                f"{output} はすでにあります。別の出力フォルダーを指定してください。",
+            )
+        )
     # Rank 0 owns the folder; under torchrun the other ranks only fine-tune.
     trainer_args = training_arguments(config, partial) if config.method == "full" else None
     is_main = trainer_args is None or trainer_args.process_index == 0
@@ -268,8 +274,12 @@ def _claim(partial: Path) -> None:
         partial.mkdir(parents=True)
     except FileExistsError:
         raise TrainingError(
-            f"{partial.name} exists: another run is writing it, or one was killed before it finished; "
-            "remove it or choose another output folder."
+            Text(
+                f"{partial.name} exists: another run is writing it, or one was killed before it finished; "
+                "remove it or choose another output folder.",
+                f"{partial.name} がすでにあります。別の学習が書き込み中か、途中で止められた学習の残りです。"
+                "削除するか、別の出力フォルダーを指定してください。",
+            )
         ) from None
 
 
@@ -299,8 +309,12 @@ def _loading(config: TrainConfig, load):
         return load(config.model)
     except OSError as error:
         raise TrainingError(
-            f"Could not load the model {config.model} ({error.__class__.__name__}); "
-            "check the name or folder, or use --model starter offline."
+            Text(
+                f"Could not load the model {config.model} ({error.__class__.__name__}); "
+                "check the name or folder, or use --model starter offline.",
+                f"モデル {config.model} を読み込めませんでした（{error.__class__.__name__}）。名前かフォルダーを"
+                "確認するか、オフラインでは --model starter を使ってください。",
+            )
         ) from error
 
 
@@ -348,7 +362,12 @@ def _precision(choice: str, method: str) -> str:
     try:
         return resolve_precision(choice)
     except ValueError as error:
-        raise TrainingError(str(error)) from error
+        japanese = (
+            "fp16 には GPU が必要です。CPU では bf16・fp32・auto のいずれかを使ってください。"
+            if choice == "fp16"
+            else f"精度（precision）は {', '.join(PRECISIONS)} のいずれかにしてください（{choice!r} は使えません）。"
+        )
+        raise TrainingError(Text(str(error), japanese)) from error
 
 
 def _save_run(
