@@ -478,7 +478,8 @@ def test_one_visitors_label_decisions_are_invisible_to_another_until_the_passwor
     loaded, _ = other.predict(api_name="/load_server_decisions")
     assert loaded.startswith("4 decisions this server keeps for sample are loaded"), loaded
     assert decided_rows(other) == 4
-    (kept,) = (runs / ".decisions").iterdir()
-    assert len(json.loads(kept.read_text(encoding="utf-8"))) == 4, "the server's decisions are a file beside the runs"
+    (kept,) = (runs / ".decisions").iterdir()  # a folder of saves for the dataset, beside the runs
+    (save,) = kept.iterdir()
+    assert len(json.loads(save.read_text(encoding="utf-8"))) == 4, "the server's decisions are a save beside the runs"
     assert other.predict(api_name="/forget_decisions")[0].startswith("No review is decided in this session")
     assert decided_rows(other) == 0, "the dataset loads without the decisions again"
