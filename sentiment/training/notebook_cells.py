@@ -370,7 +370,8 @@ STARTER_TOKENIZER_MD = md(
 
 def starter_tokenizer(special_tokens: list[str]) -> str:
     ranges = "(*range(0x3041, 0x3097), *range(0x30A1, 0x30FB), *range(0x21, 0x7F))"  # tokenization.BASE_ALPHABET
-    return f"""from collections import Counter
+    return f"""import tempfile
+from collections import Counter
 from pathlib import Path
 
 from transformers import BertJapaneseTokenizer
@@ -396,9 +397,10 @@ vocab = [*{special_tokens!r}, *alphabet, *(f"##{{c}}" for c in alphabet)]
 known = set(vocab)
 frequent = [w for w, n in by_frequency(words) if n >= 2 and len(w) > 1 and w not in known]
 vocab += frequent[: max(0, STARTER_VOCAB_SIZE - len(vocab))]
-Path("starter-vocab.txt").write_text("".join(f"{{token}}\\n" for token in vocab), encoding="utf-8")
+vocab_file = Path(tempfile.mkdtemp()) / "vocab.txt"  # saved with the model later
+vocab_file.write_text("".join(f"{{token}}\\n" for token in vocab), encoding="utf-8")
 tokenizer = BertJapaneseTokenizer(
-    "starter-vocab.txt",
+    str(vocab_file),
     do_lower_case=False,
     word_tokenizer_type="mecab",
     subword_tokenizer_type="wordpiece",
