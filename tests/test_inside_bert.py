@@ -160,8 +160,15 @@ def test_the_views_answer_through_the_api(client, trained_run):
     text = "最高の買い物でした"
     caption, words, steps = client.predict(STARTER, "外国人の友達", "", api_name="/wordpiece")
     assert words["headers"][:3] == ["word", "reading", "romaji"] and steps["data"]
-    _, _, table, *_ = client.predict(trained_run.name, text, 1, "average", api_name="/layers")
+    _, _, table, _, _, _, _, embedded, classified = client.predict(
+        trained_run.name, text, 1, "average", api_name="/layers"
+    )
     label, _ = client.predict(trained_run.name, text, api_name="/classify")
+    # From ids to the label: one row per token the model read, then [CLS] → pooler → logits → softmax.
+    assert embedded["data"][0][0] == "[CLS]" and embedded["data"][-1][0] == "[SEP]"
+    softmax = dict(part.rsplit(" ", 1) for part in classified["data"][-1][1].split(" · "))
+    for entry in label["confidences"]:  # in full precision; the served model (int8 or bf16) within a few 1e-4
+        assert abs(float(softmax[entry["label"]]) - entry["confidence"]) < 3e-3
     last = dict(zip(table["headers"][1:], table["data"][-1][1:], strict=True))
     for entry in label["confidences"]:
         assert abs(last[f"p_{entry['label']}"] - entry["confidence"]) < 1e-5

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from ..bilingual import Text
 from ..errors import UserError, quoted, unknown_split
+from ..insight.forward_steps import ForwardSteps, forward_steps
 from ..insight.inference import Classifier
 from ..insight.layers import LayerView, has_layers, layer_view
 from ..insight.maps import sample_rows
@@ -66,6 +67,7 @@ class InsideBert:
         self._words = SharedCache(128, PER_TEXT_BYTES)
         self._piece_counts = SharedCache(3)
         self._layer_views = SharedCache(32)  # at most about 1.5 MB each (layers.SHOWN_TOKENS)
+        self._forward = SharedCache(32, PER_TEXT_BYTES)  # five vectors a token: 7.7 MB for 512 tokens of BERT-base
         self._probes = SharedCache(8)
 
     # WordPiece, step by step
@@ -124,6 +126,20 @@ class InsideBert:
         check_texts([text])
         key = (run_key(model.run_dir), hashlib.sha256(text.encode()).hexdigest())
         return self._layer_views.get_or_make(key, lambda: layer_view(model, text))
+
+    def forward(self, run_name: str, text: str) -> ForwardSteps:
+        """The two ends of the run's forward pass for `text`, with their numbers (insight/forward_steps.py): each
+        id's embeddings, and [CLS] → pooler → logits → softmax. In full precision (the served model may be int8)."""
+        self._bert(run_name)  # one sentence for the n-gram baseline
+        model = self.pool.unquantised(run_name)
+        check_texts([text])
+        key = (run_key(model.run_dir), hashlib.sha256(text.encode()).hexdigest())
+
+        def make() -> ForwardSteps:
+            with model.lock:  # the model "Why?" hooks: no other request reads it meanwhile
+                return forward_steps(model.model, model.tokenizer, text, model.max_length)
+
+        return self._forward.get_or_make(key, make)
 
     def _bert(self, run_name: str) -> Classifier:
         model = self.pool.classifier(run_name)

@@ -11,6 +11,7 @@ from ..corpus.corrections import MAX_CORRECTIONS, Overlay
 from ..corpus.loading import LABELS, MIN_ROWS_TO_CARVE, SPLITS
 from ..corpus.suspects import COLUMNS as SUSPECT_COLUMNS
 from ..insight.data_map import AMBIGUOUS_VARIABILITY, CONFIDENT
+from ..insight.forward_steps import SHOWN_DIMENSIONS
 from ..insight.layers import SHOWN_TOKENS
 from ..models.bert import STARTER
 from ..run_files import ProgressRecord
@@ -40,6 +41,7 @@ __all__ = [
     "MIN_ROWS_TO_CARVE",
     "NFKC",
     "RUN_COLUMNS",
+    "SHOWN_DIMENSIONS",
     "SHOWN_TOKENS",
     "SOURCE_MODEL",
     "SPLITS",

@@ -10,7 +10,7 @@ from ..bilingual import Text, class_text, current_language, split_text
 from ..errors import UserError
 from ..markup import code, literal
 from ..serving.run_choice import answering_run
-from ..serving.terms import SHOWN_TOKENS
+from ..serving.terms import SHOWN_DIMENSIONS, SHOWN_TOKENS
 from .common import ANALYSIS, over, reveal, user_errors
 from .i18n import t
 from .plots import PROBE_CURVES, attention_map, cls_attention_map, layer_probabilities, probe_curves
@@ -40,6 +40,21 @@ LAYERS_INTRO = (
     "すべてのベクトルを書き換えます。分類ヘッドが読むのは最後の層の `[CLS]` だけです。埋め込みの後と各層の後の "
     "`[CLS]` に同じヘッドを当てると、**感情がどの層で現れるか**が分かります。ヒートマップは各トークン（行）が"
     "他のトークン（列）にどれだけ注目しているかを示します。",
+)
+STEPS_INTRO = (
+    "**From ids to vectors, and from [CLS] to the label.** Below: each id's three embeddings (its token's row of "
+    "the vocabulary's table, its position's and its segment's), their sum, and that sum normalised (LayerNorm), "
+    "which is what the first layer reads; then, after the last layer, the `[CLS]` vector through the pooler "
+    "(a dense layer and tanh), the classifier's weights (one dot product and a bias per class: the logits) and "
+    "softmax: the probabilities Classify shows (computed here in full precision, so where Classify serves the model "
+    "in int8 or bf16 they may differ in the third decimal). The first {dims} numbers of each vector, and its length "
+    "(norm).",
+    "**ID からベクトルへ、[CLS] からラベルへ。** 下の表は、各 ID の 3 つの埋め込み（語彙の表の行、位置の行、"
+    "セグメントの行）、その和、和を正規化したもの（LayerNorm。第 1 層が読むもの）です。その次は最後の層の後の "
+    "`[CLS]` ベクトルが、プーラー（全結合層と tanh）、分類層の重み（クラスごとの内積とバイアス＝ロジット）、"
+    "softmax を経て、分類タブの確率になるまでです（ここでは全精度で計算するため、分類タブが int8 や bf16 で"
+    "モデルを使う場合は小数第 3 位で異なることがあります）。各ベクトルの最初の {dims} 個の値と長さ（ノルム）を"
+    "示します。",
 )
 PROBE_INTRO = (
     "### From which layer can sentiment be read?\nA logistic regression fitted on each layer's `[CLS]` (and "
@@ -171,9 +186,14 @@ def build_layers_section(studio, run: gr.Dropdown, text: gr.Textbox) -> None:
         cls = gr.Plot(label=t("Where [CLS] attends", "[CLS] の注目先"), visible=False, elem_id="layers-cls")
     heat = gr.Plot(label=t("Attention", "アテンション"), visible=False, elem_id="layers-attention")
     table = gr.Dataframe(interactive=False, visible=False, elem_id="layers-table")
-    outputs = [caption, chart, table, heat, cls, layer, head]
+    gr.Markdown(t(*(part.format(dims=SHOWN_DIMENSIONS) for part in STEPS_INTRO)))
+    label = t("From ids to what the first layer reads", "ID から第 1 層が読むベクトルまで")
+    embedded = gr.Dataframe(interactive=False, visible=False, label=label, elem_id="layers-embeddings")
+    label = t("From [CLS] to the label", "[CLS] からラベルまで")
+    classified = gr.Dataframe(interactive=False, visible=False, label=label, elem_id="layers-head")
+    outputs = [caption, chart, table, heat, cls, layer, head, embedded, classified]
     shown = show.click(over(studio, layers), [run, text, layer, head], outputs, api_name="layers")
-    reveal(shown, [chart, table, heat, cls])
+    reveal(shown, [chart, table, heat, cls, embedded, classified])
     redraw = over(studio, attention)
     layer.release(redraw, [run, text, layer, head], [heat], api_visibility="private")
     head.input(redraw, [run, text, layer, head], [heat], api_visibility="private")
@@ -217,6 +237,7 @@ def layers(studio, run_name: str, value: str, layer: float, head: str):
             f" The heat map shows the first {SHOWN_TOKENS} tokens.",
             f" ヒートマップは先頭 {SHOWN_TOKENS} トークンを示します。",
         )
+    steps = studio.inside.forward(run_name, value)
     return (
         instead + "\n\n" + caption if instead else caption,
         layer_probabilities(view),
@@ -225,7 +246,63 @@ def layers(studio, run_name: str, value: str, layer: float, head: str):
         cls_attention_map(view),
         gr.Slider(minimum=1, maximum=view.layers, value=chosen_layer),
         gr.Dropdown(choices=heads, value=chosen_head),
+        embeddings_table(steps),
+        classification_table(steps),
     )
+
+
+def _vector(values) -> str:
+    """A vector's first SHOWN_DIMENSIONS numbers and its norm, as the tables print it."""
+    shown = ", ".join(f"{value:+.3f}" for value in values[:SHOWN_DIMENSIONS])
+    return f"[{shown}, …] ‖{float((values**2).sum() ** 0.5):.2f}‖"
+
+
+def embeddings_table(steps) -> pd.DataFrame:
+    """Each token: its id, position and segment, its three embeddings, their sum and what the first layer reads."""
+    headers = [
+        Text("token", "トークン"),
+        Text("id", "ID"),
+        Text("position", "位置"),
+        Text("segment", "セグメント"),
+        Text("token embedding (row of the id)", "トークン埋め込み（ID の行）"),
+        Text("+ position embedding", "＋位置埋め込み"),
+        Text("+ segment embedding", "＋セグメント埋め込み"),
+        Text("= sum", "＝和"),
+        Text("LayerNorm: the first layer reads", "LayerNorm: 第 1 層が読むもの"),
+    ]
+    vectors = [(row.word, row.place, row.segment_vector, row.summed, row.read) for row in steps.embeddings]
+    rows = [
+        [row.token, row.id, row.position, row.segment, *map(_vector, shown)]
+        for row, shown in zip(steps.embeddings, vectors, strict=True)
+    ]
+    return pd.DataFrame(rows, columns=[str(header) for header in headers])
+
+
+def classification_table(steps) -> pd.DataFrame:
+    """[CLS] after the last layer, the pooler, each class's dot product and bias (its logit), and softmax."""
+    head = steps.classification
+    rows = [
+        [str(Text("[CLS] after the last layer", "最後の層の後の [CLS]")), _vector(head.cls)],
+        [str(Text("pooler: tanh(dense([CLS]))", "プーラー: tanh(dense([CLS]))")), _vector(head.pooled)],
+    ]
+    for i, name in enumerate(head.label_names):
+        dot = float(head.logits[i] - head.bias[i])
+        rows.append(
+            [
+                str(
+                    Text(
+                        f"logit {class_text(name).en} = weights · pooled + bias",
+                        f"ロジット {class_text(name).ja} = 重み · プーラー出力 + バイアス",
+                    )
+                ),
+                f"{dot:+.4f} {head.bias[i]:+.4f} = {head.logits[i]:+.4f}",
+            ]
+        )
+    probabilities = " · ".join(
+        f"{class_text(name)} {p:.4f}" for name, p in zip(head.label_names, head.probabilities, strict=True)
+    )
+    rows.append([str(Text("softmax: the probabilities", "softmax: 確率")), probabilities])
+    return pd.DataFrame(rows, columns=[str(Text("step", "段階")), str(Text("values", "値"))])
 
 
 @user_errors
