@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..bilingual import Text
 from ..corpus.loading import DEFAULT_SOURCE, LABELS, SAMPLE, SPLIT_STEMS, SUFFIXES, load_dataset
 from ..errors import UserError
 from ..models.bert import STARTER
@@ -47,7 +48,13 @@ PINNED = {
 def run_settings(run_dir: Path) -> dict:
     path = Path(run_dir) / CONFIG_FILE
     if not path.is_file():
-        raise UserError(f"{Path(run_dir).name} has no {CONFIG_FILE}: only a run trained here can be written out.")
+        name = Path(run_dir).name
+        raise UserError(
+            Text(
+                f"{name} has no {CONFIG_FILE}: only a run trained here can be written out.",
+                f"{name} には {CONFIG_FILE} がありません。ノートブックに書き出せるのは、ここで学習したモデルだけです。",
+            )
+        )
     return json.loads(path.read_text(encoding="utf-8"))
 
 
