@@ -123,3 +123,12 @@ def test_the_train_forms_code_trains_the_run_start_would(studio, tmp_path):
     (printed,) = run_panels(code.replace('OUTPUT_DIR = f"{RUN_NAME}-notebook"', f"OUTPUT_DIR = {str(tmp_path)!r}"))
     accuracy = json.loads((studio.runs_dir / "ngram-sample" / "metrics.json").read_text())["accuracy"]
     assert f"accuracy {accuracy:.4f}" in printed
+
+
+def test_the_train_forms_code_reads_the_forms_numbers_in_their_order():
+    import inspect
+
+    from sentiment.ui.code_panels import train_code
+    from sentiment.ui.train_tab import FORM_FIELDS
+
+    assert list(inspect.signature(train_code).parameters)[5:] == list(FORM_FIELDS)

@@ -386,3 +386,9 @@ class CodePanels:
     def classify(self, run_name: str, text: str) -> Text:
         run_dir = self.studio.runbook.resolve(run_name)
         return classify_code(run_dir, self.studio.runbook.info(run_name).method, text)
+
+    def notebook(self, run_name: str) -> Path:
+        """The run's notebook.ipynb, written into its folder the first time it is asked for."""
+        from ..training.notebook import notebook_file
+
+        return notebook_file(self.studio.runbook.resolve(run_name))

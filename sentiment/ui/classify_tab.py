@@ -12,6 +12,7 @@ from ..errors import UserError
 from ..markup import literal
 from ..serving.run_choice import is_ngram, quality_note, weak_note
 from ..serving.terms import LABELS, MAX_TEXT_CHARS
+from .code_panels import classify_code, code_panel, fill
 from .common import (
     ANALYSIS,
     Action,
@@ -119,6 +120,7 @@ def build_classify_tab(studio, tabs) -> ClassifyTab:
             with gr.Column(scale=2, min_width=280):
                 label = gr.Label(label=t("Prediction", "予測"), num_top_classes=3, elem_id="prediction")
                 info = gr.Markdown(elem_id="prediction-info")
+                code_accordion, code = code_panel("classify-code")
         link = link_box("classify-link")
         examples = gr.Examples(EXAMPLES, [text], label=t("Examples: click one to classify it", "例: クリックで分類"))
         gr.Markdown(t(*WHY_INTRO))
@@ -168,6 +170,7 @@ def build_classify_tab(studio, tabs) -> ClassifyTab:
     classify.click(classified.fn, classified.inputs, classified.outputs, api_name="classify")
     text.submit(classified.fn, classified.inputs, classified.outputs, api_visibility="private")
     classified.after(examples.load_input_event)
+    fill(code_accordion, code, [run.change, text.change], over(studio, classify_code), [run, text])
     available = Action(over(studio, why_available), [run], [explain, *why_outputs])
     run.change(available.fn, available.inputs, available.outputs, queue=False, api_visibility="private")
     run.input(lambda: "", None, [notice], queue=False, api_visibility="private")  # the visitor chose: it is said

@@ -18,6 +18,7 @@ from ..serving.terms import (
     SPLITS,
     SUSPECT_COLUMNS,
 )
+from .code_panels import code_panel, dataset_code, fill
 from .common import ANALYSIS, Action, class_choices, over, reveal, user_errors
 from .i18n import t
 from .label_review import build_review_section
@@ -94,6 +95,7 @@ def build_dataset_tab(studio, dataset_state: gr.State) -> DatasetTab:
     upload_note = gr.Markdown(t(*UPLOAD_RULES), elem_id="upload-note")
     notices = gr.Markdown()
     summary = gr.Dataframe(label=t("Splits and features", "分割と特徴量"), interactive=False)
+    code_accordion, overview_code = code_panel("dataset-code")
     with gr.Row():
         distribution = gr.Plot(label=t("Label distribution", "ラベルの分布"))
         sources = gr.Dataframe(label=t("Source × label", "ソース別ラベル数"), interactive=False)
@@ -148,6 +150,7 @@ def build_dataset_tab(studio, dataset_state: gr.State) -> DatasetTab:
     ]
     show = Action(over(studio, show_dataset), [source], shown)
     load.click(show.fn, show.inputs, show.outputs, api_name="load_dataset", **ANALYSIS)
+    fill(code_accordion, overview_code, [dataset_state.change], over(studio, dataset_code), [dataset_state])
     finding = find.click(
         over(studio, find_suspects),
         [dataset_state, suspect_split],

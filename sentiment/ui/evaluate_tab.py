@@ -11,6 +11,7 @@ from ..bilingual import Text, class_text, join, split_text
 from ..serving.analysis import DOUBTED
 from ..serving.run_choice import answering_run, data_map_unavailable, default_run, has_data_map, token_run, weak_note
 from ..serving.terms import LABELS
+from .code_panels import code_panel, evaluation_code, fill, notebook_download
 from .common import (
     ANALYSIS,
     Action,
@@ -182,10 +183,12 @@ def build_evaluate_tab(studio, tabs) -> EvaluateTab:
         worst = gr.Dataframe(
             label=t("Highest loss", "損失の大きい例"), interactive=False, wrap=True, max_height=320, visible=False
         )
+        code_accordion, evaluation_code_box = code_panel("evaluate-code")
         with gr.Row():
             download = gr.DownloadButton(t("Download predictions (CSV)", "予測をダウンロード（CSV）"), visible=False)
             card_button = gr.Button(t("Model card (README.md)", "モデルカード（README.md）"))
             card_file = gr.File(label=t("Model card", "モデルカード"), visible=False, elem_id="model-card")
+        notebook_download(studio, run)
         metrics_state = gr.State(None)
         gr.Markdown(t(*SLICES_INTRO))
         with gr.Row():
@@ -274,6 +277,7 @@ def build_evaluate_tab(studio, tabs) -> EvaluateTab:
     examples_of = over(studio, cell_examples)
     reveal(true_label.change(examples_of, cell_inputs, [cell, cell_rows], api_name="cell_examples"), [cell_rows])
     reveal(predicted_label.change(examples_of, cell_inputs, [cell, cell_rows], api_visibility="private"), [cell_rows])
+    fill(code_accordion, evaluation_code_box, [run.change, split.change], over(studio, evaluation_code), [run, split])
     seen_runs = gr.State(names)
     watch_runs(studio, card, message, main, [(run, seen_runs)])
     return EvaluateTab(run, seen_runs, notice, compared, available)

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..bilingual import Text
 from ..serving.terms import MAX_TEXT_CHARS, Explanation, PaddedToken
+from .code_panels import code_panel, fill, tokenization_code
 from .common import Action, copy_link, link_box, over, user_errors
 from .i18n import t
 
@@ -191,6 +192,7 @@ def build_tokenizer_tab(studio) -> TokenizerTab:
     )
     pair_text = gr.Textbox(DEFAULT_PAIR, label=t("Second text", "2 つ目のテキスト"))
     pair = gr.HTML(elem_id="padded-pair")
+    code_accordion, code = code_panel("tokenizer-code")
 
     inputs, outputs = [choice, text, max_length, pair_text], [counts, words, pieces, specials, round_trip, table, pair]
     tokenized = Action(over(studio, tokenize), inputs, outputs)
@@ -199,6 +201,8 @@ def build_tokenizer_tab(studio) -> TokenizerTab:
         trigger(
             tokenized.fn, inputs, outputs, api_visibility="private", trigger_mode="always_last", show_progress="hidden"
         )
+    changes = [text.change, choice.change, max_length.change, pair_text.change]
+    fill(code_accordion, code, changes, over(studio, tokenization_code), inputs)
     copy_link(copy, link, "tokenizer", {"text": text})
     return TokenizerTab(text, choice, tokenized)
 

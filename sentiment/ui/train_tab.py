@@ -11,6 +11,7 @@ from ..bilingual import Text
 from ..errors import UserError
 from ..serving.deployment import LESSON, TRAINING_OFF
 from ..serving.terms import LESSON_STEPS, RUN_COLUMNS, SOURCE_MODEL, STARTER, WHOLE_NUMBERS, help_text
+from .code_panels import code_panel, fill, train_code
 from .common import Action, over, user_errors
 from .i18n import t
 from .plots import training_curves
@@ -169,6 +170,7 @@ def build_train_tab(studio, dataset_state: gr.State) -> Action:
     # Filled when the tab is opened and when the form changes, not while the app is built: on a Space the
     # default dataset is the Hub's 120,000 reviews, which start-up must not wait for.
     estimate = gr.Markdown(elem_id="train-estimate")
+    code_accordion, code = code_panel("train-code")
     deployment = studio.deployment
     if deployment.public:
         bounds = deployment.bounds
@@ -207,6 +209,8 @@ def build_train_tab(studio, dataset_state: gr.State) -> Action:
     form_changes = [model.change, method.change, dataset_state.change, *(field.change for field in fields.values())]
     estimating = Action(over(studio, cost), [model, method, dataset_state, *fields.values()], [estimate])
     gr.on(form_changes, estimating.fn, estimating.inputs, estimating.outputs, api_visibility="private")
+    coded = [model, method, dataset_state, name, *fields.values()]
+    fill(code_accordion, code, [*form_changes, name.change], over(studio, train_code), coded)
     stop.click(over(studio, stop_training), [password], [current], api_name="stop_training")
     status_outputs = [progress, throughput, curves, log, runs, shown_records, current]
     gr.Timer(1.0).tick(
