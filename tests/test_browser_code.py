@@ -38,7 +38,7 @@ def test_a_visitor_reads_the_tokenizers_code_and_downloads_a_runs_notebook(page,
     # The editor draws the lines in view: the first say whose tokenizer it is (the test reads the rest, run).
     expect(code).to_contain_text("# The starter's tokenizer: a vocabulary counted from the sample")
     expect(code).to_contain_text("BertJapaneseTokenizer")
-    page.screenshot(path=str(SHOTS / "17-code-panel.png"), full_page=False)
+    page.screenshot(path=str(SHOTS / "19-code-panel.png"), full_page=False)
 
     page.get_by_role("tab", name="4. Evaluate").click()
     page.get_by_role("button", name="Download the run as a notebook").click()
@@ -60,6 +60,7 @@ def test_a_japanese_visitor_reads_the_code_with_japanese_comments(japanese_page,
     code = japanese_page.locator("#tokenizer-code")
     expect(code).to_contain_text("# スターターのトークナイザー: サンプル（ローカルファイル）から数えた語彙")
     assert "The starter's tokenizer" not in code.inner_text()
+    japanese_page.screenshot(path=str(SHOTS / "19-code-panel-ja.png"), full_page=False)
 
 
 def test_a_script_downloads_a_runs_notebook_through_the_api(client, trained_run):
