@@ -227,3 +227,19 @@ def test_a_vocabulary_query_no_entry_could_be_gets_one_sentence_without_it(basel
     assert "type a token" in message or "type one token" in message
     entry = baseline_studio.inside.vocabulary_entry(STARTER, "sample", "##" + "品" * 100)
     assert entry.input_id is None, "the longest entry still looks up"
+
+
+def test_a_one_layer_models_layer_view_answers(tmp_path, trained_run):
+    """A model of one layer has no other layer to choose: its view answers, its slider offers nothing more."""
+    from transformers import AutoModelForSequenceClassification, BertConfig, BertForSequenceClassification
+
+    from sentiment.serving.studio import Studio
+    from sentiment.ui.inside_bert import layers
+
+    run = copy_run(trained_run, tmp_path / "runs")
+    trained = AutoModelForSequenceClassification.from_pretrained(run)
+    config = BertConfig(**{**trained.config.to_dict(), "num_hidden_layers": 1})
+    BertForSequenceClassification(config).save_pretrained(run)
+    outputs = layers(Studio(tmp_path / "runs"), run.name, "最高の買い物でした", 1, "average")
+    slider = outputs[5]
+    assert slider.interactive is False and "1 layers" in str(outputs[0])

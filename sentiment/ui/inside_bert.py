@@ -244,7 +244,8 @@ def layers(studio, run_name: str, value: str, layer: float, head: str):
         table,
         attention_map(view, chosen_layer, None if chosen_head == AVERAGE else int(chosen_head)),
         cls_attention_map(view),
-        gr.Slider(minimum=1, maximum=view.layers, value=chosen_layer),
+        # gradio wants a slider's maximum above its minimum: a one-layer model's slider has nothing to choose.
+        gr.Slider(minimum=1, maximum=max(view.layers, 2), value=chosen_layer, interactive=view.layers > 1),
         gr.Dropdown(choices=heads, value=chosen_head),
         embeddings_table(steps),
         classification_table(steps),
