@@ -21,7 +21,8 @@ from ..storage import keep_newest
 from ..text.tokenization import SOURCE_MODEL
 from ..training.config import WHOLE_NUMBERS, TrainConfig, check_run_name, default_run_name
 from ..training.estimate import estimate
-from ..training.jobs import JobStatus, TrainingJob
+from ..training.job_log import JobStatus
+from ..training.jobs import TrainingJob
 from ..training.runs import shown_source
 from .catalog import CORRECTED, HUB_ID, Catalog
 from .deployment import Deployment, is_lesson

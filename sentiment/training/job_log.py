@@ -7,6 +7,7 @@ import os
 import re
 import threading
 from collections import deque
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..bilingual import Text, same
@@ -25,6 +26,22 @@ TIME_LIMIT = re.compile(r"it reached this server's limit of ([\d.]+) minutes")
 # What the page shows of a trainer's output: its notes, steps, one-sentence errors and where it saved.
 VISIBLE_LINE = re.compile(r"(note: |step |error: |saved )")
 SERVER_PATH = re.compile(r"(?:/[^\s/'\"]+)+/")
+
+
+@dataclass
+class JobStatus:
+    state: str  # idle, running, finished, failed, stopped
+    run_name: str = ""
+    records: list[ProgressRecord] = field(default_factory=list)
+    log_tail: str = ""
+    message: Text | str = ""  # one sentence about how it ended, in both languages
+    waiting: list[str] = field(default_factory=list)  # runs queued to start after this one, in order
+
+    @property
+    def latest(self) -> ProgressRecord | None:
+        """The last record that says how far training has come (none before it starts)."""
+        steps = [record for record in self.records if record.is_step]
+        return steps[-1] if steps else None
 
 
 def visible_log(text: str) -> str:

@@ -38,7 +38,6 @@ from ..run_files import (
     METRICS_FILE,
     PARTIAL_SUFFIX,
     PROGRESS_FILE,
-    ProgressRecord,
     name_key,
     partial_dir,
     remove_abandoned_copies,
@@ -55,6 +54,7 @@ from .job_log import (
     FAILED,
     FollowedFile,
     FollowedProgress,
+    JobStatus,
     because,
     read_ending,
     visible_log,
@@ -71,22 +71,6 @@ QUEUE_POLL_SECONDS = 0.5
 TRAINER_COMMAND = (sys.executable, "-m", "sentiment", "train")
 class JobError(UserError):
     """A job request that can't be honoured right now; the message says why."""
-
-
-@dataclass
-class JobStatus:
-    state: str  # idle, running, finished, failed, stopped
-    run_name: str = ""
-    records: list[ProgressRecord] = field(default_factory=list)
-    log_tail: str = ""
-    message: Text | str = ""  # one sentence about how it ended, in both languages
-    waiting: list[str] = field(default_factory=list)  # runs queued to start after this one, in order
-
-    @property
-    def latest(self) -> ProgressRecord | None:
-        """The last record that says how far training has come (none before it starts)."""
-        steps = [record for record in self.records if record.is_step]
-        return steps[-1] if steps else None
 
 
 @dataclass
