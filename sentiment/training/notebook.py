@@ -29,6 +29,7 @@ from ..models.bert import STARTER
 from ..run_files import CONFIG_FILE, METRICS_FILE
 from ..text.tokenization import SPECIAL_TOKENS
 from . import notebook_cells as cells
+from . import notebook_notes as notes
 
 NOTEBOOK_FILE = "notebook.ipynb"
 # What the notebook installs where a package is missing (Colab has most): the versions this app was built with.
@@ -106,42 +107,42 @@ def notebook_plan(name: str, settings: dict, metrics: dict, sample_folder: str |
     method = settings.get("method", "full")
     starter = settings.get("model") == STARTER
     plan = [
-        ("md", cells.title(name, settings, metrics)),
-        ("md", cells.differences(settings)),
-        ("md", cells.INSTALL_MD),
+        ("md", notes.title(name, settings, metrics)),
+        ("md", notes.differences(settings)),
+        ("md", notes.INSTALL_MD),
         ("code", cells.install(_packages(method))),
-        ("md", cells.SETTINGS_MD),
+        ("md", notes.SETTINGS_MD),
         ("code", cells.settings_code(name, settings, metrics)),
-        ("md", cells.LOAD_MD),
+        ("md", notes.LOAD_MD),
         ("code", _load_code(settings, sample_folder)),
-        ("md", cells.LOOK_MD),
+        ("md", notes.LOOK_MD),
         ("code", cells.LOOK),
-        ("md", cells.CUT_MD),
+        ("md", notes.CUT_MD),
         ("code", cells.CUT),
     ]
     if method == "ngram":
-        plan += [("md", cells.NGRAM_MD), ("code", cells.NGRAM)]
+        plan += [("md", notes.NGRAM_MD), ("code", cells.NGRAM)]
     else:
-        plan += [("md", cells.STARTER_TOKENIZER_MD if starter else cells.TOKENIZER_MD)]
+        plan += [("md", notes.STARTER_TOKENIZER_MD if starter else notes.TOKENIZER_MD)]
         plan += [("code", cells.starter_tokenizer(SPECIAL_TOKENS) if starter else cells.TOKENIZER)]
-        plan += [("md", cells.MODEL_MD), ("code", cells.STARTER_MODEL if starter else cells.MODEL)]
+        plan += [("md", notes.MODEL_MD), ("code", cells.STARTER_MODEL if starter else cells.MODEL)]
         if method == "head":
-            plan += [("md", cells.HEAD_MD), ("code", cells.head_code(settings.get("precision", "auto")))]
+            plan += [("md", notes.HEAD_MD), ("code", cells.head_code(settings.get("precision", "auto")))]
         else:
-            plan += [("md", cells.TOKENIZE_MD), ("code", cells.TOKENIZE)]
+            plan += [("md", notes.TOKENIZE_MD), ("code", cells.TOKENIZE)]
             if settings.get("distill"):
-                plan += [("md", cells.TEACHER_MD), ("code", cells.TEACHER)]
-            plan += [("md", cells.METRICS_MD), ("code", cells.METRICS)]
-            plan += [("md", cells.TRAINER_MD), ("code", cells.trainer_code(settings))]
-            plan += [("md", cells.TRAIN_MD), ("code", cells.TRAIN)]
+                plan += [("md", notes.TEACHER_MD), ("code", cells.TEACHER)]
+            plan += [("md", notes.METRICS_MD), ("code", cells.METRICS)]
+            plan += [("md", notes.TRAINER_MD), ("code", cells.trainer_code(settings))]
+            plan += [("md", notes.TRAIN_MD), ("code", cells.TRAIN)]
     plan += [
-        ("md", cells.EVALUATE_MD),
+        ("md", notes.EVALUATE_MD),
         ("code", cells.EVALUATE),
-        ("md", cells.MATRIX_MD),
+        ("md", notes.MATRIX_MD),
         ("code", cells.MATRIX),
-        ("md", cells.SAVE_MD),
+        ("md", notes.SAVE_MD),
         ("code", cells.SAVE_NGRAM if method == "ngram" else cells.SAVE),
-        ("md", cells.CLASSIFY_MD),
+        ("md", notes.CLASSIFY_MD),
         ("code", cells.CLASSIFY_NGRAM if method == "ngram" else cells.CLASSIFY),
     ]
     return plan
