@@ -11,6 +11,7 @@ from ..errors import UserError
 from ..markup import code, literal
 from ..serving.run_choice import answering_run
 from ..serving.terms import SHOWN_DIMENSIONS, SHOWN_TOKENS
+from .code_panels import code_panel, fill, wordpiece_code
 from .common import ANALYSIS, over, reveal, user_errors
 from .i18n import t
 from .plots import PROBE_CURVES, attention_map, cls_attention_map, layer_probabilities, probe_curves
@@ -77,6 +78,7 @@ def build_wordpiece_section(studio, text: gr.Textbox, choice: gr.Dropdown, datas
     caption = gr.Markdown(elem_id="wordpiece-caption")
     words = gr.Dataframe(interactive=False, visible=False, wrap=True, max_height=320, elem_id="wordpiece-words")
     steps = gr.Dataframe(interactive=False, visible=False, wrap=True, elem_id="wordpiece-walk")
+    code_accordion, walk_code = code_panel("wordpiece-code")
     gr.Markdown(t(*VOCAB_INTRO))
     with gr.Row():
         query = gr.Textbox(label=t("Token or id", "トークンまたは ID"), scale=3)
@@ -85,6 +87,7 @@ def build_wordpiece_section(studio, text: gr.Textbox, choice: gr.Dropdown, datas
     inputs, outputs = [choice, text, word], [caption, words, steps]
     # One event for the button and Enter: one endpoint each.
     walked = gr.on([walk.click, word.submit], over(studio, wordpiece), inputs, outputs, api_name="wordpiece")
+    fill(code_accordion, walk_code, [walk.click, word.submit], over(studio, wordpiece_code), inputs)
     reveal(walked, [words, steps])
     looked = [look.click, query.submit]
     # The first look-up of a dataset counts its pieces (a few seconds): it takes turns with the other analyses.
