@@ -234,7 +234,7 @@ def _predict(args) -> int:
     if args.csv:
         from pathlib import Path
 
-        from .corpus.loading import texts_in_file
+        from .corpus.files import texts_in_file
         from .models.prediction import prediction_table
 
         texts = [*args.texts, *texts_in_file(Path(args.csv))]

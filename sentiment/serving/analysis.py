@@ -14,7 +14,8 @@ import pandas as pd
 
 from ..bilingual import Text, classes_listed, split_text
 from ..corpus.corrections import TABLE_COLUMNS, Overlay
-from ..corpus.loading import SentimentData, texts_in_file
+from ..corpus.files import texts_in_file
+from ..corpus.loading import SentimentData
 from ..corpus.suspects import Suspects, TooFewReviews, doubted, find_suspects
 from ..corpus.token_stats import DatasetTokenStats, token_statistics
 from ..errors import UserError, quoted, unknown_split
