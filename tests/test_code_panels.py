@@ -57,6 +57,7 @@ def lines_starting(output: str, prefix: str) -> list:
     ]
 
 
+@pytest.mark.slow  # executes what it generates in a kernel or Python of its own
 def test_every_panels_code_prints_what_its_view_showed(studio, trained_run):
     panels, run = CodePanels(studio), trained_run.name
     with speaking("ja"):  # a Japanese visitor's panel: the comments in Japanese, the code the same
@@ -116,6 +117,7 @@ def test_every_panels_code_prints_what_its_view_showed(studio, trained_run):
         assert all(abs(scores[key] - value) <= 0.01 for key, value in prediction.probabilities.items())
 
 
+@pytest.mark.slow  # executes what it generates in a kernel or Python of its own
 def test_the_train_forms_code_trains_the_run_start_would(studio, tmp_path):
     """An n-gram run of the form's settings: the code's accuracy is the one a run of the same form reached."""
     code = str(CodePanels(studio).train("starter", "ngram", "sample", "", {}))

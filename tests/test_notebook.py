@@ -112,6 +112,7 @@ def test_a_notebook_is_written_in_the_tutorials_order_in_both_languages_without_
     assert f"MAX_STEPS = {settings['max_steps']}" in code and f"LEARNING_RATE = {settings['learning_rate']!r}" in code
 
 
+@pytest.mark.slow  # executes what it generates in a kernel or Python of its own
 def test_an_ngram_runs_notebook_trains_it_again_exactly_and_the_cli_writes_it(tmp_path):
     run = train_here(tmp_path / "runs" / "ngram-sample", method="ngram")
     result = run_cli("-m", "sentiment", "notebook", "--model", str(run))
@@ -126,6 +127,7 @@ def test_an_ngram_runs_notebook_trains_it_again_exactly_and_the_cli_writes_it(tm
     assert NgramClassifier(saved).predict("最高です")[0].label in ("positive", "neutral", "negative")
 
 
+@pytest.mark.slow  # executes what it generates in a kernel or Python of its own
 def test_a_starter_runs_notebook_gives_the_runs_labels_and_its_folder_opens_as_a_run(trained_run, tmp_path):
     saved = execute(trained_run, tmp_path / "kernel")
     agree, largest, accuracy = compare(trained_run, saved)
@@ -144,6 +146,7 @@ def test_a_starter_runs_notebook_gives_the_runs_labels_and_its_folder_opens_as_a
     assert abs(report.metrics["accuracy"] - listed.accuracy) <= 0.01  # what `evaluate --model FOLDER` prints
 
 
+@pytest.mark.slow  # executes what it generates in a kernel or Python of its own
 def test_a_head_only_runs_notebook_of_a_pretrained_folder_gives_the_runs_labels(pretrained_folder, tmp_path):
     run = train_here(tmp_path / "runs" / "head-tiny", method="head", model=str(pretrained_folder))
     saved = execute(run, tmp_path / "kernel")
@@ -151,6 +154,7 @@ def test_a_head_only_runs_notebook_of_a_pretrained_folder_gives_the_runs_labels(
     assert agree >= 0.99 and accuracy <= 0.01, (agree, largest, accuracy)
 
 
+@pytest.mark.slow  # executes what it generates in a kernel or Python of its own
 def test_a_full_fine_tunes_notebook_of_a_pretrained_folder_gives_the_runs_labels(pretrained_folder, tmp_path):
     run = train_here(tmp_path / "runs" / "full-tiny", method="full", model=str(pretrained_folder), max_steps=8)
     saved = execute(run, tmp_path / "kernel")
