@@ -9,6 +9,7 @@ import gradio as gr
 from ..bilingual import Text, split_text
 from ..errors import UserError
 from ..markup import literal
+from ..serving.plots import label_distribution, length_histogram
 from ..serving.terms import (
     ALL_LABELS,
     LABELS,
@@ -22,7 +23,6 @@ from .code_panels import code_panel, dataset_code, fill
 from .common import ANALYSIS, Action, class_choices, over, reveal, user_errors
 from .i18n import t
 from .label_review import build_review_section
-from .plots import label_distribution, length_histogram
 
 INTRO = (
     "Choose a dataset: the Hub's **tyqiangz/multilingual-sentiments** (Japanese Amazon reviews), the bundled "

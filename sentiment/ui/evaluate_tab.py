@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..bilingual import Text, class_text, join, split_text
 from ..serving.analysis import DOUBTED
+from ..serving.plots import REGIONS, confusion_matrices, confusion_matrix, data_map_plot, embedding_map, slice_bars
 from ..serving.run_choice import answering_run, data_map_unavailable, default_run, has_data_map, token_run, weak_note
 from ..serving.terms import LABELS
 from .code_panels import code_panel, evaluation_code, fill, notebook_download
@@ -26,7 +27,6 @@ from .common import (
 )
 from .i18n import t
 from .inside_bert import build_probe_section
-from .plots import REGIONS, confusion_matrices, confusion_matrix, data_map_plot, embedding_map, slice_bars
 from .run_pickers import run_picker
 
 MAPS = Text("the maps", "マップ")

@@ -9,12 +9,12 @@ import pandas as pd
 from ..bilingual import Text, class_text, current_language, split_text
 from ..errors import UserError
 from ..markup import code, literal
+from ..serving.plots import PROBE_CURVES, attention_map, cls_attention_map, layer_probabilities, probe_curves
 from ..serving.run_choice import answering_run
 from ..serving.terms import SHOWN_DIMENSIONS, SHOWN_TOKENS
 from .code_panels import code_panel, fill, wordpiece_code
 from .common import ANALYSIS, over, reveal, user_errors
 from .i18n import t
-from .plots import PROBE_CURVES, attention_map, cls_attention_map, layer_probabilities, probe_curves
 
 WORDPIECE_INTRO = (
     "#### How WordPiece picks its pieces\nWordPiece reads each MeCab word from the left and takes the **longest** "

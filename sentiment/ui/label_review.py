@@ -12,11 +12,11 @@ import pandas as pd
 from ..bilingual import Text, class_text
 from ..errors import UserError
 from ..markup import literal
+from ..serving.plots import confusion_matrices
 from ..serving.run_choice import default_run
 from ..serving.terms import LABELS, MAX_CORRECTIONS, Overlay
 from .common import ANALYSIS, class_choices, over, reveal, user_errors
 from .i18n import t
-from .plots import confusion_matrices
 
 INTRO = (
     "#### Read the doubted, decide, download\nClick a review in the list above to read it: **keep** its label, "

@@ -11,10 +11,10 @@ import plotly.graph_objects as go
 
 from ..bilingual import Text
 from ..markup import code
+from ..serving.plots import LAYOUT
 from ..serving.terms import MAX_TEXT_CHARS, NFKC, Comparison, Piece, Row
 from .common import ANALYSIS, Action, over, user_errors
 from .i18n import t
-from .plots import LAYOUT
 from .tokenizer_tab import PALETTE
 
 SCRIPT_COLOURS = {

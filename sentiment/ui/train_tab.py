@@ -10,11 +10,11 @@ import pandas as pd
 from ..bilingual import Text
 from ..errors import UserError
 from ..serving.deployment import LESSON, TRAINING_OFF
+from ..serving.plots import training_curves
 from ..serving.terms import LESSON_STEPS, RUN_COLUMNS, SOURCE_MODEL, STARTER, WHOLE_NUMBERS, help_text
 from .code_panels import code_panel, fill, train_code
 from .common import Action, over, user_errors
 from .i18n import t
-from .plots import training_curves
 from .tables import VALUES
 
 # The options a page may set, shown with the help text of TrainConfig; blank means the recipe default.

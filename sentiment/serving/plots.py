@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..bilingual import Text, class_text, split_text
-from ..serving.terms import AMBIGUOUS_VARIABILITY, CONFIDENT, ProgressRecord
+from .terms import AMBIGUOUS_VARIABILITY, CONFIDENT, ProgressRecord
 
 LABEL_COLOURS = {"positive": "#2a9d8f", "neutral": "#8d99ae", "negative": "#e76f51"}
 # Each evaluation's score drawn as a curve: its key in the progress record, its name, whether on the 0-1 axis.
