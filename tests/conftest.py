@@ -2,6 +2,7 @@
 
 import contextlib
 import fcntl
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -31,6 +32,30 @@ def run_cli(*args: str, stdin: str | None = None, timeout: float = 300) -> subpr
     return subprocess.run(
         [sys.executable, *args], cwd=ROOT, input=stdin, capture_output=True, text=True, timeout=timeout
     )
+
+
+BENCH = ROOT / "bench"
+
+
+def bench_main(script: str):
+    """The script's `main`, loaded as `python bench/SCRIPT` loads it (its neighbours common and harness importable)."""
+    spec = importlib.util.spec_from_file_location(f"bench_{script.removesuffix('.py')}", BENCH / script)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # as a script's __main__ is: its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module.main
+
+
+@pytest.fixture()
+def as_a_script(monkeypatch):
+    """The repository root as the working folder, bench/ on the path, and torch's threads as they were after."""
+    import torch
+
+    monkeypatch.chdir(ROOT)
+    monkeypatch.syspath_prepend(str(BENCH))
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)
 
 
 def starter_on_sample(output: Path, steps: int) -> list[str]:

@@ -4,14 +4,11 @@ Each script's `main(argv)` is called in the test process, as transformers' examp
 own code on the flags a person would type, without the 5-10 s of a new interpreter importing torch again. (What a
 script itself starts as a process, it still starts: lesson_run.py's trainers, memory.py's app.)"""
 
-import importlib.util
 import json
 
 import pytest
 
-from .conftest import ROOT, SHARED_REVIEWS
-
-BENCH = ROOT / "bench"
+from .conftest import SHARED_REVIEWS, bench_main
 
 TINY = {
     "data_pipeline.py": ["--rows", "90", "--repeats", "1", "--num-proc", "1"],
@@ -47,26 +44,6 @@ TINY = {
 }
 
 pytestmark = pytest.mark.skipif(not SHARED_REVIEWS.is_dir(), reason="../shared/data is not beside this checkout")
-
-
-def bench_main(script: str):
-    """The script's `main`, loaded as `python bench/SCRIPT` loads it (its neighbours common and harness importable)."""
-    spec = importlib.util.spec_from_file_location(f"bench_{script.removesuffix('.py')}", BENCH / script)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.main
-
-
-@pytest.fixture()
-def as_a_script(monkeypatch):
-    """The repository root as the working folder, bench/ on the path, and torch's threads as they were after."""
-    import torch
-
-    monkeypatch.chdir(ROOT)
-    monkeypatch.syspath_prepend(str(BENCH))
-    threads = torch.get_num_threads()
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.mark.parametrize("script", list(TINY))
