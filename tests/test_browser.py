@@ -66,7 +66,7 @@ ENGLISH = [
     "Choose a dataset",
     "Search text",
     "Splits and features",
-    "How a text becomes",
+    "reads Japanese in two stages",
     "MeCab words (part of speech)",
     "Round trip",
     "Fine-tune on the dataset",
@@ -86,9 +86,16 @@ ENGLISH = [
     "Classify all",
     "Copy link",
     "can't be reached",
-    "No run yet",
+    "no run has been started yet",
 ]
-TABS = ["1. データ", "2. トークナイザー", "3. 学習", "4. 評価", "5. 分類"]
+# Each tab, and the label of a field it shows in Japanese once it has rendered.
+TABS = {
+    "1. データ": "検索",
+    "2. トークナイザー": "復元: convert_tokens_to_string",
+    "3. 学習": "学習名（任意）",
+    "4. 評価": "学習済みモデル",
+    "5. 分類": "学習済みモデル（新しい順）",
+}
 
 
 def choose_run(page, label: str, name: str) -> None:
@@ -110,9 +117,9 @@ def test_a_japanese_browser_gets_the_page_in_japanese(japanese_page, app_url):
     japanese_page.get_by_role("tab", name="2. トークナイザー").wait_for()
     assert japanese_page.get_by_role("tab", name="2. Tokenizer").count() == 0
     japanese_page.locator(".js-plotly-plot").first.wait_for()
-    for tab in TABS:
+    for tab, label in TABS.items():
         japanese_page.get_by_role("tab", name=tab).click()
-        japanese_page.wait_for_timeout(500)
+        expect(japanese_page.get_by_label(label, exact=True).filter(visible=True).first).to_be_visible()
         shown = japanese_page.locator("body").inner_text()
         english = [text for text in ENGLISH if text in shown]
         assert not english, f"{tab} shows English: {english}"
@@ -168,6 +175,17 @@ def test_a_fresh_app_classifies_an_example_without_training(tmp_path):
             assert shown_top_label(page) == expected
             assert page.get_by_text("Error", exact=True).count() == 0
             shoot(page, "0-first-run")
+
+
+def answers_from_the_server(page, count: int) -> None:
+    """Wait until the server has answered `count` more of the page's requests (on an idle page, its timers' ticks:
+    the Train tab's status every second, the runs' poll every two)."""
+    def answered(response) -> bool:
+        return response.request.method == "POST" and "/gradio_api/" in response.url
+
+    for _ in range(count):
+        with page.expect_response(answered):
+            pass
 
 
 def shoot(page, name: str) -> None:
@@ -297,7 +315,7 @@ def test_a_visitor_uses_every_tab(page, app_url, app_runs):
         expect(started).to_have_value(re.compile("Stopped browser-stop; nothing was saved"))
         expect(page.locator('#train-progress[data-state="stopped"]')).to_contain_text("browser-stop")
         assert not (app_runs / "browser-stop").exists() and not (app_runs / "browser-stop.partial").exists()
-        page.wait_for_timeout(2500)  # two more ticks of the status timer, which once wiped what the run had drawn
+        answers_from_the_server(page, 3)  # two ticks of the status timer at least, which once wiped what was drawn
         expect(page.get_by_label("Log", exact=True)).not_to_have_value("")
         expect(page.locator("#train-curves .js-plotly-plot")).to_be_visible()
         page.get_by_role("button", name="Stop", exact=True).click()

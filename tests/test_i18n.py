@@ -53,3 +53,13 @@ def test_the_japanese_table_has_a_japanese_text_for_every_key(app):
     assert set(table["ja"]) == set(table["en"])
     not_japanese = {key: text for key, text in table["ja"].items() if not JAPANESE.search(text)}
     assert not not_japanese, not_japanese
+
+
+def test_every_english_sentinel_of_the_browser_test_is_still_written_by_the_app():
+    """A sentinel the app no longer writes can never fire: each text test_browser.py looks for on a Japanese page
+    occurs in the package's source."""
+    from .conftest import ROOT
+    from .test_browser import ENGLISH
+
+    source = "\n".join(path.read_text(encoding="utf-8") for path in (ROOT / "sentiment").rglob("*.py"))
+    assert [text for text in ENGLISH if text not in source] == []
