@@ -75,6 +75,9 @@ def print_event(record) -> None:
         print(line, flush=True)
 
 
+FIGURES = ("confusion", "normalized", "curves")  # counts, shares of each true label, the training curves
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["train"]:  # the same command line as train.py, for the app's background jobs
@@ -133,9 +136,16 @@ def main(argv: list[str] | None = None) -> int:
     notebook.add_argument(
         "--output", help="Where to write it (default: notebook.ipynb in the run folder, kept there once written)."
     )
+    plot = commands.add_parser(
+        "plot", help="Draw a run's confusion matrix or training curves as the page does, to a PNG, SVG or HTML file."
+    )
+    plot.add_argument("--model", required=True, help="A trained run folder (from train.py).")
+    plot.add_argument("--figure", choices=FIGURES, default="confusion", help="Which figure (default: confusion).")
+    plot.add_argument("--output", required=True, help="The file to write: .png or .svg (an image), or .html.")
     args = parser.parse_args(argv)
     commands = {
         "notebook": _notebook,
+        "plot": _plot,
         "evaluate": _evaluate,
         "examples": _examples,
         "overview": _overview,
@@ -151,6 +161,44 @@ def _notebook(args) -> int:
     from .training.notebook import notebook_file
 
     print(notebook_file(Path(args.model), Path(args.output) if args.output else None))
+    return 0
+
+
+def _plot(args) -> int:
+    """The figure the Evaluate or Train tab draws, from what the run folder recorded (no model is loaded)."""
+    from pathlib import Path
+
+    from .bilingual import Text
+    from .errors import UserError
+    from .run_files import METRICS_FILE, PROGRESS_FILE, read_progress
+    from .serving.plots import confusion_matrix, training_curves
+
+    run, output = Path(args.model), Path(args.output)
+    if output.suffix not in (".png", ".svg", ".html"):
+        raise UserError(
+            Text(
+                f"{output.name}: write a .png, .svg or .html file.",
+                f"{output.name}: .png・.svg・.html のいずれかのファイルを指定してください。",
+            )
+        )
+    if not (run / METRICS_FILE).is_file():
+        raise UserError(
+            Text(
+                f"{run.name} is not a finished run (it has no {METRICS_FILE}): give a run folder from train.py.",
+                f"{run.name} は学習の終わったモデルではありません（{METRICS_FILE} がありません）。train.py の出力"
+                "フォルダーを指定してください。",
+            )
+        )
+    if args.figure == "curves":
+        figure = training_curves(read_progress(run / PROGRESS_FILE))
+    else:
+        metrics = json.loads((run / METRICS_FILE).read_text(encoding="utf-8"))
+        figure = confusion_matrix(metrics, normalized=args.figure == "normalized")
+    if output.suffix == ".html":
+        figure.write_html(output, include_plotlyjs=True)  # works offline: plotly.js inside the file
+    else:
+        figure.write_image(output, width=720, height=560)  # kaleido, with the machine's Chromium
+    print(output)
     return 0
 
 

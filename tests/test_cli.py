@@ -163,3 +163,20 @@ def test_overview_counts_a_datasets_splits_labels_and_lengths(trained_run, in_pr
         assert 0 < lengths["median"] <= lengths["max"] <= longest
     assert set(shown["lengths"]["tokens"]) == set(reviews["label"]), "tokens counted with the run's tokenizer"
     assert any("carved" in notice for notice in shown["notices"]), "the only split is cut into three, and it says so"
+
+
+def test_the_cli_draws_a_runs_confusion_matrix_and_curves_as_the_page_does(trained_run, tmp_path):
+    """`python -m sentiment plot`: the Evaluate and Train tabs' figures from what the run folder recorded."""
+    from sentiment.run_files import read_progress
+
+    image = tmp_path / "confusion.png"
+    drawn = run_cli("-m", "sentiment", "plot", "--model", str(trained_run), "--output", str(image))
+    assert drawn.returncode == 0, drawn.stderr
+    assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and image.stat().st_size > 10_000
+    page = tmp_path / "curves.html"
+    drawn = run_cli("-m", "sentiment", "plot", "--model", str(trained_run), "--figure", "curves", "--output", str(page))
+    assert drawn.returncode == 0, drawn.stderr
+    logged = [record for record in read_progress(trained_run / "progress.jsonl") if "loss" in record.scores]
+    assert logged and "plotly" in page.read_text() and '"name":"train loss"' in page.read_text()
+    refused = run_cli("-m", "sentiment", "plot", "--model", str(trained_run), "--output", str(tmp_path / "x.gif"))
+    assert refused.returncode == 2 and "write a .png, .svg or .html file" in refused.stderr
