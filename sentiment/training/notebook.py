@@ -67,6 +67,7 @@ def notebook_file(run_dir: Path, output: Path | None = None) -> Path:
     if output is None and target.is_file():
         return target
     text = notebook_text(run_dir)
+    target.parent.mkdir(parents=True, exist_ok=True)  # `--output` may name a folder not made yet
     temporary = target.with_name(f".{target.name}.tmp")
     temporary.write_text(text, encoding="utf-8")
     temporary.replace(target)  # a reader never sees half a notebook
