@@ -18,7 +18,7 @@ from ..bilingual import Text
 from ..corpus.loading import DEFAULT_CONFIG, SAMPLE, SAMPLE_DIR, SPLIT_STEMS, SUFFIXES
 from ..models.bert import STARTER
 from ..text.tokenization import SOURCE_MODEL
-from ..training import notebook_cells
+from ..training import notebook_data_cells
 from ..training.config import WHOLE_NUMBERS, TrainConfig
 from ..training.notebook import notebook_plan
 from .pool import RUN_PREFIX, STARTER_TOKENIZER
@@ -153,7 +153,7 @@ def tokenizer_code(choice: str, runs_dir: Path, online: bool) -> str:
     """Code that makes `tokenizer` as the Tokenizer tab's choice names it."""
     if choice == STARTER_TOKENIZER:
         files = dataset_files(SAMPLE)
-        lines = notebook_cells.starter_tokenizer(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"])
+        lines = notebook_data_cells.starter_tokenizer(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"])
         return (
             "# The starter's tokenizer: a vocabulary counted from the sample (local files) "
             "|| スターターのトークナイザー: サンプル（ローカルファイル）から数えた語彙\n"

@@ -23,12 +23,13 @@ import json
 from pathlib import Path
 
 from ..bilingual import Text
-from ..corpus.loading import DEFAULT_SOURCE, LABELS, SAMPLE, SPLIT_STEMS, SUFFIXES, load_dataset
+from ..corpus.loading import DEFAULT_SOURCE, LABELS, SAMPLE, SPLIT_STEMS, SPLITS, SUFFIXES, load_dataset
 from ..errors import UserError
 from ..models.bert import STARTER
 from ..run_files import CONFIG_FILE, METRICS_FILE
 from ..text.tokenization import SPECIAL_TOKENS
 from . import notebook_cells as cells
+from . import notebook_data_cells as data_cells
 from . import notebook_notes as notes
 
 NOTEBOOK_FILE = "notebook.ipynb"
@@ -111,21 +112,21 @@ def notebook_plan(name: str, settings: dict, metrics: dict, sample_folder: str |
         ("md", notes.title(name, settings, metrics)),
         ("md", notes.differences(settings)),
         ("md", notes.INSTALL_MD),
-        ("code", cells.install(_packages(method))),
+        ("code", data_cells.install(_packages(method))),
         ("md", notes.SETTINGS_MD),
-        ("code", cells.settings_code(name, settings, metrics)),
+        ("code", data_cells.settings_code(name, settings, metrics)),
         ("md", notes.LOAD_MD),
         ("code", _load_code(settings, sample_folder)),
         ("md", notes.LOOK_MD),
-        ("code", cells.LOOK),
+        ("code", data_cells.LOOK),
         ("md", notes.CUT_MD),
-        ("code", cells.CUT),
+        ("code", data_cells.CUT),
     ]
     if method == "ngram":
         plan += [("md", notes.NGRAM_MD), ("code", cells.NGRAM)]
     else:
         plan += [("md", notes.STARTER_TOKENIZER_MD if starter else notes.TOKENIZER_MD)]
-        plan += [("code", cells.starter_tokenizer(SPECIAL_TOKENS) if starter else cells.TOKENIZER)]
+        plan += [("code", data_cells.starter_tokenizer(SPECIAL_TOKENS) if starter else data_cells.TOKENIZER)]
         plan += [("md", notes.MODEL_MD), ("code", cells.STARTER_MODEL if starter else cells.MODEL)]
         if method == "head":
             plan += [("md", notes.HEAD_MD), ("code", cells.head_code(settings.get("precision", "auto")))]
@@ -168,16 +169,16 @@ def data_origin(settings: dict) -> tuple[str, str]:
 def _load_code(settings: dict, sample_folder: str | None = None) -> str:
     origin, where = data_origin(settings)
     if origin == "sample" and sample_folder is not None:
-        return cells.load_local({split: f"{sample_folder}/{split}.csv" for split in ("train", "validation", "test")})
+        return data_cells.load_local({split: f"{sample_folder}/{split}.csv" for split in SPLITS})
     if origin == "sample":
         data = load_dataset(SAMPLE)
         rows = {
             split: [[text, LABELS[label], source] for text, label, source in zip(*_columns(data[split]), strict=True)]
             for split in data
         }
-        return cells.load_sample(rows)
+        return data_cells.load_sample(rows)
     if origin == "hub":
-        return cells.load_hub(where, settings.get("dataset_config") or None)
+        return data_cells.load_hub(where, settings.get("dataset_config") or None)
     path = Path(where)
     files = sorted(path.iterdir()) if path.is_dir() else [path]
     by_split = {}
@@ -186,7 +187,7 @@ def _load_code(settings: dict, sample_folder: str | None = None) -> str:
         split = next((name for name, stems in SPLIT_STEMS.items() if stem in stems), None)
         if file.suffix in SUFFIXES and (split or path.is_file()):
             by_split[split or "train"] = str(file)
-    return cells.load_local(by_split)
+    return data_cells.load_local(by_split)
 
 
 def _columns(split) -> tuple[list, list, list]:
