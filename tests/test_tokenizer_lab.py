@@ -68,7 +68,10 @@ def test_rows_count_pieces_unknowns_and_say_where_their_vocabulary_came_from(lab
     for row in comparison.rows:
         assert not row.error and row.pieces and row.pieces_per_word > 0
     ipa = comparison.rows[0]
-    assert "249 training texts of sample" in ipa.note and "on the Hub" in ipa.note
+    assert "249 training texts of sample" in ipa.note.en and "on the Hub" in ipa.note.en
+    # A Japanese page reads the note in Japanese: the counts and names as they are, every other word Japanese.
+    assert "sample の学習テキスト 249 件" in ipa.note.ja and "Hub にあります" in ipa.note.ja
+    assert "training" not in ipa.note.ja and "vocabulary" not in ipa.note.ja
     # 人参 has a character the sample never uses: WordPiece reads the whole word as [UNK].
     assert [piece.text for piece in ipa.words[1].pieces] == ["[UNK]"] and ipa.unknown >= 1
     sudachi = next(row for row in comparison.rows if row.tokenizer == "Sudachi A")

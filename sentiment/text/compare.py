@@ -22,7 +22,7 @@ import random
 import unicodedata
 from dataclasses import dataclass, field
 
-from ..bilingual import Text
+from ..bilingual import Text, same
 from ..errors import UserError
 from .limits import LEARN_TEXTS, cap_text, has_content, is_capped
 from .morphology import IPADIC, UNIDIC, mecab_words, sudachi_morphemes
@@ -34,12 +34,16 @@ WORDPIECE_VOCAB = 8000
 SENTENCEPIECE_VOCAB = 8000
 UNKNOWN = "[UNK]"
 NFKC = "NFKC"
-FAILED = "This tokenizer could not split this text; the other rows are not affected."
+FAILED = Text(
+    "This tokenizer could not split this text; the other rows are not affected.",
+    "このトークナイザーはこの文を分割できませんでした。ほかの行には影響しません。",
+)
 SUDACHI_MODES = {
-    "A": "short units, as UniDic counts them",
-    "B": "middle units",
-    "C": "long units: compounds and named entities whole",
+    "A": Text("short units, as UniDic counts them", "短単位（UniDic の数え方）"),
+    "B": Text("middle units", "中単位"),
+    "C": Text("long units: compounds and named entities whole", "長単位: 複合語や固有表現をひとまとまりに"),
 }
+BUNDLED = "sample (bundled)"  # loading.py's name for the app's own sample
 
 
 @dataclass(frozen=True)
@@ -64,12 +68,14 @@ class Word:
 
 @dataclass
 class Row:
+    """One tokenizer's split of a text; its note, normalisation and error read in the page's language."""
+
     tokenizer: str
-    note: str
-    normalisation: str
+    note: Text
+    normalisation: Text
     words: list[Word] = field(default_factory=list)
     word_count: int = 0
-    error: str = ""
+    error: Text | str = ""
 
     @property
     def pieces(self) -> list[Piece]:
@@ -138,14 +144,17 @@ class Reference:
 class WordPieceSplitter:
     """MeCab words (IPA or UniDic), then WordPiece pieces from a vocabulary learned as the starter's is."""
 
-    normalisation = NFKC
+    normalisation = same(NFKC)
 
-    def __init__(self, name: str, dictionary: str, texts: list[str], taught: str, origin: str):
+    def __init__(self, name: str, dictionary: str, texts: list[str], taught: Text, origin: Text):
         self.name, self.dictionary = name, dictionary
         tokenizer = build_starter_tokenizer(texts, WORDPIECE_VOCAB, mecab_kwargs={"mecab_dic": dictionary})
         self.wordpiece = tokenizer.subword_tokenizer  # pure Python over a read-only vocabulary: thread-safe
         self.vocabulary = len(tokenizer.vocab)
-        self.note = f"{origin}; WordPiece vocabulary of {self.vocabulary:,} learned from {taught}"
+        self.note = Text(
+            "{origin}; WordPiece vocabulary of {size} learned from {taught}",
+            "{origin}。WordPiece の語彙 {size} 語は{taught}から学習",
+        ).format(origin=origin, size=f"{self.vocabulary:,}", taught=taught)
 
     def split(self, reference: Reference) -> tuple[list[Word], int]:
         if self.dictionary == IPADIC:
@@ -162,13 +171,17 @@ class WordPieceSplitter:
 class SudachiSplitter:
     """Sudachi's morphemes in one mode, each with its normalised form (ｶﾀｶﾅ → 片仮名, 美味しい for おいしい)."""
 
-    normalisation = "Sudachi's own: surfaces as written, normalised forms beside"
+    normalisation = Text(
+        "Sudachi's own: surfaces as written, normalised forms beside", "Sudachi 独自: 表層形はそのまま、正規化形を併記"
+    )
     vocabulary = None  # Sudachi's dictionary is a lexicon of millions of words, not a model's vocabulary
 
     def __init__(self, mode: str):
         self.mode = mode
         self.name = f"Sudachi {mode}"
-        self.note = f"sudachidict-core, mode {mode}: {SUDACHI_MODES[mode]}"
+        self.note = Text("sudachidict-core, mode {mode}: {units}", "sudachidict-core、モード {mode}: {units}").format(
+            mode=mode, units=SUDACHI_MODES[mode]
+        )
 
     def split(self, reference: Reference) -> tuple[list[Word], int]:
         words = [
@@ -183,12 +196,15 @@ class CharacterSplitter:
     """One piece per character after NFKC; the alphabet is every character of the training texts."""
 
     name = "Characters"
-    normalisation = NFKC
+    normalisation = same(NFKC)
 
-    def __init__(self, texts: list[str], taught: str):
+    def __init__(self, texts: list[str], taught: Text):
         self.alphabet = frozenset(char for text in texts for char in unicodedata.normalize(NFKC, text))
         self.vocabulary = len(self.alphabet)
-        self.note = f"as cl-tohoku's char models; alphabet of {self.vocabulary:,} characters from {taught}"
+        self.note = Text(
+            "as cl-tohoku's char models; alphabet of {size} characters from {taught}",
+            "cl-tohoku の文字単位モデルと同じ。文字の種類 {size} 個は{taught}から",
+        ).format(size=f"{self.vocabulary:,}", taught=taught)
 
     def split(self, reference: Reference) -> tuple[list[Word], int]:
         spans = [
@@ -201,9 +217,9 @@ class SentencePieceSplitter:
     """A unigram SentencePiece model learned from the training texts: no word splitter, pieces may cross words."""
 
     name = "SentencePiece (unigram)"
-    normalisation = "NFKC (SentencePiece's nmt_nfkc)"
+    normalisation = Text("NFKC (SentencePiece's nmt_nfkc)", "NFKC（SentencePiece の nmt_nfkc）")
 
-    def __init__(self, texts: list[str], taught: str):
+    def __init__(self, texts: list[str], taught: Text):
         import sentencepiece
 
         model = io.BytesIO()
@@ -218,7 +234,10 @@ class SentencePieceSplitter:
         )
         self.model = sentencepiece.SentencePieceProcessor(model_proto=model.getvalue())
         self.vocabulary = self.model.get_piece_size()
-        self.note = f"as rinna's and XLM-R's models; {self.vocabulary:,} pieces learned from {taught}"
+        self.note = Text(
+            "as rinna's and XLM-R's models; {size} pieces learned from {taught}",
+            "rinna と XLM-R のモデルと同じ。{size} 個の断片を{taught}から学習",
+        ).format(size=f"{self.vocabulary:,}", taught=taught)
 
     def split(self, reference: Reference) -> tuple[list[Word], int]:
         text = reference.text
@@ -237,9 +256,18 @@ class TokenizerLab:
 
     def __init__(self, texts: list[str], dataset: str):
         texts = learning_texts(texts)
-        taught = f"{len(texts):,} training texts of {dataset}"
-        origin_ipa = "the source model's and the starter's algorithm (the source model's own vocabulary is on the Hub)"
-        origin_unidic = "cl-tohoku v2's algorithm (its own vocabulary is on the Hub)"
+        taught = Text("{count} training texts of {dataset}", "{dataset} の学習テキスト {count} 件").format(
+            count=f"{len(texts):,}",
+            dataset=Text(dataset, "同梱のサンプル") if dataset == BUNDLED else dataset,
+        )
+        origin_ipa = Text(
+            "the source model's and the starter's algorithm (the source model's own vocabulary is on the Hub)",
+            "元のモデルとスターターの方式（元のモデル自身の語彙は Hub にあります）",
+        )
+        origin_unidic = Text(
+            "cl-tohoku v2's algorithm (its own vocabulary is on the Hub)",
+            "cl-tohoku v2 の方式（そのモデル自身の語彙は Hub にあります）",
+        )
         self.splitters = [
             WordPieceSplitter("MeCab (IPA) → WordPiece", IPADIC, texts, taught, origin_ipa),
             WordPieceSplitter("MeCab (UniDic) → WordPiece", UNIDIC, texts, taught, origin_unidic),

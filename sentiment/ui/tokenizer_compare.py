@@ -83,7 +83,7 @@ def _chip(piece: Piece, background: str, title: str, note: str, by_script: bool)
 def render_row(row: Row, by_script: bool) -> str:
     """One tokenizer: its name and counts, then its pieces coloured by word (or by script)."""
     if row.error:
-        counts, line = "", f'<div class="cmp-failed">⚠ {html.escape(row.error)}</div>'
+        counts, line = "", f'<div class="cmp-failed">⚠ {html.escape(str(row.error))}</div>'
     else:
         counts = Text(
             f"{len(row.pieces)} pieces · {row.unknown} [UNK] · {row.pieces_per_word:.2f} per word",
@@ -122,13 +122,13 @@ def comparison_table(comparison: Comparison) -> pd.DataFrame:
         [
             {
                 "tokenizer": row.tokenizer,
-                "pieces": row.error or " | ".join(" ".join(piece.text for piece in word.pieces) for word in row.words),
+                "pieces": str(row.error) or " | ".join(" ".join(p.text for p in word.pieces) for word in row.words),
                 "count": len(row.pieces),
                 "[UNK]": row.unknown,
                 "pieces per word": round(row.pieces_per_word, 2),
                 "normalised forms": " | ".join(word.normalized for word in row.words if word.normalized),
-                "normalisation": row.normalisation,
-                "note": row.note,
+                "normalisation": str(row.normalisation),
+                "note": str(row.note),
             }
             for row in comparison.rows
         ]
@@ -137,7 +137,7 @@ def comparison_table(comparison: Comparison) -> pd.DataFrame:
 
 def normalisation_line(comparison: Comparison) -> Text:
     """What NFKC does to this text before the NFKC rows split it."""
-    applies = ", ".join(row.tokenizer for row in comparison.rows if row.normalisation.startswith(NFKC))
+    applies = ", ".join(row.tokenizer for row in comparison.rows if str(row.normalisation).startswith(NFKC))
     if comparison.changes:
         shown = " · ".join(f"{code(before)} → {code(after)}" for before, after in comparison.changes)
         line = Text(
