@@ -44,3 +44,24 @@ def test_a_gradio_update_of_a_table_is_shown_too():
     with speaking("ja"):
         update = shown_value({"__type__": "update", "value": REPORT, "visible": True})
     assert "正解" in update["value"].columns and update["visible"]
+
+
+def test_a_japanese_page_reads_yes_no_cells_slices_a_baseline_and_a_splits_features_in_japanese():
+    tokens = pd.DataFrame({"token": ["[CLS]", "良い"], "special": [True, False], "[UNK]": [False, False]})
+    slices = pd.DataFrame({"dimension": ["length (MeCab words)", "negation"], "slice": ["≤ 16 words", "with negation"]})
+    runs = pd.DataFrame({"model": ["character n-grams + logistic regression", "cl-tohoku/bert-base-japanese"]})
+    summary = pd.DataFrame(
+        {"split": ["train"], "features": ["text: Value, label: ClassLabel(positive, neutral, negative), source: Value"]}
+    )
+    with speaking("ja"):
+        tokens_shown, slices_shown = shown_table(tokens), shown_table(slices)
+        runs_shown, summary_shown = shown_table(runs), shown_table(summary)
+    assert list(tokens_shown["特殊"]) == ["はい", "いいえ"] and list(tokens_shown["[UNK]"]) == ["いいえ", "いいえ"]
+    assert list(slices_shown["切り口"]) == ["長さ（MeCab の単語数）", "否定"]
+    assert list(slices_shown["スライス"]) == ["16 語以下", "否定あり"]
+    assert list(runs_shown["モデル"]) == ["文字 n-gram + ロジスティック回帰", "cl-tohoku/bert-base-japanese"]
+    features = "text: Value, label: ClassLabel(ポジティブ, ニュートラル, ネガティブ), source: Value"
+    assert summary_shown["特徴量"][0] == features
+    given = given_table(tokens_shown)
+    assert list(given["special"]) == [True, False] and list(given.columns) == list(tokens.columns)
+    assert list(given_table(slices_shown)["slice"]) == list(slices["slice"])

@@ -9,12 +9,18 @@ handler never sees the difference.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
-from ..bilingual import CLASSES, SPLIT_NAMES, Text, current_language
+from ..bilingual import CLASSES, SPLIT_NAMES, Text, class_text, current_language
+from ..insight.slices import DIMENSIONS, LENGTH_BUCKETS, LONGEST
+from ..text.compare import CharacterSplitter
+from ..training.runs import NGRAM_MODEL
 
 HEADERS = {
     "index": Text("index", "番号"),
+    "row": Text("row", "行"),
     "text": Text("text", "テキスト"),
     "label": Text("label", "ラベル"),
     "suggested": Text("suggested", "提案ラベル"),
@@ -91,10 +97,32 @@ VALUES = {
         "head": Text("head", "分類ヘッドのみ"),
         "ngram": Text("ngram", "n-gram ベースライン"),
     },
+    "model": {NGRAM_MODEL: Text(NGRAM_MODEL, "文字 n-gram + ロジスティック回帰")},
+    "dimension": {
+        DIMENSIONS["source"]: Text(DIMENSIONS["source"], "ソース"),
+        DIMENSIONS["length"]: Text(DIMENSIONS["length"], "長さ（MeCab の単語数）"),
+        DIMENSIONS["negation"]: Text(DIMENSIONS["negation"], "否定"),
+    },
+    "slice": {
+        LENGTH_BUCKETS[0][1]: Text(LENGTH_BUCKETS[0][1], "16 語以下"),
+        LENGTH_BUCKETS[1][1]: Text(LENGTH_BUCKETS[1][1], "17–32 語"),
+        LENGTH_BUCKETS[2][1]: Text(LENGTH_BUCKETS[2][1], "33–64 語"),
+        LENGTH_BUCKETS[3][1]: Text(LENGTH_BUCKETS[3][1], "65–128 語"),
+        LONGEST: Text(LONGEST, "129 語以上"),
+        "with negation": Text("with negation", "否定あり"),
+        "without negation": Text("without negation", "否定なし"),
+    },
+    "tokenizer": {CharacterSplitter.name: Text(CharacterSplitter.name, "文字単位")},
+    "vocabulary": {"— (dictionary)": Text("— (dictionary)", "—（辞書）")},
 }
+# A yes/no cell (a token is special, is [UNK]) as the page says it; English keeps true / false.
+BOOLEANS = {True: Text("true", "はい"), False: Text("false", "いいえ")}
+# A split's features: a dataset's own column and type names (datasets' `Value`, `ClassLabel`) read as they are,
+# the class names a ClassLabel holds as the page names them.
+CLASS_LABEL = re.compile(r"ClassLabel\(([^)]*)\)")
 PROBABILITY = "p_"
 # Columns of free text: a review that reads "positive" is shown as written.
-FREE_TEXT = {"text", "edit", "pieces", "token", "word", "source", "note", "normalised forms", "tokenizer", "run"}
+FREE_TEXT = {"text", "edit", "pieces", "token", "word", "source", "note", "normalised forms", "run"}
 
 
 def _header(column: str) -> str:
@@ -107,15 +135,31 @@ def _header(column: str) -> str:
     return column
 
 
+def _features(value: str) -> str:
+    def classes(match: re.Match) -> str:
+        return f"ClassLabel({', '.join(str(class_text(name.strip())) for name in match.group(1).split(','))})"
+
+    return CLASS_LABEL.sub(classes, value)
+
+
 def _cell(column: str, value):
+    if isinstance(value, bool) or (hasattr(value, "dtype") and pd.api.types.is_bool_dtype(value.dtype)):
+        return str(BOOLEANS[bool(value)])
     if not isinstance(value, str) or column in FREE_TEXT:
         return value
+    if column == "features":
+        return _features(value)
     names = VALUES.get(column, CLASSES)
     return str(names[value]) if value in names else value
 
 
 def _words(column: pd.Series) -> bool:
-    return pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)
+    """A column whose cells may say something: words, or yes/no."""
+    return (
+        pd.api.types.is_object_dtype(column)
+        or pd.api.types.is_string_dtype(column)
+        or pd.api.types.is_bool_dtype(column)
+    )
 
 
 def shown_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -138,6 +182,14 @@ def _english(language: str) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
     return headers, values
 
 
+def _given_cell(names: dict[str, str], value):
+    if not isinstance(value, str):
+        return value
+    if value in names:
+        return names[value]
+    return next((answer for answer, text in BOOLEANS.items() if value == text.ja), value)
+
+
 def given_table(frame):
     """A table the page sent back, with its headers and cells in English again (whatever the page showed)."""
     if not isinstance(frame, pd.DataFrame):
@@ -149,7 +201,7 @@ def given_table(frame):
     for column in given.columns:
         if _words(given[column]) and column not in FREE_TEXT:
             names = values.get(str(column), values[""])
-            given[column] = [names.get(value, value) if isinstance(value, str) else value for value in given[column]]
+            given[column] = [_given_cell(names, value) for value in given[column]]
     return given
 
 

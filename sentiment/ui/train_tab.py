@@ -127,7 +127,8 @@ def throughput_text(status) -> Text | str:
 
 def runs_table(studio) -> pd.DataFrame:
     table = pd.DataFrame([run.row() for run in studio.runbook.runs()], columns=RUN_COLUMNS)
-    table["method"] = [str(VALUES["method"].get(method, method)) for method in table["method"]]
+    for column in ("method", "model"):  # a method, and the baseline's model, as the page names them
+        table[column] = [str(VALUES[column].get(value, value)) for value in table[column]]
     return table.rename(columns={column: str(header) for column, header in RUN_HEADERS.items()})
 
 
