@@ -13,9 +13,10 @@ from ..corpus.suspects import COLUMNS as SUSPECT_COLUMNS
 from ..insight.data_map import AMBIGUOUS_VARIABILITY, CONFIDENT
 from ..insight.forward_steps import SHOWN_DIMENSIONS
 from ..insight.layers import SHOWN_TOKENS
+from ..insight.slices import DIMENSIONS, LENGTH_BUCKETS, LONGEST
 from ..models.bert import STARTER
 from ..run_files import ProgressRecord
-from ..text.compare import NFKC, Comparison, Piece, Row
+from ..text.compare import NFKC, CharacterSplitter, Comparison, Piece, Row
 from ..text.limits import (
     LESSON_STEPS,
     MAX_DATASET_ROWS,
@@ -26,20 +27,24 @@ from ..text.limits import (
 )
 from ..text.tokenization import SOURCE_MODEL, Explanation, PaddedToken
 from ..training.config import WHOLE_NUMBERS, help_text
-from ..training.runs import RUN_COLUMNS
+from ..training.runs import NGRAM_MODEL, RUN_COLUMNS
 
 __all__ = [
     "ALL_LABELS",
     "AMBIGUOUS_VARIABILITY",
     "CONFIDENT",
+    "DIMENSIONS",
     "LABELS",
+    "LENGTH_BUCKETS",
     "LESSON_STEPS",
+    "LONGEST",
     "MAX_CORRECTIONS",
     "MAX_DATASET_ROWS",
     "MAX_TEXT_CHARS",
     "MAX_UPLOAD_MB",
     "MIN_ROWS_TO_CARVE",
     "NFKC",
+    "NGRAM_MODEL",
     "RUN_COLUMNS",
     "SHOWN_DIMENSIONS",
     "SHOWN_TOKENS",
@@ -50,6 +55,7 @@ __all__ = [
     "WHAT_IF_BUDGET",
     "WHAT_IF_CHARS",
     "WHOLE_NUMBERS",
+    "CharacterSplitter",
     "Comparison",
     "Explanation",
     "Overlay",

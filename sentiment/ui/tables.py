@@ -14,9 +14,7 @@ import re
 import pandas as pd
 
 from ..bilingual import CLASSES, SPLIT_NAMES, Text, class_text, current_language
-from ..insight.slices import DIMENSIONS, LENGTH_BUCKETS, LONGEST
-from ..text.compare import CharacterSplitter
-from ..training.runs import NGRAM_MODEL
+from ..serving.terms import DIMENSIONS, LENGTH_BUCKETS, LONGEST, NGRAM_MODEL, CharacterSplitter
 
 HEADERS = {
     "index": Text("index", "番号"),
