@@ -148,10 +148,10 @@ def test_the_same_corrected_download_is_written_once_for_every_session_asking(tm
     names = data.label_names
     other = next(name for name in names if name != names[data["train"][0]["label"]])
     mine = Overlay().decided(data, "train", 0, other, "reader")
-    first = studio.analyses.corrected_download("sample", mine)
-    assert studio.analyses.corrected_download("sample", mine) == first, "the same request is served once"
-    assert studio.analyses.corrected_download("sample", Overlay.from_json(mine.to_json())) == first
-    more = studio.analyses.corrected_download("sample", mine.decided(data, "validation", 0, None, "reader"))
+    first = studio.review.corrected_download("sample", mine)
+    assert studio.review.corrected_download("sample", mine) == first, "the same request is served once"
+    assert studio.review.corrected_download("sample", Overlay.from_json(mine.to_json())) == first
+    more = studio.review.corrected_download("sample", mine.decided(data, "validation", 0, None, "reader"))
     assert more != first and len(list((tmp_path / "runs" / ".downloads").iterdir())) == 2
     with open(more, encoding="utf-8") as file:
         rows = list(csv.DictReader(file))
@@ -196,11 +196,11 @@ def test_a_corrected_download_of_150000_rows_costs_at_most_3_s_of_cpu(tmp_path):
     for row in range(5):
         decisions = decisions.decided(data, "train", row * 1000, "neutral", "reader")
     started = time.thread_time()
-    path = studio.analyses.corrected_download(choice, decisions)
+    path = studio.review.corrected_download(choice, decisions)
     spent = time.thread_time() - started
     assert spent <= 3.0, f"{spent:.1f} s of CPU for one download"
     started = time.thread_time()
-    assert studio.analyses.corrected_download(choice, decisions) == path and time.thread_time() - started < 0.5
+    assert studio.review.corrected_download(choice, decisions) == path and time.thread_time() - started < 0.5
     with open(path, encoding="utf-8") as file:
         assert sum(1 for _ in file) == 150_001
 
@@ -219,7 +219,7 @@ def test_a_saved_decision_with_a_label_the_dataset_lacks_is_one_sentence_and_no_
     tampered = Overlay.from_json(json.dumps(entries))
     assert len(tampered) == 1, "the key still matches its review: the edit is read back"
     with pytest.raises(UserError, match="the label 'bogus', which this dataset does not have") as refused:
-        studio.analyses.retrain_on(SAMPLE, DEFAULT_CONFIG, tampered)
+        studio.review.retrain_on(SAMPLE, DEFAULT_CONFIG, tampered)
     assert "ValueError" not in str(refused.value) and "list" not in str(refused.value)
     assert not list((tmp_path / "runs").glob(".uploads/*")), "no copy, not even a partial one"
 

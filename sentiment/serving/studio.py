@@ -3,7 +3,9 @@
 - `catalog`: the datasets the page may offer (catalog.py);
 - `runbook`: the finished runs (runbook.py);
 - `models`: the tokenizers and classifiers loaded and shared (pool.py);
-- `analyses`: evaluation, "Why?", the maps, the data lesson, the tokenizer lab (analysis.py);
+- `analyses`: evaluation, "Why?", the maps, the doubted labels and the data map, the tokenizer lab (analysis.py);
+- `review`: the label review: a reader's decisions, the server's saved ones, a retrain's corrected data and its
+  download, what the retrain changed (label_review.py);
 - `inside`: inside BERT: the WordPiece walk, the vocabulary, the layer view and the probe (inside_bert.py);
 - `desk`: the one way into training (training_desk.py), in a child process or a ZeroGPU window.
 
@@ -27,6 +29,7 @@ from .catalog import Catalog
 from .deployment import Deployment
 from .gpu_window import GpuWindow, on_zerogpu
 from .inside_bert import InsideBert
+from .label_review import LabelReview
 from .pool import ModelPool
 from .runbook import RunBook
 from .training_desk import TrainingDesk
@@ -77,6 +80,7 @@ class Studio:
         self.catalog = Catalog(self.runs_dir, self.default_dataset, self.deployment, self.runbook)
         self.models = ModelPool(self.runbook, self.deployment, self.online, self.default_model)
         self.analyses = Analyses(self.catalog, self.runbook, self.models, self.deployment, self.downloads)
+        self.review = LabelReview(self.catalog, self.deployment, self.downloads, self.analyses)
         self.inside = InsideBert(self.catalog, self.runbook, self.models, self.analyses)
         window = GpuWindow() if on_zerogpu() else None
         self.desk = TrainingDesk(self.runs_dir, self.default_model, self.deployment, self.catalog, self.runbook, window)

@@ -220,7 +220,7 @@ def _decided(studio, overlay: Overlay, choice: str, split: str, index: int | Non
     if index is None:
         return gr.skip(), PICK_ONE, gr.skip()
     by = f"visitor {request.session_hash[:6]}" if request is not None and request.session_hash else "reader"
-    overlay = studio.analyses.decide_label(choice, overlay, split, int(index), label, by)
+    overlay = studio.review.decide_label(choice, overlay, split, int(index), label, by)
     return overlay, *session_decisions(overlay)
 
 
@@ -240,7 +240,7 @@ def session_decisions(overlay: Overlay, before: Text | None = None) -> tuple[Tex
 @user_errors
 def load_server_decisions(studio, overlay: Overlay, choice: str):
     """The decisions this server keeps for the dataset, laid under the session's own."""
-    overlay, saved = studio.analyses.with_server_decisions(choice, overlay)
+    overlay, saved = studio.review.with_server_decisions(choice, overlay)
     if not saved:
         note = Text(
             f"This server keeps no decisions for {literal(choice)} yet.",
@@ -267,7 +267,7 @@ def save_decisions(studio, overlay: Overlay, choice: str, password: str, request
     """The session's decisions made this server's own for the dataset (on a public server, by the password holder)."""
     visitor = studio.deployment.visitor(request.client.host, request.headers.get("x-forwarded-for"))
     try:
-        kept = studio.analyses.keep_decisions(choice, overlay, password, visitor)
+        kept = studio.review.keep_decisions(choice, overlay, password, visitor)
     except UserError as error:  # beside the button, not as an error over the session's decisions
         return NOT_SAVED.format(reason=str(error))
     return Text(
@@ -288,7 +288,7 @@ def retrain_run(studio, overlay: Overlay, choice: str, run_name: str, password: 
         if not run_name:
             raise UserError(Text("Pick the run to retrain first.", "まず学習し直すモデルを選んでください。"))
         # Who may, and within which bounds, is settled before the corrected copy is written.
-        corrected = functools.partial(studio.analyses.retrain_on, overlay=overlay)
+        corrected = functools.partial(studio.review.retrain_on, overlay=overlay)
         name, _ = studio.desk.retrain(run_name, corrected, request.session_hash, password, visitor)
     except UserError as error:
         return gr.skip(), NOT_RETRAINED.format(reason=str(error)), gr.skip()
@@ -340,7 +340,7 @@ def _comparison(studio, run_name: str, retrained: str) -> tuple[Text, tuple | No
         ), None
     try:
         table, metrics, _ = studio.analyses.comparison([run_name, retrained], "validation")
-        changed = studio.analyses.changed_predictions(run_name, retrained, "validation")
+        changed = studio.review.changed_predictions(run_name, retrained, "validation")
     except UserError as error:
         return NOT_COMPARED.format(reason=str(error)), None
     better, worse = int((changed["change"] == "better").sum()), int((changed["change"] == "worse").sum())
@@ -355,4 +355,4 @@ def _comparison(studio, run_name: str, retrained: str) -> tuple[Text, tuple | No
 
 @user_errors
 def download_corrected(studio, overlay: Overlay, choice: str):
-    return str(studio.analyses.corrected_download(choice, overlay))
+    return str(studio.review.corrected_download(choice, overlay))
