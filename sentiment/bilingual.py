@@ -99,6 +99,19 @@ CLASSES = {
 SPLIT_NAMES = {"train": Text("train", "学習"), "validation": Text("validation", "検証"), "test": Text("test", "テスト")}
 
 
+def counted(count: int, noun: str, nouns: str | None = None) -> str:
+    """`count` and its English noun, in the singular for one ("1 review", "2 reviews", "1,000 reviews")."""
+    return f"{count:,} {noun if count == 1 else nouns or noun + 's'}"
+
+
+# A run's method as a noun phrase with its article ("an n-gram run"), in both languages.
+METHOD_RUNS = {
+    "full": Text("a full fine-tuning run", "全体のファインチューニングの学習"),
+    "head": Text("a head-only run", "分類ヘッドのみの学習"),
+    "ngram": Text("an n-gram run", "n-gram の学習"),
+}
+
+
 def class_text(name: str) -> Text:
     """A class as the page names it (a dataset's own class names read as they are)."""
     return CLASSES.get(name) or same(name)

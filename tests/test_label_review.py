@@ -348,7 +348,8 @@ def test_a_reader_changes_three_doubted_labels_retrains_and_sees_the_comparison(
             expect(page.locator("#review-card")).to_contain_text("the models suggest")
             expect(page.locator("#review-card")).to_contain_text("Why: they weigh positive 0.")
             page.get_by_role("button", name="Change to this label").click()
-            expect(page.locator("#review-decided")).to_contain_text(f"{count} reviews decided in this session")
+            reviews = "1 review" if count == 1 else f"{count} reviews"  # one review, not "1 reviews"
+            expect(page.locator("#review-decided")).to_contain_text(f"{reviews} decided in this session")
         expect(page.locator("#review-decisions")).to_be_visible()
         # A decision moves the card to the next review not decided yet; Skip moves on without deciding.
         expect(page.locator("#review-card")).to_contain_text(doubted[3][:20])

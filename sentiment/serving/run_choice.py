@@ -4,7 +4,7 @@ warning and a run's honest quality note. They read the run book only."""
 
 from __future__ import annotations
 
-from ..bilingual import Text
+from ..bilingual import METHOD_RUNS, Text
 from ..errors import UserError
 from ..markup import literal
 from ..training.runs import RunInfo
@@ -21,8 +21,8 @@ NOT_BERT = Text(
     "上で選び直してください。",
 )
 NO_DATA_MAP = Text(
-    "**{run}** is a {method} run: only full fine-tuning records a data map while it trains.",
-    "**{run}** は {method} の学習です。データマップは全体のファインチューニングの学習中にだけ記録されます。",
+    "**{run}** is {method}: only full fine-tuning records a data map while it trains.",
+    "**{run}** は{method}です。データマップは全体のファインチューニングの学習中にだけ記録されます。",
 )
 FULL_RUN_HINT = Text(
     " Pick a full run above, for example **{full}**.", " 上で全体の学習（たとえば **{full}**）を選んでください。"
@@ -79,7 +79,7 @@ def data_map_unavailable(runbook: RunBook, run_name: str | None) -> Text | str:
     run = runbook.info(run_name)
     if run is None or run.has_data_map:
         return ""
-    note = NO_DATA_MAP.format(run=literal(run.name), method=run.method)
+    note = NO_DATA_MAP.format(run=literal(run.name), method=METHOD_RUNS.get(run.method, run.method))
     full = next((other.name for other in runbook.runs() if other.has_data_map), None)
     return note + FULL_RUN_HINT.format(full=literal(full)) if full else note
 

@@ -170,7 +170,8 @@ def vocabulary(studio, chosen: str, query: str, dataset: str):
             "より短いサブワードに分けるか、その単語を `[UNK]` にします。",
         )
     return Text(
-        f"{code(entry.token)} = id **{entry.input_id}** · occurs **{entry.count:,}** times {counted.en}",
+        f"{code(entry.token)} = id **{entry.input_id}** · occurs **{entry.count:,}** "
+        f"{'time' if entry.count == 1 else 'times'} {counted.en}",
         f"{code(entry.token)} = ID **{entry.input_id}** · {counted.ja} **{entry.count:,}** 回",
     )
 

@@ -9,7 +9,7 @@ import functools
 import gradio as gr
 import pandas as pd
 
-from ..bilingual import Text, class_text
+from ..bilingual import Text, class_text, counted
 from ..errors import UserError
 from ..markup import literal
 from ..serving.plots import confusion_matrices
@@ -230,7 +230,8 @@ def session_decisions(overlay: Overlay, before: Text | None = None) -> tuple[Tex
     changed = sum(decision.changed for decision in latest)
     kept = len(latest) - changed
     note = Text(
-        f"{len(latest):,} reviews decided in this session: {changed:,} labels changed, {kept:,} kept.",
+        f"{counted(len(latest), 'review')} decided in this session: {counted(changed, 'label')} changed, "
+        f"{kept:,} kept.",
         f"このセッションで {len(latest):,} 件を判断しました（変更 {changed:,} 件、そのまま {kept:,} 件）。",
     )
     table = pd.DataFrame([{column: getattr(d, column) for column in DECISION_COLUMNS} for d in latest])
