@@ -243,3 +243,14 @@ def test_a_one_layer_models_layer_view_answers(tmp_path, trained_run):
     outputs = layers(Studio(tmp_path / "runs"), run.name, "最高の買い物でした", 1, "average")
     slider = outputs[5]
     assert slider.interactive is False and "1 layers" in str(outputs[0])
+
+
+def test_the_probe_on_the_training_split_says_what_its_scores_mean(studio_with_runs):
+    """Issue 46: the train split's near-1.00 scores are memory (overfitting); the page says so, the validation
+    split's caption does not."""
+    from sentiment.ui.inside_bert import layer_probe
+
+    studio, full, _ = studio_with_runs
+    train_caption = str(layer_probe(studio, full, "train")[0])
+    assert "remember them (overfitting)" in train_caption and "the validation split tells that" in train_caption
+    assert "overfitting" not in str(layer_probe(studio, full, "validation")[0])

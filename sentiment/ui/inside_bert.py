@@ -357,4 +357,11 @@ def layer_probe(studio, run_name: str, split: str):
             " この学習は分類ヘッドだけを学習しました。エンコーダーは学習前のモデルのまま固定なので、学習前と学習後の"
             "曲線は同じです。",
         )
+    if split == "train":
+        caption += Text(
+            " These are the reviews the run and the n-gram baseline learned from: scores near 1.00 here say they "
+            "remember them (overfitting), not that they read sentiment well; the validation split tells that.",
+            " これは学習したモデルと n-gram ベースラインが学習に使ったレビューです。ここで 1.00 に近い値は、"
+            "感情を読めることではなく、覚えていること（過学習）を示します。読めるかどうかは検証データで分かります。",
+        )
     return (instead + "\n\n" + caption if instead else caption), probe_curves(answer), table
