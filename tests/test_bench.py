@@ -41,6 +41,7 @@ TINY = {
     "inside_bert.py": ["--rows", "120", "--layers", "1", "--hidden", "64", "--repeats", "1"],
     "lesson_run.py": ["--repeats", "1", "--max_steps", "2"],
     "label_fixes.py": ["--rows", "150"],
+    "text_flood.py": ["--texts", "2", "--rows", "90", "--layers", "2", "--hidden", "64"],
 }
 
 pytestmark = pytest.mark.skipif(not SHARED_REVIEWS.is_dir(), reason="../shared/data is not beside this checkout")
