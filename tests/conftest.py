@@ -259,3 +259,43 @@ def training_step_recorded(run_folder: Path) -> bool:
         return False
     lines = progress.read_text(encoding="utf-8").splitlines()
     return any(json.loads(line).get("step", 0) >= 1 for line in lines[:-1])  # the last may be half-written
+
+
+@pytest.fixture(scope="module")
+def pretrained_folder(tmp_path_factory):
+    """A model folder in the pretrained format (a BERT encoder and its tokenizer, as save_pretrained writes
+    them), small enough for a test: random weights over a vocabulary learned from the sample."""
+    from transformers import BertConfig, BertModel
+
+    from sentiment.corpus.loading import SAMPLE, load_dataset
+    from sentiment.text.tokenization import build_starter_tokenizer
+
+    folder = tmp_path_factory.mktemp("pretrained") / "tiny-bert-ja"
+    tokenizer = build_starter_tokenizer(load_dataset(SAMPLE)["train"]["text"], vocab_size=800)
+    config = BertConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+    )
+    BertModel(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture()
+def page(app_url):
+    """A browser page (headless Chromium, an English visitor's) for the shared app."""
+    from .test_browser import browser_page
+
+    yield from browser_page("en-US")
+
+
+@pytest.fixture()
+def japanese_page(app_url):
+    """A browser page of a visitor whose browser asks for Japanese, for the shared app."""
+    from .test_browser import browser_page
+
+    yield from browser_page("ja-JP")

@@ -47,16 +47,6 @@ def browser_page(locale: str, viewport=(1400, 1000)):
 
 
 @pytest.fixture()
-def page(app_url):
-    yield from browser_page("en-US")
-
-
-@pytest.fixture()
-def japanese_page(app_url):
-    yield from browser_page("ja-JP")
-
-
-@pytest.fixture()
 def phone_page(app_url):
     yield from browser_page("en-US", viewport=(390, 844))
 

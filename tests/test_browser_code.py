@@ -11,7 +11,7 @@ import nbformat
 import pytest
 from playwright.sync_api import expect
 
-from .test_browser import CHROMIUM, SHOTS, browser_page
+from .test_browser import CHROMIUM, SHOTS
 
 pytestmark = [
     pytest.mark.slow,
@@ -19,15 +19,6 @@ pytestmark = [
 ]
 TEXT = "悪くないけど高い"
 
-
-@pytest.fixture()
-def page(app_url):
-    yield from browser_page("en-US")
-
-
-@pytest.fixture()
-def japanese_page(app_url):
-    yield from browser_page("ja-JP")
 
 
 def test_a_visitor_reads_the_tokenizers_code_and_downloads_a_runs_notebook(page, app_url, trained_run, tmp_path):

@@ -27,34 +27,27 @@ PRELUDE = (
     "from pathlib import Path\n"
     "runs = Path(sys.argv[2])\n"
 )
-SAVE_DECISION = PRELUDE + (
+# The server's catalogue of datasets on that runs folder, and the sample as it loads it.
+CATALOG = PRELUDE + (
     "from sentiment.corpus.corrections import Overlay\n"
     "from sentiment.serving.catalog import Catalog\n"
     "from sentiment.serving.deployment import Deployment\n"
     "from sentiment.serving.runbook import RunBook\n"
     "catalog = Catalog(runs, 'sample', Deployment(), RunBook(runs))\n"
+)
+SAVE_DECISION = CATALOG + (
     "data = catalog.dataset('sample')\n"
     "catalog.keep_decisions('sample', Overlay().decided(data, 'train', int(sys.argv[3]), 'negative', 'reader'))\n"
 )
 PUBLISH = PRELUDE + (
     "from sentiment.run_files import partial_dir, publish\npublish(Path(sys.argv[3]), runs / 'copied')\n"
 )
-SAVE_CORRECTED = PRELUDE + (
-    "from sentiment.corpus.corrections import Overlay\n"
-    "from sentiment.serving.catalog import Catalog\n"
-    "from sentiment.serving.deployment import Deployment\n"
-    "from sentiment.serving.runbook import RunBook\n"
-    "catalog = Catalog(runs, 'sample', Deployment(), RunBook(runs))\n"
+SAVE_CORRECTED = CATALOG + (
     "data = catalog.dataset('sample')\n"
     "label = next(name for name in data.label_names if name != data.label_names[data['train'][0]['label']])\n"
     "print(catalog.save_corrected('sample', 'japanese', Overlay().decided(data, 'train', 0, label, 'reader')))\n"
 )
-SAVE_UPLOAD = PRELUDE + (
-    "from sentiment.serving.catalog import Catalog\n"
-    "from sentiment.serving.deployment import Deployment\n"
-    "from sentiment.serving.runbook import RunBook\n"
-    "print(Catalog(runs, 'sample', Deployment(), RunBook(runs)).save_upload(sys.argv[3]))\n"
-)
+SAVE_UPLOAD = CATALOG + "print(catalog.save_upload(sys.argv[3]))\n"
 
 
 def on_the_bucket(tmp_path: Path, script: str, *args: str, kill_at: int = 0) -> list[str]:

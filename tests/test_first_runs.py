@@ -16,30 +16,6 @@ from .conftest import SHARED_REVIEWS, served_app
 
 
 @pytest.fixture(scope="module")
-def pretrained_folder(tmp_path_factory):
-    """A model folder in the pretrained format (a BERT encoder and its tokenizer, as save_pretrained writes
-    them), small enough for a test: random weights over a vocabulary learned from the sample."""
-    from transformers import BertConfig, BertModel
-
-    from sentiment.corpus.loading import SAMPLE, load_dataset
-    from sentiment.text.tokenization import build_starter_tokenizer
-
-    folder = tmp_path_factory.mktemp("pretrained") / "tiny-bert-ja"
-    tokenizer = build_starter_tokenizer(load_dataset(SAMPLE)["train"]["text"], vocab_size=800)
-    config = BertConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=128,
-    )
-    BertModel(config).save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
-
-
-@pytest.fixture(scope="module")
 def reviews_folder(tmp_path_factory):
     """The shared real reviews, split 80/20 (seeded) into train.csv and validation.csv."""
     with (SHARED_REVIEWS / "validation.csv").open(encoding="utf-8") as file:

@@ -57,30 +57,6 @@ def train_here(output: Path, **settings) -> Path:
     return train(TrainConfig(dataset="sample", output=str(output), logging_steps=4, **settings))
 
 
-@pytest.fixture(scope="module")
-def pretrained_folder(tmp_path_factory) -> Path:
-    """A model folder in the pretrained format (random weights over a vocabulary learned from the sample), as
-    tests/test_first_runs.py builds it."""
-    from transformers import BertConfig, BertModel
-
-    from sentiment.corpus.loading import SAMPLE, load_dataset
-    from sentiment.text.tokenization import build_starter_tokenizer
-
-    folder = tmp_path_factory.mktemp("pretrained") / "tiny-bert-ja"
-    tokenizer = build_starter_tokenizer(load_dataset(SAMPLE)["train"]["text"], vocab_size=800)
-    config = BertConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=128,
-    )
-    BertModel(config).save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
-
-
 def test_a_notebook_is_written_in_the_tutorials_order_in_both_languages_without_the_apps_package(trained_run):
     notebook = build_notebook(trained_run)
     code = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
