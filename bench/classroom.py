@@ -41,6 +41,7 @@ import random
 import re
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -105,6 +106,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--request-timeout", type=float, default=120, help="a request unanswered this long fails")
     parser.add_argument("--no-hostile", action="store_true", help="the class alone, without the hostile visitor")
     parser.add_argument("--tiny", action="store_true", help="3 visitors, about 15 s, small hostile payloads")
+    parser.add_argument(
+        "--count-files",
+        action="store_true",
+        help="count the server's file opens and folder listings during the class (strace -c; slows the server)",
+    )
     served = parser.add_mutually_exclusive_group()
     served.add_argument(
         "--shape", choices=("starter", "bert-base"), default="starter", help="the lesson run's model (see above)"
@@ -587,6 +593,33 @@ class MemoryWatch:
         self._thread.join(5)
 
 
+class FileCalls:
+    """The server's file opens and folder listings while the class runs: `strace -c` attached to each of the server's
+    threads (those it has once the lesson was asked alone: its request threads), not to the trainers it starts, whose
+    imports would swamp the count; the system calls that read the runs folder (openat, getdents64) and stat its
+    files (newfstatat, statx)."""
+
+    CALLS = ("openat", "getdents64", "newfstatat", "statx")
+
+    def __init__(self, pid: int):
+        self.output = Path(tempfile.mkstemp(prefix="strace-", suffix=".txt")[1])
+        threads = [str(thread.id) for thread in psutil.Process(pid).threads()]
+        command = ["strace", "-c", "-e", "trace=" + ",".join(self.CALLS), "-o", str(self.output)]
+        command += [argument for thread in threads for argument in ("-p", thread)]
+        self.tracer = subprocess.Popen(command, stderr=subprocess.DEVNULL)
+
+    def stop(self, seconds: float) -> dict:
+        self.tracer.send_signal(signal.SIGINT)  # strace writes its table when it detaches
+        self.tracer.wait(30)
+        counts = dict.fromkeys(self.CALLS, 0)
+        for line in self.output.read_text().splitlines():
+            fields = line.split()
+            if len(fields) in (5, 6) and fields[-1] in counts:  # % time, seconds, usecs/call, calls, [errors,] name
+                counts[fields[-1]] = int(fields[3])
+        self.output.unlink(missing_ok=True)
+        return {call: round(count / seconds, 1) for call, count in counts.items()}
+
+
 def high_water_mark(pid: int) -> int | None:
     """VmHWM of a process in bytes (the peak of its own resident memory), while it runs."""
     try:
@@ -817,14 +850,17 @@ def main(argv: list[str] | None = None) -> None:
             watch = MemoryWatch(server.pid)
             alone, alone_ms = ask_alone(url, options.request_timeout, lesson)
             phase("alone")
+            tracer = FileCalls(server.pid) if options.count_files else None
             classroom, stuck = run_class(options, lesson, url, password, alone, upload)
             phase("class")
+            file_calls = tracer.stop(phases["class"]) if tracer else None
             survived = server.poll() is None and answers(url, timeout=30)
             server_figures = {
                 "survived": survived,
                 "vmhwm_mb": megabytes(high_water_mark(server.pid)),
                 "peak_rss_with_children_mb": megabytes(watch.peak),
                 "processes_at_peak": watch.peak_parts,
+                "file_calls_per_second": file_calls,
             }
         finally:
             stop_server(server, watch)
