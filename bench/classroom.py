@@ -32,6 +32,7 @@ reports the costliest request too.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import itertools
 import json
@@ -594,28 +595,39 @@ class MemoryWatch:
 
 
 class FileCalls:
-    """The server's file opens and folder listings while the class runs: `strace -c` attached to each of the server's
-    threads (those it has once the lesson was asked alone: its request threads), not to the trainers it starts, whose
-    imports would swamp the count; the system calls that read the runs folder (openat, getdents64) and stat its
-    files (newfstatat, statx)."""
+    """The server's file opens and folder listings while the class runs: `strace -f` on the server logs the system
+    calls that read the runs folder (openat, getdents64) and stat its files (newfstatat, statx) for the server and
+    what it starts; only those made by the server's own threads (sampled every 0.2 s: its request threads come and
+    go) are counted, not the trainers', whose imports would swamp the count."""
 
     CALLS = ("openat", "getdents64", "newfstatat", "statx")
 
     def __init__(self, pid: int):
+        self.server = psutil.Process(pid)
         self.output = Path(tempfile.mkstemp(prefix="strace-", suffix=".txt")[1])
-        threads = [str(thread.id) for thread in psutil.Process(pid).threads()]
-        command = ["strace", "-c", "-e", "trace=" + ",".join(self.CALLS), "-o", str(self.output)]
-        command += [argument for thread in threads for argument in ("-p", thread)]
+        command = ["strace", "-f", "-e", "trace=" + ",".join(self.CALLS), "-o", str(self.output), "-p", str(pid)]
         self.tracer = subprocess.Popen(command, stderr=subprocess.DEVNULL)
+        self.threads: set[int] = set()
+        self._stop = threading.Event()
+        self._sampler = threading.Thread(target=self._sample, daemon=True)
+        self._sampler.start()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.2):
+            with contextlib.suppress(psutil.Error):
+                self.threads.update(thread.id for thread in self.server.threads())
 
     def stop(self, seconds: float) -> dict:
-        self.tracer.send_signal(signal.SIGINT)  # strace writes its table when it detaches
+        self._stop.set()
+        self._sampler.join(5)
+        self.tracer.send_signal(signal.SIGINT)
         self.tracer.wait(30)
         counts = dict.fromkeys(self.CALLS, 0)
-        for line in self.output.read_text().splitlines():
-            fields = line.split()
-            if len(fields) in (5, 6) and fields[-1] in counts:  # % time, seconds, usecs/call, calls, [errors,] name
-                counts[fields[-1]] = int(fields[3])
+        for line in self.output.read_text(errors="replace").splitlines():
+            tid, _, call = line.partition(" ")
+            name = call.lstrip().split("(", 1)[0]
+            if tid.isdigit() and int(tid) in self.threads and name in counts:
+                counts[name] += 1
         self.output.unlink(missing_ok=True)
         return {call: round(count / seconds, 1) for call, count in counts.items()}
 
