@@ -29,6 +29,7 @@ def test_every_event_a_script_may_call_is_named(client):
         "/upload_dataset",
         "/keep_label",
         "/change_label",
+        "/notebook",
         "/download_corrected",
         "/load_server_decisions",
         "/forget_decisions",
