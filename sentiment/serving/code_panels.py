@@ -53,13 +53,7 @@ LABELS = ["positive", "neutral", "negative"]
 FILES = {files}
 
 
-def read(path):
-    if path.endswith(".parquet"):
-        return pd.read_parquet(path)
-    if path.endswith((".jsonl", ".json")):
-        return pd.read_json(path, lines=True, dtype=False)
-    return pd.read_csv(path, sep="\\t" if path.endswith(".tsv") else ",", dtype=str, keep_default_na=False)
-
+{read_file}
 
 def label_name(value):  # positive / neutral / negative, or 0 / 1 / 2 || positive / neutral / negative か 0 / 1 / 2
     text = str(value).strip().lower()
@@ -117,7 +111,8 @@ def frames_code(source: str, config: str | None, online: bool) -> str:
             else "# Local files on this server || このサーバーのローカルファイル"
         )
         listed = "{\n" + "".join(f"    {split!r}: {path!r},\n" for split, path in files.items()) + "}"
-        return f"{head}\nfrom pathlib import Path\n\n" + FRAMES_FROM_FILES.format(files=listed)
+        frames = FRAMES_FROM_FILES.format(files=listed, read_file=notebook_data_cells.READ_FILE)
+        return f"{head}\nfrom pathlib import Path\n\n" + frames
     return _where(source, online) + "\n" + FRAMES_FROM_HUB.format(source=source, config=config or DEFAULT_CONFIG)
 
 

@@ -130,6 +130,17 @@ dataset"""
     )
 
 
+# A data file read as the app reads it (corpus/files.py): by its suffix, every cell as text. Shared by the notebook
+# and the page's Code panels (serving/code_panels.py).
+READ_FILE = '''def read(path):
+    if path.endswith(".parquet"):
+        return pd.read_parquet(path)
+    if path.endswith((".jsonl", ".json")):
+        return pd.read_json(path, lines=True, dtype=False)
+    return pd.read_csv(path, sep="\\t" if path.endswith(".tsv") else ",", dtype=str, keep_default_na=False)
+'''
+
+
 def load_local(files: dict) -> str:
     code = (
         "# Local files on the machine that trained the run: on Colab, upload them and change the paths\n"
@@ -142,13 +153,7 @@ import pandas as pd
 FILES = {json.dumps(files, ensure_ascii=False, indent=4)}
 
 
-def read(path):
-    if path.endswith(".parquet"):
-        return pd.read_parquet(path)
-    if path.endswith((".jsonl", ".json")):
-        return pd.read_json(path, lines=True, dtype=False)
-    return pd.read_csv(path, sep="\\t" if path.endswith(".tsv") else ",", dtype=str, keep_default_na=False)
-
+{READ_FILE}
 
 def label_id(value):
     text = str(value).strip().lower()
