@@ -238,19 +238,23 @@ class TrainingDesk:
         pace = timed.examples_trained / timed.train_seconds if timed and timed.train_seconds else HEAD_PACE
         return first_head_size(pace)
 
-    def device(self) -> str:
-        """Where a visitor's run trains, as the Train tab names it."""
+    def device(self) -> Text:
+        """Where a visitor's run trains, as the Train tab names it, in both languages."""
         import os
 
         import torch
 
         if self.window is not None:  # outside a window ZeroGPU only emulates CUDA: the card is the driver's
-            return (
-                f"GPU: ZeroGPU ({self.window.card_name()}), lent to each run for its window (the estimate sets "
-                f"the window's length; each declared second counts {self.window.factor():g} s of the visitor's quota)"
+            card, factor = self.window.card_name(), self.window.factor()
+            return Text(
+                f"GPU: ZeroGPU ({card}), lent to each run for its window (the estimate sets the window's length; "
+                f"each declared second counts {factor:g} s of the visitor's quota)",
+                f"GPU: ZeroGPU（{card}）。学習ごとに時間枠の間だけ貸し出されます（枠の長さは見積もりから決まり、"
+                f"宣言した 1 秒が訪問者の利用枠の {factor:g} 秒に数えられます）",
             )
-
         if torch.cuda.is_available():
             properties = torch.cuda.get_device_properties(0)
-            return f"GPU: {properties.name}, {properties.total_memory / 2**30:.0f} GiB"
-        return f"CPU: {os.cpu_count()} cores (no GPU found)"
+            memory = f"{properties.total_memory / 2**30:.0f} GiB"
+            return Text(f"GPU: {properties.name}, {memory}", f"GPU: {properties.name}、{memory}")
+        cores = os.cpu_count()
+        return Text(f"CPU: {cores} cores (no GPU found)", f"CPU: {cores} コア（GPU は見つかりません）")

@@ -166,7 +166,7 @@ def build_train_tab(studio, dataset_state: gr.State) -> Action:
             for key in FORM_FIELDS
         }
     device = studio.desk.device()
-    gr.Markdown(t(f"Runs on: **{device}**", f"実行環境: **{device}**"))
+    gr.Markdown(t(f"Runs on: **{device.en}**", f"実行環境: **{device.ja}**"))
 
     # Filled when the tab is opened and when the form changes, not while the app is built: on a Space the
     # default dataset is the Hub's 120,000 reviews, which start-up must not wait for.

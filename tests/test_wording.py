@@ -1,4 +1,5 @@
-"""Issue 46: a count reads as English writes it ("1 review", "an n-gram run", "occurs 1 time")."""
+"""A count reads as English writes it ("1 review", "an n-gram run", "occurs 1 time"; issue 46), and the lines the
+page builds once read in both languages (issue 44)."""
 
 from __future__ import annotations
 
@@ -22,3 +23,12 @@ def test_an_n_gram_run_without_a_data_map_is_an_n_gram_run(tmp_path):
     assert "is an n-gram run: only full fine-tuning records a data map" in note.en
     with speaking("ja"):
         assert "n-gram の学習です" in str(note)
+
+
+def test_the_device_line_reads_in_both_languages(tmp_path):
+    """Issue 44: the Train tab's device line was English on a Japanese page."""
+    from sentiment.serving.studio import Studio
+
+    device = Studio(tmp_path / "runs").desk.device()
+    assert device.en.startswith(("CPU: ", "GPU: ")) and device.ja != device.en
+    assert "コア" in device.ja or "GPU" in device.ja
